@@ -1,0 +1,106 @@
+"""MedCode Jobs: a job board for medical coders.
+
+``create_app`` reads as the list of steps that build the application.
+"""
+import os
+from pathlib import Path
+
+from flask import Flask
+
+# The models package is imported before the extensions: extensions.py needs the
+# declarative base, and the models need the bound ``db`` object.
+from jobboard import models  # noqa: F401  (registers every table on the metadata)
+from jobboard.config import (
+    DEV_SECRET_KEY,
+    Defaults,
+    InsecureSecretKey,
+    database_uri,
+    from_environment,
+)
+from jobboard.extensions import csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config=None):
+    """Build the app: config layers, extensions, blueprints, error pages, CLI."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=os.environ.get("JOBBOARD_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    configure(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def configure(app, test_config=None):
+    """Layer the config: defaults, instance/config.py, environment, then the test mapping."""
+    app.config.from_object(Defaults)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    app.config.update(from_environment())
+    if test_config is not None:
+        app.config.update(test_config)
+
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config.get(
+        "SQLALCHEMY_DATABASE_URI"
+    ) or database_uri(app.config["DATABASE_URL"], app.instance_path)
+    app.config["SEARCH_INDEX_DIR"] = app.config["SEARCH_INDEX_DIR"] or os.path.join(
+        app.instance_path, "search-index"
+    )
+    app.config["UPLOAD_DIR"] = app.config["UPLOAD_DIR"] or os.path.join(
+        app.instance_path, "uploads"
+    )
+    if app.config["SECRET_KEY"] == DEV_SECRET_KEY and not (app.debug or app.testing):
+        raise InsecureSecretKey(
+            "Refusing to start with the development SECRET_KEY outside debug or testing. "
+            "Set SECRET_KEY in the environment or in instance/config.py."
+        )
+
+
+def register_extensions(app):
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    from jobboard.services.accounts import load_user_from_cookie
+
+    login_manager.user_loader(load_user_from_cookie)
+
+
+def register_blueprints(app):
+    from jobboard.views import api, auth, codes, employer, postings, public, seeker
+
+    for module in (public, auth, seeker, employer, postings, codes, api):
+        app.register_blueprint(module.bp)
+
+
+def register_errorhandlers(app):
+    from jobboard.views.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app):
+    from jobboard.views.helpers import register
+
+    register(app)
+
+
+def register_commands(app):
+    from jobboard.cli import register
+
+    register(app)

@@ -1,0 +1,86 @@
+"""Documented configuration defaults.
+
+Layers, later wins: these defaults, ``instance/config.py``, the environment, then the
+mapping a test passes to ``create_app``. Only the names in ``ENVIRONMENT_KEYS`` are read
+from the environment.
+"""
+import os
+
+DEV_SECRET_KEY = "dev-only-insecure-secret-key"
+
+ENVIRONMENT_KEYS = (
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "SEARCH_INDEX_DIR",
+    "UPLOAD_DIR",
+    "MAIL_SERVER",
+    "MAIL_PORT",
+    "MAIL_DEFAULT_SENDER",
+    "RATELIMIT_STORAGE_URI",
+    "CMS_CONVERSION_FACTOR",
+    "CMS_YEAR",
+    "SITE_URL",
+)
+
+INTEGER_KEYS = {"MAIL_PORT", "CMS_YEAR"}
+
+
+class Defaults:
+    """Values used when neither the instance file nor the environment sets them."""
+
+    SECRET_KEY = DEV_SECRET_KEY
+    # None means "SQLite in the instance folder"; resolved in create_app.
+    DATABASE_URL = None
+    SEARCH_INDEX_DIR = None  # instance/search-index
+    UPLOAD_DIR = None  # instance/uploads
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_DEFAULT_SENDER = "MedCode Jobs <no-reply@medcodejobs.example>"
+    MAIL_TIMEOUT = 10
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_LOGIN = "10 per minute;50 per hour"
+    RATELIMIT_REGISTER = "5 per minute;30 per hour"
+    RATELIMIT_RESET = "5 per minute;20 per hour"
+
+    # None means "those of the loaded CMS data".
+    CMS_CONVERSION_FACTOR = None
+    CMS_YEAR = None
+
+    SITE_URL = None  # absolute links in emails; defaults to the request's host
+    PASSWORD_RESET_MAX_AGE = 60 * 60  # seconds a reset link stays valid
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    MAX_CONTENT_LENGTH = 6 * 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+
+def from_environment(environ=os.environ):
+    """Return the configuration keys set in ``environ``, typed."""
+    found = {}
+    for key in ENVIRONMENT_KEYS:
+        if key in environ and environ[key] != "":
+            value = environ[key]
+            found[key] = int(value) if key in INTEGER_KEYS else value
+    return found
+
+
+def database_uri(url, instance_path):
+    """Turn ``DATABASE_URL`` into a SQLAlchemy URI, defaulting to SQLite in the instance folder."""
+    if not url:
+        return "sqlite:///" + os.path.join(instance_path, "jobboard.sqlite")
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class InsecureSecretKey(RuntimeError):
+    """Raised when the app would serve production traffic with the development key."""

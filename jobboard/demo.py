@@ -1,0 +1,180 @@
+"""Deterministic demo data: companies, employers, seekers and postings in coding vocabulary.
+
+Everything is keyed by email or slug, so loading twice changes nothing.
+"""
+import json
+import random
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from jobboard import reference_data
+
+from jobboard.extensions import db
+from jobboard.models.company import Company
+from jobboard.models.seeker import SeekerProfile
+from jobboard.models.taxonomy import Credential, Specialty
+from jobboard.models.base import utcnow
+from jobboard.models.user import User
+from jobboard.services.postings import import_postings
+
+DEMO_PASSWORD = "coding-demo-2026"
+
+COMPANIES = [
+    ("Summit Health Revenue Partners", "summit-health", "Denver", "CO",
+     "Outsourced professional-fee and facility coding for multi-specialty groups across the West."),
+    ("Lakeside Regional Medical Center", "lakeside-regional", "Cleveland", "OH",
+     "A 480-bed teaching hospital with a busy HIM department and an in-house CDI team."),
+    ("Cascade Orthopedic & Spine", "cascade-ortho", "Portland", "OR",
+     "Physician-owned orthopedic practice with two ambulatory surgery centers."),
+    ("Bluebonnet Risk Adjustment Services", "bluebonnet-risk", "Austin", "TX",
+     "Chart review and HCC coding for Medicare Advantage plans, fully remote."),
+    ("Harborview Imaging Associates", "harborview-imaging", "Tampa", "FL",
+     "Radiology group reading CT, MRI, mammography and interventional studies for 14 hospitals."),
+    ("Prairie Anesthesia Group", "prairie-anesthesia", "Omaha", "NE",
+     "Anesthesia and pain-management billing for 60 CRNAs and anesthesiologists."),
+]
+
+EMPLOYERS = [
+    ("hiring@summit-health.example", "Dana Whitfield", "summit-health"),
+    ("hr@lakeside-regional.example", "Marcus Oyelaran", "lakeside-regional"),
+    ("jobs@cascade-ortho.example", "Priya Natarajan", "cascade-ortho"),
+    ("talent@bluebonnet-risk.example", "Luis Carrillo", "bluebonnet-risk"),
+    ("careers@harborview-imaging.example", "Ellen Brooks", "harborview-imaging"),
+    ("office@prairie-anesthesia.example", "Sam Kowalczyk", "prairie-anesthesia"),
+]
+
+SEEKERS = [
+    ("coder@medcodejobs.example", "Jordan Reyes", "CPC with 6 years of general surgery and E/M coding",
+     ["CPC", "CGSC"], ["general-surgery", "hemic-lymphatic", "evaluation-management"], 6, "Phoenix", "AZ", "remote", 62000),
+    ("riskcoder@medcodejobs.example", "Alex Kim", "CRC focused on HCC risk adjustment chart review",
+     ["CRC", "CPC"], ["risk-adjustment"], 4, "Atlanta", "GA", "remote", 58000),
+    ("inpatient@medcodejobs.example", "Morgan Patel", "CCS inpatient coder, DRG validation",
+     ["CCS", "RHIT"], ["inpatient-facility", "cdi"], 9, "Columbus", "OH", "hybrid", 72000),
+    ("newcoder@medcodejobs.example", "Taylor Brooks", "CPC-A looking for a first coding role",
+     ["CPC-A"], ["evaluation-management", "family-internal-medicine"], 0, "Chicago", "IL", "", 42000),
+]
+
+
+def load_demo(jobs: int = 300, seed: int = 1, progress=None) -> dict[str, int]:
+    """Create or refresh the demo companies, employers, seekers and ``jobs`` postings."""
+    companies = {c.slug: c for c in db.session.scalars(select(Company))}
+    for name, slug, city, state, about in COMPANIES:
+        company = companies.get(slug) or Company(slug=slug, name=name)
+        company.name, company.city, company.state, company.about = name, city, state, about
+        company.website = f"https://{slug}.example"
+        db.session.add(company)
+        companies[slug] = company
+
+    users = {u.email: u for u in db.session.scalars(select(User))}
+    for email, name, slug in EMPLOYERS:
+        user = users.get(email) or User(email=email, password=DEMO_PASSWORD, role="employer")
+        user.name, user.company = name, companies[slug]
+        db.session.add(user)
+
+    credentials = {c.abbreviation: c for c in db.session.scalars(select(Credential))}
+    specialties = {s.slug: s for s in db.session.scalars(select(Specialty))}
+    for email, name, headline, creds, specs, years, city, state, arrangement, pay in SEEKERS:
+        user = users.get(email) or User(email=email, password=DEMO_PASSWORD, role="seeker")
+        user.name = name
+        profile = user.seeker_profile or SeekerProfile()
+        user.seeker_profile = profile
+        profile.headline, profile.years_experience = headline, years
+        profile.city, profile.state = city, state
+        profile.preferred_arrangement, profile.desired_salary = arrangement, pay
+        profile.credentials = [credentials[c] for c in creds if c in credentials]
+        profile.specialties = [specialties[s] for s in specs if s in specialties]
+        db.session.add(user)
+    db.session.commit()
+    lines = [json.dumps(record) for record in demo_posting_records(jobs, seed)]
+    report = import_postings(lines, progress=progress)
+    if report.failed:
+        raise RuntimeError(f"demo postings failed to load: {report.failed[:3]}")
+    return {"companies": len(COMPANIES), "employers": len(EMPLOYERS), "seekers": len(SEEKERS),
+            "postings": report.created + report.updated}
+
+
+CITIES = [
+    ("Denver", "CO"), ("Cleveland", "OH"), ("Portland", "OR"), ("Austin", "TX"), ("Tampa", "FL"),
+    ("Omaha", "NE"), ("Phoenix", "AZ"), ("Atlanta", "GA"), ("Nashville", "TN"), ("Raleigh", "NC"),
+    ("Minneapolis", "MN"), ("Boston", "MA"), ("Sacramento", "CA"), ("Kansas City", "MO"),
+    ("Pittsburgh", "PA"), ("Salt Lake City", "UT"), ("Richmond", "VA"), ("Madison", "WI"),
+]
+LEVELS = ["", "Senior ", "Lead ", "Remote ", "Coder II – ", "Experienced "]
+INTROS = [
+    "{company} is growing its coding team and needs a {title_lower} who takes pride in clean, compliant claims.",
+    "Join {company}, where coders work with providers and auditors instead of around them.",
+    "{company} is hiring a {title_lower} to keep charts moving and denials down.",
+]
+DUTIES = {
+    "default": [
+        "Review documentation and assign CPT, HCPCS and ICD-10-CM codes with the right modifiers.",
+        "Query providers when documentation is unclear, and track the answers.",
+        "Work coding edits and denials with the billing team.",
+        "Meet a productivity standard of charts per day while holding 95% accuracy on audits.",
+    ],
+}
+PERKS = [
+    "We pay for your CEUs and one AAPC or AHIMA membership.",
+    "Four weeks of paid time off, a 401(k) match and health coverage from day one.",
+    "Flexible schedules, home-office equipment and a supportive QA team.",
+]
+TITLE_WORDS = {
+    "evaluation-management": "E/M Coder", "inpatient-facility": "Inpatient Coder",
+    "outpatient-facility": "Outpatient Facility Coder", "emergency-department": "ED Coder",
+    "ambulatory-surgery": "ASC Coder", "general-surgery": "Surgical Coder",
+    "hemic-lymphatic": "Surgical Oncology Coder", "orthopedics": "Orthopedic Coder",
+    "cardiology": "Cardiology Coder", "interventional-radiology": "IR Coder",
+    "radiology": "Radiology Coder", "anesthesia-pain": "Anesthesia Coder",
+    "hematology-oncology": "Oncology Coder", "pathology-lab": "Pathology Coder",
+    "gastroenterology": "GI Coder", "obgyn": "OB/GYN Coder", "urology": "Urology Coder",
+    "dermatology": "Dermatology Coder", "pediatrics": "Pediatric Coder",
+    "family-internal-medicine": "Primary Care Coder", "risk-adjustment": "Risk Adjustment Coder",
+    "cdi": "CDI Specialist", "auditing-compliance": "Coding Auditor",
+    "billing-rcm": "Medical Biller and Coder", "behavioral-health": "Behavioral Health Coder",
+}
+
+
+def demo_posting_records(count: int, seed: int = 1, now: datetime | None = None) -> list[dict]:
+    """``count`` realistic posting records in the import format, the same for the same seed."""
+    now = now or utcnow()
+    rng = random.Random(seed)
+    specialties = reference_data.load_specialties()
+    codes = reference_data.load_codes()
+    records = []
+    for i in range(count):
+        specialty = specialties[i % len(specialties)]
+        company_name, slug, *_ = COMPANIES[rng.randrange(len(COMPANIES))]
+        in_range = [c.code for c in codes if reference_data.in_ranges(c.code, specialty.cpt_ranges)]
+        tagged = rng.sample(in_range, k=min(len(in_range), rng.randint(1, 4))) if in_range else []
+        title = f"{rng.choice(LEVELS)}{TITLE_WORDS.get(specialty.slug, 'Medical Coder')}"
+        credentials = list(specialty.credentials[:1])
+        preferred = [c for c in specialty.credentials[1:3] if c not in credentials]
+        city, state = rng.choice(CITIES)
+        arrangement = rng.choice(["remote", "remote", "hybrid", "onsite"])
+        hourly = rng.random() < 0.35
+        low = rng.randint(22, 34) if hourly else rng.randrange(45000, 76000, 1000)
+        high = low + (rng.randint(3, 10) if hourly else rng.randrange(5000, 20000, 1000))
+        synonyms = ", ".join(specialty.synonyms[:3])
+        code_sentence = (f"You will report codes such as CPT {', '.join(tagged)} daily."
+                         if tagged else "")
+        paragraphs = [
+            rng.choice(INTROS).format(company=company_name, title_lower=title.lower()),
+            f"This role focuses on {specialty.name.lower()} work ({synonyms}). {code_sentence}",
+            "**What you will do**\n\n" + "\n".join(f"- {d}" for d in rng.sample(DUTIES["default"], 3)),
+            "**What you bring**\n\n"
+            f"- {' or '.join(specialty.credentials[:2]) or 'A coding'} credential\n"
+            f"- {rng.randint(1, 5)}+ years of {specialty.name.lower()} coding\n",
+            rng.choice(PERKS),
+        ]
+        records.append({
+            "external_id": f"demo-{seed}-{i:05d}", "company": company_name, "title": title,
+            "description": "\n\n".join(paragraphs), "city": city, "state": state,
+            "arrangement": arrangement,
+            "employment_type": rng.choice(["full_time"] * 5 + ["part_time", "contract", "per_diem"]),
+            "salary_min": low, "salary_max": high, "salary_unit": "hour" if hourly else "year",
+            "specialties": [specialty.slug], "credentials_required": credentials,
+            "credentials_preferred": preferred, "cpt_codes": tagged,
+            "posted_at": (now - timedelta(days=rng.randint(0, 25), minutes=i)).isoformat(),
+        })
+    return records

@@ -1,0 +1,1 @@
+"""WTForms classes: they parse and validate input, and never touch the database session."""

@@ -1,0 +1,24 @@
+"""All models, imported here so that Alembic and the app see the whole schema."""
+from jobboard.models.base import Base, TimestampMixin, utcnow
+from jobboard.models.company import Company
+from jobboard.models.mail import OutboundEmail
+from jobboard.models.posting import IllegalTransition, Posting, PostingCredential
+from jobboard.models.seeker import SeekerProfile
+from jobboard.models.taxonomy import (
+    ARRANGEMENTS,
+    EMPLOYMENT_TYPES,
+    US_STATES,
+    CptCode,
+    CptModifierRvu,
+    CptSection,
+    Credential,
+    Specialty,
+)
+from jobboard.models.user import ROLES, User
+
+__all__ = [
+    "ARRANGEMENTS", "EMPLOYMENT_TYPES", "ROLES", "US_STATES", "Base", "Company", "CptCode",
+    "CptModifierRvu", "CptSection", "Credential", "IllegalTransition", "OutboundEmail", "Posting",
+    "PostingCredential", "SeekerProfile", "Specialty",
+    "TimestampMixin", "User", "utcnow",
+]

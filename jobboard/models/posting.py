@@ -1,0 +1,206 @@
+"""Job postings: a status with transition methods and the one ``visible()`` rule."""
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+    exists,
+    select,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from jobboard.extensions import db
+from jobboard.models.base import TimestampMixin, utcnow
+from jobboard.models.company import Company
+from jobboard.models.taxonomy import CptCode, Credential, Specialty
+from jobboard.models.user import User
+
+DEFAULT_LIFETIME = timedelta(days=30)
+HOURS_PER_YEAR = 2080
+MAX_SPECIALTIES = 5
+
+posting_specialty = Table(
+    "posting_specialty",
+    db.metadata,
+    Column("posting_id", ForeignKey("posting.id", ondelete="CASCADE"), primary_key=True),
+    Column("specialty_id", ForeignKey("specialty.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+)
+posting_cpt_code = Table(
+    "posting_cpt_code",
+    db.metadata,
+    Column("posting_id", ForeignKey("posting.id", ondelete="CASCADE"), primary_key=True),
+    Column("cpt_code_id", ForeignKey("cpt_code.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+)
+
+
+class PostingCredential(db.Model):
+    """A credential a posting requires or prefers."""
+
+    __tablename__ = "posting_credential"
+
+    posting_id: Mapped[int] = mapped_column(ForeignKey("posting.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id", ondelete="CASCADE"),
+                                               primary_key=True, index=True)
+    required: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    credential: Mapped[Credential] = relationship(lazy="joined")
+
+
+class IllegalTransition(Exception):
+    """A status change the posting's life cycle does not allow."""
+
+
+class Posting(TimestampMixin, db.Model):
+    __tablename__ = "posting"
+    __table_args__ = (
+        UniqueConstraint("company_id", "external_id"),
+        CheckConstraint("status IN ('draft', 'published', 'closed', 'expired')", name="status"),
+        CheckConstraint("arrangement IN ('remote', 'hybrid', 'onsite')", name="arrangement"),
+        CheckConstraint(
+            "employment_type IN ('full_time', 'part_time', 'contract', 'temporary', 'per_diem')",
+            name="employment_type",
+        ),
+        CheckConstraint("salary_min IS NULL OR salary_max IS NULL OR salary_min <= salary_max",
+                        name="salary_range"),
+    )
+
+    DRAFT, PUBLISHED, CLOSED, EXPIRED = "draft", "published", "closed", "expired"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    city: Mapped[str] = mapped_column(String(100), default="")
+    state: Mapped[str] = mapped_column(String(2), default="")
+    arrangement: Mapped[str] = mapped_column(String(10), default="onsite")
+    employment_type: Mapped[str] = mapped_column(String(12), default="full_time")
+    salary_min: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    salary_max: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    salary_unit: Mapped[str] = mapped_column(String(4), default="year")
+    apply_url: Mapped[str] = mapped_column(String(500), default="")
+    external_id: Mapped[str | None] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(10), default=DRAFT, index=True)
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
+    expires_at: Mapped[datetime | None] = mapped_column(index=True)
+    closed_at: Mapped[datetime | None]
+    # Set by an admin acting on a report; hides the posting whatever its status.
+    suspended_at: Mapped[datetime | None]
+
+    company: Mapped[Company] = relationship(lazy="joined")
+    created_by: Mapped[User | None] = relationship()
+    specialties: Mapped[list[Specialty]] = relationship(
+        secondary=posting_specialty, order_by=Specialty.position
+    )
+    cpt_codes: Mapped[list[CptCode]] = relationship(secondary=posting_cpt_code, order_by=CptCode.code)
+    credential_links: Mapped[list[PostingCredential]] = relationship(
+        cascade="all, delete-orphan", order_by=PostingCredential.credential_id
+    )
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("status", self.DRAFT)  # column defaults only arrive at flush
+        super().__init__(**kwargs)
+
+    # --- transitions -------------------------------------------------------------------------
+
+    def _move(self, allowed_from, to):
+        if self.status not in allowed_from:
+            raise IllegalTransition(f"A {self.status} posting cannot be {to}.")
+        self.status = to
+
+    def publish(self, now=None):
+        """Draft to published; the expiry defaults to 30 days from now."""
+        now = now or utcnow()
+        self._move({self.DRAFT}, self.PUBLISHED)
+        self.published_at = now
+        if self.expires_at is None or self.expires_at <= now:
+            self.expires_at = now + DEFAULT_LIFETIME
+
+    def close(self, now=None):
+        self._move({self.PUBLISHED}, self.CLOSED)
+        self.closed_at = now or utcnow()
+
+    def expire(self, now=None):
+        self._move({self.PUBLISHED}, self.EXPIRED)
+        self.closed_at = now or utcnow()
+
+    def renew(self, now=None, lifetime=DEFAULT_LIFETIME):
+        """A closed or expired posting (or a published one near its end) runs again."""
+        now = now or utcnow()
+        self._move({self.PUBLISHED, self.CLOSED, self.EXPIRED}, self.PUBLISHED)
+        self.published_at = now
+        self.expires_at = now + lifetime
+        self.closed_at = None
+
+    # --- the visibility rule -------------------------------------------------------------------
+
+    @classmethod
+    def visible_clause(cls, now=None):
+        """What makes a posting public: published, unexpired, not suspended, author not suspended."""
+        now = now or utcnow()
+        return and_(
+            cls.status == cls.PUBLISHED,
+            cls.expires_at > now,
+            cls.suspended_at.is_(None),
+            ~exists().where(User.id == cls.created_by_id, User.active.is_(False)),
+        )
+
+    @classmethod
+    def visible(cls, now=None):
+        """The one query every public list, page, count, feed and the search index use."""
+        return select(cls).where(cls.visible_clause(now))
+
+    @property
+    def is_visible(self) -> bool:
+        now = utcnow()
+        return (
+            self.status == self.PUBLISHED
+            and self.expires_at is not None
+            and self.expires_at > now
+            and self.suspended_at is None
+            and (self.created_by is None or self.created_by.active)
+        )
+
+    # --- derived values ---------------------------------------------------------------------
+
+    @property
+    def credentials_required(self) -> list[Credential]:
+        return [link.credential for link in self.credential_links if link.required]
+
+    @property
+    def credentials_preferred(self) -> list[Credential]:
+        return [link.credential for link in self.credential_links if not link.required]
+
+    @property
+    def applies_on_site(self) -> bool:
+        return not self.apply_url
+
+    def annual(self, amount):
+        if amount is None:
+            return None
+        return int(amount * HOURS_PER_YEAR) if self.salary_unit == "hour" else int(amount)
+
+    @property
+    def annual_salary_min(self):
+        return self.annual(self.salary_min)
+
+    @property
+    def annual_salary_max(self):
+        return self.annual(self.salary_max)
+
+    def __repr__(self):
+        return f"<Posting {self.id} {self.status} {self.title!r}>"

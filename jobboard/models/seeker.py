@@ -1,0 +1,45 @@
+"""Job-seeker profiles: credentials held, specialties, experience, location, preferences."""
+from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from jobboard.extensions import db
+from jobboard.models.base import TimestampMixin
+from jobboard.models.taxonomy import Credential, Specialty
+
+seeker_credential = Table(
+    "seeker_credential",
+    db.metadata,
+    Column("seeker_id", ForeignKey("seeker_profile.id", ondelete="CASCADE"), primary_key=True),
+    Column("credential_id", ForeignKey("credential.id", ondelete="CASCADE"), primary_key=True),
+)
+seeker_specialty = Table(
+    "seeker_specialty",
+    db.metadata,
+    Column("seeker_id", ForeignKey("seeker_profile.id", ondelete="CASCADE"), primary_key=True),
+    Column("specialty_id", ForeignKey("specialty.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class SeekerProfile(TimestampMixin, db.Model):
+    __tablename__ = "seeker_profile"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), unique=True
+    )
+    headline: Mapped[str] = mapped_column(String(160), default="")
+    years_experience: Mapped[int | None]
+    city: Mapped[str] = mapped_column(String(100), default="")
+    state: Mapped[str] = mapped_column(String(2), default="")
+    # remote / hybrid / onsite, or "" for no preference.
+    preferred_arrangement: Mapped[str] = mapped_column(String(10), default="")
+    # Desired pay, annual USD (hourly figures are converted at 2080 hours).
+    desired_salary: Mapped[int | None]
+
+    user: Mapped["User"] = relationship(back_populates="seeker_profile")  # noqa: F821
+    credentials: Mapped[list[Credential]] = relationship(
+        secondary=seeker_credential, order_by=Credential.abbreviation
+    )
+    specialties: Mapped[list[Specialty]] = relationship(
+        secondary=seeker_specialty, order_by=Specialty.position
+    )

@@ -1,0 +1,138 @@
+"""The coding taxonomy: specialties, credentials, CPT sections, and shared vocabularies."""
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from jobboard.extensions import db
+from jobboard.models.base import TimestampMixin
+
+ARRANGEMENTS = {"remote": "Remote", "hybrid": "Hybrid", "onsite": "On-site"}
+EMPLOYMENT_TYPES = {
+    "full_time": "Full-time",
+    "part_time": "Part-time",
+    "contract": "Contract",
+    "temporary": "Temporary",
+    "per_diem": "Per diem",
+}
+US_STATES = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
+    "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois",
+    "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
+    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
+    "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
+    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York",
+    "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon",
+    "PA": "Pennsylvania", "PR": "Puerto Rico", "RI": "Rhode Island", "SC": "South Carolina",
+    "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont",
+    "VA": "Virginia", "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin",
+    "WY": "Wyoming",
+}
+
+
+class Specialty(db.Model):
+    """A kind of coding work (E/M, hemic-lymphatic, risk adjustment...), with its CPT ranges."""
+
+    __tablename__ = "specialty"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    # ";"-separated "start-end" pairs; empty for specialties that are not CPT-range based.
+    cpt_ranges: Mapped[str] = mapped_column(String(400), default="")
+    typical_credentials: Mapped[str] = mapped_column(String(200), default="")
+    synonyms: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def ranges(self) -> list[tuple[str, str]]:
+        return [tuple(part.split("-", 1)) for part in self.cpt_ranges.split(";") if part]
+
+    @property
+    def credential_list(self) -> list[str]:
+        return [c for c in self.typical_credentials.split(";") if c]
+
+    def __repr__(self):
+        return f"<Specialty {self.slug}>"
+
+
+class Credential(db.Model):
+    """A coding credential such as CPC, CCS or CRC."""
+
+    __tablename__ = "credential"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    abbreviation: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    body: Mapped[str] = mapped_column(String(40), default="")
+    kind: Mapped[str] = mapped_column(String(60), default="")
+    focus: Mapped[str] = mapped_column(Text, default="")
+
+    def __repr__(self):
+        return f"<Credential {self.abbreviation}>"
+
+
+class CptSection(db.Model):
+    """A CPT section or subsection as a code range (alphanumeric ranges compare as strings)."""
+
+    __tablename__ = "cpt_section"
+    __table_args__ = (UniqueConstraint("range_start", "range_end", "section", "subsection"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    range_start: Mapped[str] = mapped_column(String(5))
+    range_end: Mapped[str] = mapped_column(String(5))
+    section: Mapped[str] = mapped_column(String(120))
+    subsection: Mapped[str] = mapped_column(String(200), default="")
+
+
+class CptCode(TimestampMixin, db.Model):
+    """A CPT code with our own description and the CMS figures of one year."""
+
+    __tablename__ = "cpt_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(5), unique=True)
+    section: Mapped[str] = mapped_column(String(120), default="")
+    subsection: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    # The AMA descriptor, only when an operator imported licensed data.
+    licensed_descriptor: Mapped[str | None] = mapped_column(Text)
+    curated: Mapped[bool] = mapped_column(default=False)
+    work_rvu: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    nonfacility_pe_rvu: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    facility_pe_rvu: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    mp_rvu: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    nonfacility_total: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    facility_total: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    global_days: Mapped[str] = mapped_column(String(3), default="")
+    add_on: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(2), default="")
+    year: Mapped[int | None]
+    conversion_factor: Mapped[Decimal | None] = mapped_column(Numeric(10, 4))
+
+    modifiers: Mapped[list["CptModifierRvu"]] = relationship(
+        back_populates="cpt_code", cascade="all, delete-orphan", order_by="CptModifierRvu.modifier"
+    )
+
+    def __repr__(self):
+        return f"<CptCode {self.code}>"
+
+
+class CptModifierRvu(db.Model):
+    """CMS figures of a code with a payment modifier (26, TC, 53), kept apart from the global row."""
+
+    __tablename__ = "cpt_modifier_rvu"
+    __table_args__ = (UniqueConstraint("cpt_code_id", "modifier"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cpt_code_id: Mapped[int] = mapped_column(ForeignKey("cpt_code.id", ondelete="CASCADE"))
+    modifier: Mapped[str] = mapped_column(String(4))
+    work_rvu: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    nonfacility_total: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    facility_total: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    year: Mapped[int | None]
+
+    cpt_code: Mapped[CptCode] = relationship(back_populates="modifiers")

@@ -1,0 +1,84 @@
+"""Accounts: employers, job seekers and admins."""
+import hmac
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from jobboard.extensions import db
+from jobboard.models.base import TimestampMixin
+
+ROLES = ("employer", "seeker", "admin")
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def normalize_email(email: str) -> str:
+    """Emails are unique case-insensitively: store them stripped and lower-cased."""
+    return email.strip().lower()
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "user_account"
+    __table_args__ = (CheckConstraint("role IN ('employer', 'seeker', 'admin')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Part of every session and remember-me cookie; rotating it signs the user out everywhere.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("company.id", ondelete="SET NULL"))
+    last_login_at: Mapped[datetime | None]
+
+    company: Mapped["Company | None"] = relationship(back_populates="employers")  # noqa: F821
+    seeker_profile: Mapped["SeekerProfile | None"] = relationship(  # noqa: F821
+        back_populates="user", cascade="all, delete-orphan", uselist=False
+    )
+
+    def __init__(self, *, email, password, role, **kwargs):
+        super().__init__(email=normalize_email(email), role=role, **kwargs)
+        self.set_password(password)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.rotate_session_token()
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def rotate_session_token(self) -> None:
+        """Invalidate every existing session and remember-me cookie of this user."""
+        self.session_token = new_session_token()
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_token}"
+
+    def token_matches(self, token: str) -> bool:
+        return hmac.compare_digest(self.session_token.encode(), token.encode())
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_employer(self) -> bool:
+        return self.role == "employer"
+
+    @property
+    def is_seeker(self) -> bool:
+        return self.role == "seeker"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def __repr__(self):
+        return f"<User {self.email} {self.role}>"

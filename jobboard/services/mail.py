@@ -1,0 +1,136 @@
+"""Email: queue in the caller's transaction, deliver after commit, retry from the worker.
+
+A message is a row in ``outbound_email`` written with the change that causes it, so a
+rollback drops it and a crash after commit loses nothing: ``deliver_pending`` (run right
+after commit and by ``flask worker``) sends whatever is due. Rows are claimed before
+sending so that two senders never deliver the same message.
+"""
+import smtplib
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from flask import current_app
+from sqlalchemy import event, or_, select, update
+from sqlalchemy.orm import Session
+
+from jobboard.extensions import db
+from jobboard.models.base import utcnow
+from jobboard.models.mail import OutboundEmail
+
+CLAIM_SECONDS = 120
+
+
+def _single_line(value: str) -> str:
+    """Header values must not carry line breaks (no header injection from names or titles)."""
+    return " ".join(str(value).split())
+
+
+def queue_email(recipient: str, subject: str, body: str) -> OutboundEmail:
+    """Add a message to the current transaction; it is sent only if that transaction commits."""
+    message = OutboundEmail(
+        recipient=_single_line(recipient), subject=_single_line(subject)[:300], body=body
+    )
+    db.session.add(message)
+    db.session.info.setdefault("queued_emails", []).append(message)
+    return message
+
+
+def commit_and_deliver() -> None:
+    """Commit the session, then try to send the messages it queued (failures stay queued)."""
+    queued = db.session.info.pop("queued_emails", [])
+    db.session.commit()
+    ids = [message.id for message in queued]
+    if ids:
+        deliver_pending(ids)
+
+
+def _claim(email_id: int) -> bool:
+    now = utcnow()
+    result = db.session.execute(
+        update(OutboundEmail)
+        .where(
+            OutboundEmail.id == email_id,
+            OutboundEmail.sent_at.is_(None),
+            or_(OutboundEmail.claimed_until.is_(None), OutboundEmail.claimed_until < now),
+        )
+        .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def build_message(email: OutboundEmail) -> EmailMessage:
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config["MAIL_DEFAULT_SENDER"]
+    message["To"] = email.recipient
+    message["Subject"] = email.subject
+    message["Message-ID"] = make_msgid(idstring=f"outbox{email.id}", domain="medcodejobs.example")
+    message.set_content(email.body)
+    return message
+
+
+def deliver_pending(ids=None, limit=100) -> tuple[int, int]:
+    """Send due messages (all, or just ``ids``); returns (sent, failed)."""
+    query = select(OutboundEmail.id).where(OutboundEmail.sent_at.is_(None))
+    if ids is not None:
+        query = query.where(OutboundEmail.id.in_(ids))
+    due = db.session.scalars(query.order_by(OutboundEmail.id).limit(limit)).all()
+    sent = failed = 0
+    if not due:
+        return sent, failed
+    config = current_app.config
+    if config["MAIL_SERVER"] == "console":
+        return _log_instead(due), 0
+    try:
+        smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"])
+    except OSError as exc:
+        _record_failure(due, f"SMTP unreachable: {exc}")
+        return 0, len(due)
+    with smtp:
+        for email_id in due:
+            if not _claim(email_id):
+                continue
+            email = db.session.get(OutboundEmail, email_id)
+            try:
+                smtp.send_message(build_message(email))
+            except (smtplib.SMTPException, OSError) as exc:
+                email.attempts += 1
+                email.last_error = str(exc)[:1000]
+                email.claimed_until = None
+                failed += 1
+            else:
+                email.attempts += 1
+                email.sent_at = utcnow()
+                email.last_error = ""
+                sent += 1
+            db.session.commit()
+    return sent, failed
+
+
+def _log_instead(ids) -> int:
+    """Development without a mail server (``MAIL_SERVER = "console"``): log, mark sent."""
+    for email_id in ids:
+        email = db.session.get(OutboundEmail, email_id)
+        current_app.logger.warning("Email to %s: %s\n%s", email.recipient, email.subject, email.body)
+        email.sent_at = utcnow()
+    db.session.commit()
+    return len(ids)
+
+
+def _record_failure(ids, error) -> None:
+    db.session.execute(
+        update(OutboundEmail)
+        .where(OutboundEmail.id.in_(ids))
+        .values(attempts=OutboundEmail.attempts + 1, last_error=error[:1000])
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_queued(session):
+    """A rolled-back message row is gone; do not try to send it after a later commit."""
+    session.info.pop("queued_emails", None)

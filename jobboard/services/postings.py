@@ -1,0 +1,386 @@
+"""Postings: create, edit, move through the life cycle, expire, import.
+
+Tag resolution (specialty slugs, credential abbreviations, CPT codes) lives here once and
+serves the posting form, the JSON Lines importer and the demo loader alike.
+"""
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, select
+
+from jobboard.extensions import db
+from jobboard.models.base import utcnow
+from jobboard.models.company import Company
+from jobboard.models.posting import (
+    MAX_SPECIALTIES,
+    IllegalTransition,
+    Posting,
+    PostingCredential,
+)
+from jobboard.models.taxonomy import ARRANGEMENTS, EMPLOYMENT_TYPES, US_STATES, CptCode, Credential, Specialty
+from jobboard.models.user import User
+from jobboard.reference_data import normalize_code
+from jobboard.services import Conflict, DomainError, NotFound
+from jobboard.tagging import suggest_tags
+
+SALARY_UNITS = ("year", "hour")
+MAX_CODES = 40
+
+
+class PostingInvalid(DomainError):
+    """One or more fields are wrong; ``errors`` maps field names to messages."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass
+class PostingFields:
+    """What an employer (or an import line) says about a posting, before validation."""
+
+    title: str = ""
+    description: str = ""
+    city: str = ""
+    state: str = ""
+    arrangement: str = "onsite"
+    employment_type: str = "full_time"
+    salary_min: Decimal | None = None
+    salary_max: Decimal | None = None
+    salary_unit: str = "year"
+    specialties: list[str] = field(default_factory=list)
+    credentials_required: list[str] = field(default_factory=list)
+    credentials_preferred: list[str] = field(default_factory=list)
+    cpt_codes: list[str] = field(default_factory=list)
+    apply_url: str = ""
+    expires_at: datetime | None = None
+    external_id: str | None = None
+
+
+def split_codes(text: str) -> list[str]:
+    """'38900, 38792 99213' -> ['38900', '38792', '99213'] (order kept, no duplicates)."""
+    seen = []
+    for token in re.split(r"[\s,;]+", text or ""):
+        if token and token.upper() not in seen:
+            seen.append(token.upper())
+    return seen
+
+
+def _resolve(fields: PostingFields):
+    """Validate every field; return the ORM objects the tags name, or raise PostingInvalid."""
+    errors = {}
+    if not fields.title.strip():
+        errors["title"] = "Give the posting a title."
+    elif len(fields.title) > 200:
+        errors["title"] = "Keep the title under 200 characters."
+    if not fields.description.strip():
+        errors["description"] = "Describe the job."
+    elif len(fields.description) > 20000:
+        errors["description"] = "Keep the description under 20,000 characters."
+    if fields.state and fields.state.upper() not in US_STATES:
+        errors["state"] = "Use a two-letter US state code such as TX."
+    if fields.arrangement not in ARRANGEMENTS:
+        errors["arrangement"] = "Choose remote, hybrid or onsite."
+    if fields.employment_type not in EMPLOYMENT_TYPES:
+        errors["employment_type"] = "Choose one of: " + ", ".join(EMPLOYMENT_TYPES) + "."
+    if fields.salary_unit not in SALARY_UNITS:
+        errors["salary_unit"] = "Pay is per hour or per year."
+    for key in ("salary_min", "salary_max"):
+        value = getattr(fields, key)
+        if value is not None and (value < 0 or value > 10_000_000):
+            errors[key] = "Enter a pay figure between 0 and 10,000,000."
+    if (fields.salary_min is not None and fields.salary_max is not None
+            and fields.salary_min > fields.salary_max):
+        errors["salary_max"] = "The maximum pay must be at least the minimum."
+    if fields.apply_url and not re.match(r"^https?://[^\s/]+\.[^\s]+$", fields.apply_url):
+        errors["apply_url"] = "Enter a full address such as https://careers.example.com/apply."
+
+    slugs = list(dict.fromkeys(fields.specialties))
+    specialties = db.session.scalars(select(Specialty).where(Specialty.slug.in_(slugs))).all()
+    unknown = sorted(set(slugs) - {s.slug for s in specialties})
+    if unknown:
+        errors["specialties"] = "Unknown specialty: " + ", ".join(unknown) + "."
+    elif not slugs:
+        errors["specialties"] = "Choose at least one specialty."
+    elif len(slugs) > MAX_SPECIALTIES:
+        errors["specialties"] = f"Choose at most {MAX_SPECIALTIES} specialties."
+
+    abbreviations = list(dict.fromkeys(fields.credentials_required + fields.credentials_preferred))
+    credentials = {c.abbreviation: c for c in db.session.scalars(
+        select(Credential).where(Credential.abbreviation.in_(abbreviations)))}
+    unknown = [a for a in abbreviations if a not in credentials]
+    if unknown:
+        key = "credentials_required" if set(unknown) & set(fields.credentials_required) else "credentials_preferred"
+        errors[key] = "Unknown credential: " + ", ".join(unknown) + "."
+
+    malformed = [c for c in fields.cpt_codes if normalize_code(c) is None]
+    normalized = list(dict.fromkeys(normalize_code(c) for c in fields.cpt_codes if normalize_code(c)))
+    codes = {c.code: c for c in db.session.scalars(select(CptCode).where(CptCode.code.in_(normalized)))}
+    unknown = [c for c in normalized if c not in codes]
+    if malformed:
+        errors["cpt_codes"] = (f"Not a CPT code: {', '.join(malformed)}. Codes look like "
+                               "12345, 1234F, 1234T or 1234U.")
+    elif unknown:
+        errors["cpt_codes"] = f"Unknown CPT code: {', '.join(unknown)}. It is not in our code reference."
+    elif len(normalized) > MAX_CODES:
+        errors["cpt_codes"] = f"Tag at most {MAX_CODES} codes."
+    if errors:
+        raise PostingInvalid(errors)
+    ordered_specialties = sorted(specialties, key=lambda s: slugs.index(s.slug))
+    return ordered_specialties, credentials, [codes[c] for c in normalized]
+
+
+def _apply(posting: Posting, fields: PostingFields) -> Posting:
+    specialties, credentials, codes = _resolve(fields)
+    posting.title = fields.title.strip()
+    posting.description = fields.description.strip()
+    posting.city = fields.city.strip()
+    posting.state = fields.state.strip().upper()
+    posting.arrangement = fields.arrangement
+    posting.employment_type = fields.employment_type
+    posting.salary_min, posting.salary_max = fields.salary_min, fields.salary_max
+    posting.salary_unit = fields.salary_unit
+    posting.apply_url = fields.apply_url.strip()
+    if fields.expires_at is not None:
+        posting.expires_at = fields.expires_at
+    if fields.external_id is not None:
+        posting.external_id = fields.external_id or None
+    posting.specialties = specialties
+    posting.cpt_codes = codes
+    required = set(fields.credentials_required)
+    posting.credential_links = [
+        PostingCredential(credential=credentials[a], required=a in required)
+        for a in dict.fromkeys(fields.credentials_required + fields.credentials_preferred)
+    ]
+    return posting
+
+
+def create_posting(company: Company, author: User | None, fields: PostingFields,
+                   publish: bool = False) -> Posting:
+    posting = _apply(Posting(company=company, created_by=author), fields)
+    if publish:
+        posting.publish()
+    db.session.add(posting)
+    db.session.commit()
+    return posting
+
+
+def update_posting(posting: Posting, fields: PostingFields) -> Posting:
+    try:
+        _apply(posting, fields)
+    except PostingInvalid:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return posting
+
+
+TRANSITIONS = {"publish": Posting.publish, "close": Posting.close, "renew": Posting.renew}
+
+
+def change_status(posting: Posting, action: str) -> Posting:
+    """Run one life-cycle transition (publish, close, renew) and commit it."""
+    if action not in TRANSITIONS:
+        raise DomainError(f"Unknown action {action!r}.")
+    try:
+        TRANSITIONS[action](posting)
+    except IllegalTransition as error:
+        raise Conflict(str(error))
+    db.session.commit()
+    return posting
+
+
+def company_posting(company: Company | None, posting_id: int) -> Posting:
+    """A posting of ``company``; anyone else's or a missing one is NotFound (never 403)."""
+    posting = db.session.get(Posting, posting_id)
+    if posting is None or company is None or posting.company_id != company.id:
+        raise NotFound("No such posting.")
+    return posting
+
+
+def visible_posting(posting_id: int) -> Posting:
+    posting = db.session.scalar(Posting.visible().where(Posting.id == posting_id))
+    if posting is None:
+        raise NotFound("This posting does not exist or is no longer open.")
+    return posting
+
+
+def company_postings(company: Company) -> list[Posting]:
+    return db.session.scalars(
+        select(Posting).where(Posting.company_id == company.id).order_by(Posting.updated_at.desc())
+    ).all()
+
+
+def expire_due(now: datetime | None = None) -> int:
+    """Move published postings past their expiry to expired; returns how many."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        select(Posting).where(Posting.status == Posting.PUBLISHED, Posting.expires_at <= now)
+    ).all()
+    for posting in due:
+        posting.expire(now)
+    db.session.commit()
+    return len(due)
+
+
+def suggested_tags(text: str) -> dict[str, list[str]]:
+    """The tagger's suggestions, limited to tags the database knows."""
+    tags = suggest_tags(text)
+    known_codes = set(db.session.scalars(select(CptCode.code).where(CptCode.code.in_(tags.codes))))
+    return {
+        "specialties": list(tags.specialties),
+        "credentials": list(tags.credentials),
+        "cpt_codes": [c for c in tags.codes if c in known_codes],
+    }
+
+
+def parse_decimal(value) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value).replace(",", "").replace("$", "").strip())
+    except InvalidOperation:
+        raise ValueError(f"not a number: {value!r}")
+
+
+# --- JSON Lines import ----------------------------------------------------------------------
+
+IMPORT_FIELDS = {
+    "title", "company", "description", "city", "state", "arrangement", "employment_type",
+    "salary_min", "salary_max", "salary_unit", "specialties", "credentials_required",
+    "credentials_preferred", "cpt_codes", "apply_url", "posted_at", "expires_at", "external_id",
+}
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    failed: list[tuple[int, str]] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (f"Imported postings: {self.created} created, {self.updated} updated, "
+                f"{len(self.failed)} failed.")
+
+
+def _parse_time(value, name) -> datetime | None:
+    if value in (None, ""):
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{name} is not an ISO 8601 date: {value!r}")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed
+
+
+def _string_list(record, name) -> list[str]:
+    value = record.get(name) or []
+    if isinstance(value, str):
+        value = [v for v in re.split(r"[,;\s]+", value) if v]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{name} must be a list of strings")
+    return value
+
+
+def _company_named(name: str) -> Company:
+    from jobboard.services.accounts import slugify, unique_company_slug
+
+    company = db.session.scalar(select(Company).where(
+        (func.lower(Company.name) == name.lower()) | (Company.slug == slugify(name))))
+    if company is None:
+        company = Company(name=name, slug=unique_company_slug(name))
+        db.session.add(company)
+        db.session.flush()
+    return company
+
+
+def _import_record(record: dict, now: datetime) -> bool:
+    """Create or update one posting from an import line; True if it was created."""
+    if not isinstance(record, dict):
+        raise ValueError("the line is not a JSON object")
+    unknown = sorted(set(record) - IMPORT_FIELDS)
+    if unknown:
+        raise ValueError("unknown field: " + ", ".join(unknown))
+    for name in ("title", "company", "description"):
+        if not isinstance(record.get(name), str) or not record[name].strip():
+            raise ValueError(f"{name} is required")
+    text = f"{record['title']}\n{record['description']}"
+    tags = suggest_tags(text)
+    specialties = _string_list(record, "specialties") or list(tags.specialties)
+    required = _string_list(record, "credentials_required")
+    preferred = _string_list(record, "credentials_preferred")
+    if not required and not preferred:
+        required = list(tags.credentials)
+    codes = _string_list(record, "cpt_codes")
+    if not codes:
+        codes = suggested_tags(text)["cpt_codes"]
+    try:
+        salary_min = parse_decimal(record.get("salary_min"))
+        salary_max = parse_decimal(record.get("salary_max"))
+    except ValueError as error:
+        raise ValueError(f"salary: {error}")
+    external_id = record.get("external_id")
+    if external_id is not None:
+        external_id = str(external_id).strip()[:120]
+    fields = PostingFields(
+        title=record["title"], description=record["description"],
+        city=record.get("city") or "", state=(record.get("state") or "").upper(),
+        arrangement=record.get("arrangement") or "onsite",
+        employment_type=record.get("employment_type") or "full_time",
+        salary_min=salary_min, salary_max=salary_max, salary_unit=record.get("salary_unit") or "year",
+        specialties=specialties, credentials_required=required, credentials_preferred=preferred,
+        cpt_codes=codes, apply_url=record.get("apply_url") or "",
+        expires_at=_parse_time(record.get("expires_at"), "expires_at"), external_id=external_id,
+    )
+    posted_at = _parse_time(record.get("posted_at"), "posted_at")
+    company = _company_named(record["company"].strip())
+    posting = None
+    if external_id:
+        posting = db.session.scalar(select(Posting).where(
+            Posting.company_id == company.id, Posting.external_id == external_id))
+    created = posting is None
+    if created:
+        posting = Posting(company=company)
+    _apply(posting, fields)
+    db.session.add(posting)
+    if created:
+        posting.publish(now=posted_at or now)
+    elif posted_at:
+        posting.published_at = posted_at
+    if posting.expires_at is not None and posting.expires_at <= now and posting.status == Posting.PUBLISHED:
+        posting.expire(now)
+    return created
+
+
+def import_postings(lines, progress=None) -> ImportReport:
+    """Import JSON Lines; each line is its own transaction, so good lines stay when others fail."""
+    report = ImportReport()
+    now = utcnow()
+    for number, raw in enumerate(lines, start=1):
+        if progress:
+            progress(1)
+        if not raw.strip():
+            continue
+        try:
+            created = _import_record(json.loads(raw), now)
+            db.session.commit()
+        except json.JSONDecodeError as error:
+            db.session.rollback()
+            report.failed.append((number, f"not valid JSON ({error.msg} at column {error.colno})"))
+        except PostingInvalid as error:
+            db.session.rollback()
+            report.failed.append((number, "; ".join(f"{k}: {v}" for k, v in error.errors.items())))
+        except (ValueError, TypeError) as error:
+            db.session.rollback()
+            report.failed.append((number, str(error)))
+        else:
+            if created:
+                report.created += 1
+            else:
+                report.updated += 1
+    return report

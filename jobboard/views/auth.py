@@ -1,0 +1,162 @@
+"""Accounts: register, log in and out, reset a password, account settings."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from jobboard.extensions import limiter
+from jobboard.forms.auth import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    ConfirmForm,
+    DeleteAccountForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+)
+from jobboard.services import DomainError, NotFound, accounts
+from jobboard.views.helpers import flash_domain_error, home_for, redirect_next
+
+bp = Blueprint("auth", __name__)
+
+
+def _limit(key):
+    return limiter.limit(lambda: current_app.config[key], methods=["POST"])
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@_limit("RATELIMIT_REGISTER")
+def register():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = RegisterForm()
+    status = 200
+    if request.method == "GET" and request.args.get("role") in ("seeker", "employer"):
+        form.role.data = request.args["role"]
+    if form.validate_on_submit():
+        try:
+            if form.role.data == "employer":
+                user = accounts.register_employer(
+                    email=form.email.data, password=form.password.data, name=form.name.data,
+                    company_name=form.company_name.data or "", join_code=form.join_code.data or "",
+                )
+            else:
+                user = accounts.register_seeker(
+                    email=form.email.data, password=form.password.data, name=form.name.data
+                )
+        except DomainError as error:
+            flash_domain_error(form, error)
+        else:
+            login_user(user)
+            flash("Welcome to MedCode Jobs! Your account is ready.", "success")
+            return redirect(home_for(user))
+    if request.method == "POST":
+        status = 422
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@_limit("RATELIMIT_LOGIN")
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.email.data, form.password.data)
+        except DomainError as error:
+            flash(error.message, "danger")
+            status = 401
+        else:
+            login_user(user, remember=form.remember.data)
+            flash("You are signed in.", "success")
+            return redirect_next("public.home") if request.args.get("next") else redirect(home_for(user))
+    elif form.errors:
+        status = 422
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    if ConfirmForm().validate_on_submit():
+        logout_user()
+        flash("You are signed out.", "info")
+    return redirect(url_for("public.home"))
+
+
+@bp.post("/logout-everywhere")
+@login_required
+def logout_everywhere():
+    if ConfirmForm().validate_on_submit():
+        accounts.logout_everywhere(current_user._get_current_object())
+        logout_user()
+        flash("You are signed out on every device.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+@_limit("RATELIMIT_RESET")
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        flash("If an account exists for that address, we have emailed it a link to reset "
+              "the password.", "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_request.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@_limit("RATELIMIT_RESET")
+def reset_password(token):
+    try:
+        accounts.user_for_reset_token(token)
+    except NotFound as error:
+        flash(error.message, "danger")
+        return redirect(url_for("auth.reset_request"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(token, form.password.data)
+        except DomainError as error:
+            flash_domain_error(form, error)
+        else:
+            logout_user()
+            flash("Your password is changed. Sign in with the new one.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """Settings: one page, three forms told apart by their submit button's name."""
+    user = current_user._get_current_object()
+    password_form = ChangePasswordForm(prefix="pw")
+    email_form = ChangeEmailForm(prefix="em")
+    delete_form = DeleteAccountForm(prefix="del")
+    status = 200
+    action = request.form.get("action")
+    if request.method == "POST":
+        try:
+            if action == "password" and password_form.validate_on_submit():
+                accounts.change_password(user, password_form.current_password.data,
+                                         password_form.new_password.data)
+                login_user(user)  # the token rotated: keep this session, drop the others
+                flash("Your password is changed. Other devices are signed out.", "success")
+                return redirect(url_for("auth.account"))
+            if action == "email" and email_form.validate_on_submit():
+                accounts.change_email(user, email_form.current_password.data, email_form.email.data)
+                flash("Your email address is changed.", "success")
+                return redirect(url_for("auth.account"))
+            if action == "delete" and delete_form.validate_on_submit():
+                accounts.delete_account(user, delete_form.current_password.data)
+                logout_user()
+                flash("Your account is deleted.", "info")
+                return redirect(url_for("public.home"))
+        except DomainError as error:
+            form = {"password": password_form, "email": email_form, "delete": delete_form}[action]
+            flash_domain_error(form, error)
+        status = 422
+    return render_template("auth/account.html", password_form=password_form,
+                           email_form=email_form, delete_form=delete_form), status

@@ -1,0 +1,101 @@
+"""Helpers shared by the views: safe redirects, role guards, template globals."""
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
+
+from jobboard.forms.auth import ConfirmForm
+from jobboard.models.taxonomy import ARRANGEMENTS, EMPLOYMENT_TYPES, US_STATES
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only a path on this site: no scheme, no host, no protocol-relative or backslash tricks."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def redirect_next(default_endpoint: str, **values):
+    target = request.args.get("next") or request.form.get("next")
+    if is_safe_next(target):
+        return redirect(target)
+    return redirect(url_for(default_endpoint, **values))
+
+
+def role_required(*roles):
+    """Signed-out visitors go to the login page; users of another role get 403.
+
+    :raise 403: the user's role is not one of ``roles``.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def flash_domain_error(form, error) -> None:
+    """Show a domain error beside its field when the form has it, else as a flash message."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = list(field.errors or []) + [error.message]
+    else:
+        flash(error.message, "danger")
+
+
+def home_for(user) -> str:
+    if user.is_employer:
+        return url_for("employer.dashboard")
+    if user.is_seeker:
+        return url_for("seeker.profile")
+    return url_for("public.home")
+
+
+def format_pay(posting) -> str:
+    """'$55,000–$70,000 a year' or '$27.50–$32.00 an hour'."""
+    unit = "an hour" if posting.salary_unit == "hour" else "a year"
+    money = "${:,.2f}" if posting.salary_unit == "hour" else "${:,.0f}"
+    low, high = posting.salary_min, posting.salary_max
+    if low is not None and high is not None and low != high:
+        return f"{money.format(low)}–{money.format(high)} {unit}"
+    if low is not None or high is not None:
+        prefix = "From " if high is None else ("Up to " if low is None else "")
+        return f"{prefix}{money.format(low if low is not None else high)} {unit}"
+    return ""
+
+
+def register(app):
+    app.add_template_filter(format_pay, "pay")
+
+    @app.context_processor
+    def inject_globals():
+        return {
+            "confirm_form": ConfirmForm(),
+            "ARRANGEMENTS": ARRANGEMENTS,
+            "EMPLOYMENT_TYPES": EMPLOYMENT_TYPES,
+            "US_STATES": US_STATES,
+        }
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
+        )
+        return response

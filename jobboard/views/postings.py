@@ -1,0 +1,170 @@
+"""Posting pages: the public posting, and the employer's new/edit/preview/status actions."""
+import json
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from jobboard.forms.auth import ConfirmForm
+from jobboard.forms.posting import PostingForm
+from jobboard.markup import plain_text, render_description
+from jobboard.models.posting import Posting
+from jobboard.services import Conflict, NotFound
+from jobboard.services.postings import (
+    PostingInvalid,
+    change_status,
+    company_posting,
+    create_posting,
+    suggested_tags,
+    update_posting,
+)
+from jobboard.services.profiles import all_credentials, all_specialties
+from jobboard.views.employer import current_company
+from jobboard.views.helpers import role_required
+
+bp = Blueprint("postings", __name__)
+
+
+def code_url(code):
+    return url_for("codes.code", code=code)
+
+
+def job_posting_ld(posting: Posting) -> str:
+    """schema.org JobPosting for a visible posting (what Google requires and recommends)."""
+    data = {
+        "@context": "https://schema.org/",
+        "@type": "JobPosting",
+        "title": posting.title,
+        "description": str(render_description(posting.description)),
+        "datePosted": posting.published_at.isoformat(),
+        "validThrough": posting.expires_at.isoformat(),
+        "employmentType": posting.employment_type.upper(),
+        "identifier": {"@type": "PropertyValue", "name": posting.company.name,
+                       "value": posting.external_id or str(posting.id)},
+        "directApply": posting.applies_on_site,
+        "hiringOrganization": {
+            "@type": "Organization", "name": posting.company.name,
+            "sameAs": posting.company.website or url_for("public.company", slug=posting.company.slug,
+                                                         _external=True),
+        },
+        "jobLocation": {
+            "@type": "Place",
+            "address": {"@type": "PostalAddress", "addressLocality": posting.city or None,
+                        "addressRegion": posting.state or None, "addressCountry": "US"},
+        },
+    }
+    if posting.arrangement == "remote":
+        data["jobLocationType"] = "TELECOMMUTE"
+        data["applicantLocationRequirements"] = {"@type": "Country", "name": "USA"}
+    if posting.salary_min is not None or posting.salary_max is not None:
+        value = {"@type": "QuantitativeValue", "unitText": posting.salary_unit.upper()}
+        if posting.salary_min is not None:
+            value["minValue"] = float(posting.salary_min)
+        if posting.salary_max is not None:
+            value["maxValue"] = float(posting.salary_max)
+        data["baseSalary"] = {"@type": "MonetaryAmount", "currency": "USD", "value": value}
+    # "</" inside a script element would end it early.
+    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+
+
+@bp.get("/jobs/<int:posting_id>")
+def detail(posting_id):
+    """The public posting; its own company's employers also see it before it is published."""
+    from jobboard.extensions import db
+
+    posting = db.session.get(Posting, posting_id)
+    if posting is None:
+        abort(404)
+    own = current_user.is_authenticated and current_user.is_employer and \
+        current_user.company_id == posting.company_id
+    if not posting.is_visible and not own:
+        if posting.status in (Posting.CLOSED, Posting.EXPIRED) and posting.suspended_at is None:
+            return render_template("postings/closed.html", posting=posting), 410
+        abort(404)
+    return render_template(
+        "postings/detail.html", posting=posting, own=own,
+        description=render_description(posting.description, code_url),
+        json_ld=job_posting_ld(posting) if posting.is_visible else None,
+        summary=plain_text(posting.description)[:155],
+    )
+
+
+def _form_for(posting=None):
+    form = PostingForm(obj=posting)
+    form.set_choices(all_specialties(), all_credentials())
+    if posting is not None and request.method == "GET":
+        form.fill_from(posting)
+    return form
+
+
+def _save(form, posting=None):
+    """Run the form's action: preview or suggest (nothing saved), save as draft, or publish."""
+    action = request.form.get("action", "draft")
+    if action in ("preview", "suggest"):
+        return None, {"preview": render_description(form.description.data or "", code_url),
+                      "suggestions": suggested_tags(f"{form.title.data}\n{form.description.data}")}
+    try:
+        if posting is None:
+            posting = create_posting(current_company(), current_user._get_current_object(),
+                                     form.fields(), publish=action == "publish")
+        else:
+            update_posting(posting, form.fields())
+            if action == "publish" and posting.status == Posting.DRAFT:
+                change_status(posting, "publish")
+    except PostingInvalid as error:
+        for name, message in error.errors.items():
+            getattr(form, name).errors = list(getattr(form, name).errors or []) + [message]
+        return None, {}
+    flash("The posting is published." if posting.status == Posting.PUBLISHED and action == "publish"
+          else "The posting is saved.", "success")
+    return redirect(url_for("postings.edit", posting_id=posting.id)), {}
+
+
+@bp.route("/jobs/new", methods=["GET", "POST"])
+@role_required("employer")
+def new():
+    current_company()
+    form = _form_for()
+    extra = {}
+    if form.validate_on_submit():
+        response, extra = _save(form)
+        if response is not None:
+            return response
+    status = 422 if request.method == "POST" and form.errors else 200
+    return render_template("postings/form.html", form=form, posting=None, **extra), status
+
+
+def _own_posting(posting_id):
+    """:raise 404: the posting is missing or belongs to another company."""
+    try:
+        return company_posting(current_user.company, posting_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/jobs/<int:posting_id>/edit", methods=["GET", "POST"])
+@role_required("employer")
+def edit(posting_id):
+    posting = _own_posting(posting_id)
+    form = _form_for(posting)
+    extra = {}
+    if form.validate_on_submit():
+        response, extra = _save(form, posting)
+        if response is not None:
+            return response
+    status = 422 if request.method == "POST" and form.errors else 200
+    return render_template("postings/form.html", form=form, posting=posting, **extra), status
+
+
+@bp.post("/jobs/<int:posting_id>/<any(publish, close, renew):action>")
+@role_required("employer")
+def transition(posting_id, action):
+    posting = _own_posting(posting_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            change_status(posting, action)
+        except Conflict as error:
+            flash(error.message, "danger")
+            return redirect(url_for("postings.edit", posting_id=posting.id))
+        flash({"publish": "The posting is published.", "close": "The posting is closed.",
+               "renew": "The posting runs for another 30 days."}[action], "success")
+    return redirect(url_for("postings.edit", posting_id=posting.id))

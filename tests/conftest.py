@@ -1,0 +1,223 @@
+"""Fixtures: ``app``/``client``/``runner`` on SQLite and PostgreSQL, a loopback SMTP server,
+and helpers that post forms with their CSRF token like a browser does."""
+import os
+import re
+import socket
+import threading
+import uuid
+from email import message_from_bytes, policy
+
+import pytest
+import sqlalchemy as sa
+
+from jobboard import create_app
+from jobboard.extensions import db
+
+PG_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+UNDER_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+PASSWORD = "Sturdy-passphrase-42"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- mail --------------------------------------------------------------------------------
+
+class Mailbox:
+    """Messages received by the loopback SMTP server, parsed."""
+
+    def __init__(self):
+        self.messages = []
+        self.lock = threading.Lock()
+        self.refuse = False
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse:
+            return "451 Try again later"
+        with self.lock:
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted"
+
+    def clear(self):
+        with self.lock:
+            self.messages.clear()
+        self.refuse = False
+
+    def to(self, address):
+        return [m for m in self.messages if m["To"] == address]
+
+    @staticmethod
+    def body(message):
+        return message.get_body(("plain",)).get_content()
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    mailbox.port = port
+    yield mailbox
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server):
+    smtp_server.clear()
+    yield smtp_server
+    smtp_server.clear()
+
+
+# --- databases ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A private database for this test run, dropped at the end.
+
+    Skipped with a reason outside CI when PostgreSQL is not reachable; under CI it fails.
+    """
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"jobboard_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        message = f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {exc.orig}"
+        if UNDER_CI:
+            pytest.fail("CI=true requires PostgreSQL. " + message, pytrace=False)
+        pytest.skip(message + " (set TEST_POSTGRES_URL or start PostgreSQL)")
+    url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_schema(postgres_url):
+    """Create the tables once per run; each test then starts from truncated tables."""
+    app = create_app(base_config(postgres_url, "/tmp", 25))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+    return postgres_url
+
+
+def base_config(database_uri, tmp_dir, smtp_port):
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "SEARCH_INDEX_DIR": os.path.join(str(tmp_dir), "search-index"),
+        "UPLOAD_DIR": os.path.join(str(tmp_dir), "uploads"),
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_port,
+        "MAIL_TIMEOUT": 5,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": "jobs.test",
+    }
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    """The database URI each test runs against: every app test runs on both databases."""
+    if request.param == "sqlite":
+        return "sqlite:///" + str(tmp_path / "test.sqlite")
+    return request.getfixturevalue("postgres_schema")
+
+
+def truncate_all():
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    db.session.commit()
+
+
+@pytest.fixture
+def app_config():
+    """Extra config a test module can override."""
+    return {}
+
+
+@pytest.fixture
+def app(database, tmp_path, smtp_server, app_config):
+    app = create_app({**base_config(database, tmp_path, smtp_server.port), **app_config})
+    with app.app_context():
+        if database.startswith("sqlite"):
+            db.create_all()
+        else:
+            truncate_all()
+        from jobboard.services.taxonomy import sync_taxonomy
+
+        sync_taxonomy()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- browser-like helpers ------------------------------------------------------------------
+
+CSRF_RE = re.compile(r'name="(?:[a-z]+-)?csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def post_form(client, url, data, page=None, **kwargs):
+    """GET ``page`` (default ``url``) for a CSRF token, then POST ``data`` to ``url``."""
+    html = client.get(page or url).get_data(as_text=True)
+    token = csrf_from(html)
+    fields = {**data}
+    prefix = next((k.split("-", 1)[0] for k in data if "-" in k), None)
+    fields[f"{prefix}-csrf_token" if prefix else "csrf_token"] = token
+    return client.post(url, data=fields, **kwargs)
+
+
+class Auth:
+    """Registers and signs in users through the real pages."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def register(self, role="seeker", email=None, password=PASSWORD, name="Test User", **extra):
+        email = email or f"{role}-{uuid.uuid4().hex[:8]}@example.com"
+        data = {"role": role, "name": name, "email": email, "password": password,
+                "confirm": password, **extra}
+        if role == "employer" and "company_name" not in extra and "join_code" not in extra:
+            data["company_name"] = "Acme Coding Services"
+        response = post_form(self.client, "/register", data)
+        return email, response
+
+    def login(self, email, password=PASSWORD, **extra):
+        return post_form(self.client, "/login", {"email": email, "password": password, **extra})
+
+    def logout(self):
+        return post_form(self.client, "/logout", {}, page="/")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)

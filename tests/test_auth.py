@@ -1,0 +1,318 @@
+"""Every account view for both roles, through the test client."""
+import re
+from urllib.parse import urlsplit
+
+import pytest
+
+from jobboard.extensions import db
+from jobboard.models.company import Company
+from jobboard.models.user import User
+from tests.conftest import PASSWORD, post_form
+
+
+def location(response):
+    return urlsplit(response.headers["Location"]).path
+
+
+def user_by_email(app, email):
+    with app.app_context():
+        return db.session.scalar(db.select(User).where(User.email == email))
+
+
+# --- registration --------------------------------------------------------------------------
+
+def test_seeker_registers_and_lands_on_profile(app, client, auth):
+    email, response = auth.register("seeker", email="New.Coder@Example.com", name="Nia Coder")
+    assert response.status_code == 302 and location(response) == "/seeker"
+    page = client.get("/seeker").get_data(as_text=True)
+    assert "Nia Coder" in page and "Edit profile" in page
+    user = user_by_email(app, "new.coder@example.com")
+    assert user.role == "seeker" and user.name == "Nia Coder"
+    with app.app_context():
+        assert db.session.get(User, user.id).seeker_profile is not None
+
+
+def test_employer_registers_with_a_new_company_and_a_colleague_joins_it(app, client, auth):
+    email, response = auth.register("employer", company_name="Summit Coding Group")
+    assert response.status_code == 302 and location(response) == "/employer"
+    page = client.get("/employer").get_data(as_text=True)
+    assert "Summit Coding Group" in page
+    with app.app_context():
+        company = db.session.scalar(db.select(Company))
+        assert company.slug == "summit-coding-group"
+        join_code = company.join_code
+    assert join_code in page
+    auth.logout()
+    _, response = auth.register("employer", join_code=join_code)
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Company.id))) == 1
+        assert len(db.session.scalar(db.select(Company)).employers) == 2
+
+
+def test_employer_needs_a_company_or_a_valid_join_code(app, client, auth):
+    _, response = auth.register("employer", company_name="")
+    assert response.status_code == 422
+    assert "Name your company, or enter a colleague&#39;s join code." in response.get_data(as_text=True)
+    _, response = auth.register("employer", join_code="not-a-code")
+    assert response.status_code == 422
+    assert "No company has this join code." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(User.id))) == 0
+
+
+@pytest.mark.parametrize("role", ["seeker", "employer"])
+def test_duplicate_email_is_refused_case_insensitively(app, client, auth, role):
+    auth.register(role, email="taken@example.com")
+    auth.logout()
+    _, response = auth.register(role, email="TAKEN@example.com")
+    assert response.status_code == 422
+    assert "An account with this email already exists." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(User.id))) == 1
+
+
+@pytest.mark.parametrize("password, message", [
+    ("short1", "Use at least 10 characters."),
+    ("password123", "This password is too common"),
+    ("aaaaaaaaaaaa", "This password is too common"),
+])
+def test_weak_password_is_refused_beside_the_field(app, client, auth, password, message):
+    _, response = auth.register("seeker", password=password)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert re.search(r'id="password"[^>]*>\s*<div class="invalid-feedback">' + re.escape(message), html)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(User.id))) == 0
+
+
+def test_registration_without_csrf_token_is_a_400(app, client):
+    response = client.post("/register", data={
+        "role": "seeker", "name": "X", "email": "x@example.com",
+        "password": PASSWORD, "confirm": PASSWORD,
+    })
+    assert response.status_code == 400
+    assert "Reload the page and try again" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(User.id))) == 0
+
+
+# --- login and logout ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("role, home", [("seeker", "/seeker"), ("employer", "/employer")])
+def test_login_logout_for_each_role(client, auth, role, home):
+    email, _ = auth.register(role)
+    auth.logout()
+    assert client.get(home).status_code == 302
+    response = auth.login(email)
+    assert response.status_code == 302 and location(response) == home
+    assert client.get(home).status_code == 200
+    response = auth.logout()
+    assert response.status_code == 302
+    assert client.get(home).status_code == 302
+
+
+def test_wrong_password_and_unknown_email_get_the_same_answer(client, auth):
+    email, _ = auth.register("seeker")
+    auth.logout()
+    wrong = auth.login(email, password="not the password at all")
+    unknown = auth.login("nobody@example.com")
+    for response in (wrong, unknown):
+        assert response.status_code == 401
+        assert "Invalid email or password." in response.get_data(as_text=True)
+    assert client.get("/seeker").status_code == 302
+
+
+def test_logout_is_post_only(client, auth):
+    auth.register("seeker")
+    assert client.get("/logout").status_code == 405
+    assert client.get("/seeker").status_code == 200
+
+
+def test_safe_next_is_followed(client, auth):
+    email, _ = auth.register("seeker")
+    auth.logout()
+    response = post_form(client, "/login?next=/seeker/profile",
+                         {"email": email, "password": PASSWORD})
+    assert location(response) == "/seeker/profile"
+
+
+@pytest.mark.parametrize("payload", [
+    "//evil.example", "/\\evil.example", "https:evil.example", "https://evil.example/",
+    "javascript:alert(1)", "/\t/evil.example", "\\\\evil.example", "http:/evil.example",
+])
+def test_open_redirect_payloads_are_refused(client, auth, payload):
+    email, _ = auth.register("seeker")
+    auth.logout()
+    response = post_form(client, "/login", {"email": email, "password": PASSWORD},
+                         page="/login", query_string={"next": payload})
+    assert response.status_code == 302
+    target = urlsplit(response.headers["Location"])
+    assert target.netloc in ("", "jobs.test")
+    assert target.path == "/"
+
+
+def test_login_is_rate_limited(app, client, auth):
+    email, _ = auth.register("seeker")
+    auth.logout()
+    statuses = [auth.login(email, password="wrong password!").status_code for _ in range(11)]
+    assert statuses[:10] == [401] * 10
+    assert statuses[10] == 429
+    assert "Too many attempts" in auth.login(email).get_data(as_text=True)
+
+
+def test_registration_is_rate_limited(client, auth):
+    statuses = []
+    for _ in range(6):
+        _, response = auth.register("seeker")
+        statuses.append(response.status_code)
+        if response.status_code == 302:
+            auth.logout()
+    assert statuses == [302] * 5 + [429]
+
+
+# --- password reset through the SMTP server ---------------------------------------------------
+
+def reset_link(mailbox, email):
+    [message] = mailbox.to(email)
+    assert message["Subject"] == "Reset your MedCode Jobs password"
+    return re.search(r"http://jobs\.test(/reset-password/\S+)", mailbox.body(message)).group(1)
+
+
+def test_reset_password_end_to_end(app, client, auth, mailbox):
+    email, _ = auth.register("seeker")
+    auth.logout()
+    response = post_form(client, "/reset-password", {"email": email.upper()})
+    assert response.status_code == 302
+    link = reset_link(mailbox, email)
+
+    new_password = "A-brand-new-passphrase-7"
+    response = post_form(client, link, {"password": new_password, "confirm": new_password})
+    assert response.status_code == 302 and location(response) == "/login"
+    assert auth.login(email).status_code == 401  # the old password is gone
+    assert auth.login(email, password=new_password).status_code == 302
+    auth.logout()
+
+    # Single use: the same link now refuses.
+    response = client.get(link)
+    assert response.status_code == 302 and location(response) == "/reset-password"
+    assert "already been used" in client.get("/reset-password").get_data(as_text=True)
+
+
+def test_reset_for_unknown_email_answers_the_same_and_sends_nothing(client, mailbox):
+    response = post_form(client, "/reset-password", {"email": "ghost@example.com"})
+    assert response.status_code == 302
+    assert "If an account exists" in client.get("/login").get_data(as_text=True)
+    assert mailbox.messages == []
+
+
+def test_expired_reset_link_is_refused(app, client, auth, mailbox):
+    email, _ = auth.register("seeker")
+    auth.logout()
+    post_form(client, "/reset-password", {"email": email})
+    link = reset_link(mailbox, email)
+    app.config["PASSWORD_RESET_MAX_AGE"] = -1
+    response = client.get(link)
+    assert location(response) == "/reset-password"
+    assert "expired" in client.get("/reset-password").get_data(as_text=True)
+
+
+def test_tampered_reset_link_is_refused(client):
+    response = client.get("/reset-password/not-a-token")
+    assert location(response) == "/reset-password"
+
+
+def test_reset_requests_are_rate_limited(client):
+    statuses = [post_form(client, "/reset-password", {"email": "a@example.com"}).status_code
+                for _ in range(6)]
+    assert statuses == [302] * 5 + [429]
+
+
+# --- sessions stop working when the token rotates --------------------------------------------
+
+def session_cookie(client):
+    return client.get_cookie("session", domain="jobs.test").value
+
+
+def test_replayed_cookie_after_logout_everywhere_is_refused(app, auth):
+    device_a, device_b = app.test_client(), app.test_client()
+    from tests.conftest import Auth
+
+    email, _ = Auth(device_a).register("seeker")
+    Auth(device_b).login(email)
+    stolen = session_cookie(device_b)
+    assert device_b.get("/seeker").status_code == 200
+
+    post_form(device_a, "/logout-everywhere", {}, page="/account")
+    assert device_b.get("/seeker").status_code == 302
+    replay = app.test_client()
+    replay.set_cookie("session", stolen, domain="jobs.test")
+    assert replay.get("/seeker").status_code == 302
+
+
+def test_remember_cookie_stops_working_after_password_change(app):
+    from tests.conftest import Auth
+
+    device_a, device_b = app.test_client(), app.test_client()
+    email, _ = Auth(device_a).register("seeker")
+    Auth(device_b).login(email, remember="y")
+    remember = device_b.get_cookie("remember_token", domain="jobs.test").value
+
+    new_password = "Changed-passphrase-99"
+    response = post_form(device_a, "/account", {
+        "action": "password", "pw-current_password": PASSWORD,
+        "pw-new_password": new_password, "pw-confirm": new_password,
+    })
+    assert response.status_code == 302
+    assert device_a.get("/seeker").status_code == 200  # this device stays signed in
+    replay = app.test_client()
+    replay.set_cookie("remember_token", remember, domain="jobs.test")
+    assert replay.get("/seeker").status_code == 302
+    assert device_b.get("/seeker").status_code == 302
+
+
+# --- account settings ---------------------------------------------------------------------------
+
+def test_change_password_needs_the_current_one(app, client, auth):
+    email, _ = auth.register("employer")
+    response = post_form(client, "/account", {
+        "action": "password", "pw-current_password": "wrong-password-1",
+        "pw-new_password": "Another-passphrase-1", "pw-confirm": "Another-passphrase-1",
+    })
+    assert response.status_code == 422
+    assert "Your current password is not correct." in response.get_data(as_text=True)
+    assert user_by_email(app, email).check_password(PASSWORD)
+
+
+def test_change_email_needs_password_and_a_free_address(app, client, auth):
+    other, _ = auth.register("seeker")
+    auth.logout()
+    email, _ = auth.register("seeker")
+    response = post_form(client, "/account", {"action": "email", "em-email": "me@new.example",
+                                              "em-current_password": "nope-nope-nope"})
+    assert response.status_code == 422
+    response = post_form(client, "/account", {"action": "email", "em-email": other.upper(),
+                                              "em-current_password": PASSWORD})
+    assert response.status_code == 422
+    assert "already exists" in response.get_data(as_text=True)
+    response = post_form(client, "/account", {"action": "email", "em-email": "Me@New.example",
+                                              "em-current_password": PASSWORD})
+    assert response.status_code == 302
+    assert user_by_email(app, "me@new.example") is not None
+    assert user_by_email(app, email) is None
+
+
+@pytest.mark.parametrize("role", ["seeker", "employer"])
+def test_delete_account(app, client, auth, role):
+    email, _ = auth.register(role)
+    response = post_form(client, "/account", {"action": "delete", "del-current_password": PASSWORD})
+    assert response.status_code == 422  # the confirmation box was not ticked
+    assert user_by_email(app, email) is not None
+    response = post_form(client, "/account", {"action": "delete", "del-current_password": PASSWORD,
+                                              "del-confirm": "y"})
+    assert response.status_code == 302
+    assert user_by_email(app, email) is None
+    assert auth.login(email).status_code == 401
+    if role == "employer":
+        with app.app_context():  # the company stays for colleagues
+            assert db.session.scalar(db.select(db.func.count(Company.id))) == 1
