@@ -54,7 +54,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     cases = json.loads(args.corpus.read_text(encoding="utf-8"))
     totals, misses = evaluate(cases)
-    print(f"{len(cases)} cases from {args.corpus.relative_to(ROOT) if args.corpus.is_relative_to(ROOT) else args.corpus}")
+    shown = args.corpus.relative_to(ROOT) if args.corpus.is_relative_to(ROOT) else args.corpus
+    print(f"{len(cases)} cases from {shown}")
     print(f"{'kind':<12} {'tp':>5} {'fp':>5} {'fn':>5} {'precision':>10} {'recall':>8} {'f1':>6}")
     for kind in KINDS:
         tp, fp, fn = totals[kind]

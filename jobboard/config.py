@@ -41,7 +41,10 @@ class Defaults:
     MAIL_TIMEOUT = 10
 
     RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
+    # A moving window: a fixed one lets a burst straddle the minute boundary at twice the rate.
+    RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
     RATELIMIT_REGISTER = "5 per minute;30 per hour"
     RATELIMIT_RESET = "5 per minute;20 per hour"

@@ -10,42 +10,62 @@ How it decides
 --------------
 Codes
     A candidate is a token of five digits or four digits plus F/T/U that is not part of a longer
-    number. It is dropped when it is plainly something else: money (``$55,000``), a ZIP code
-    after a state (``Dallas, TX 75201``), a phone extension or an ID (``ext. 43239``,
-    ``Job ID 58231``), a street number (``12345 Main St``), or a count (``45000 charts``,
-    ``55000 per year``). Years are four digits, so they are never candidates. What is left must
-    ``classify()`` into a known CPT range and stand in coding context: a cue word earlier in the
-    same sentence (CPT, HCPCS, code, modifier, report, billing, procedure, E/M, "such as", ...),
-    a list or range with another code (``99213, 99214``, ``99202-99215``), or another accepted code
-    in the same sentence. A range of at most 20 codes expands to every code in it; a longer one
-    yields its two endpoints.
+    number. It is dropped when it is plainly something else: money (``$55,000``, ``Salary:
+    52000 - 60000``), a ZIP code after a state (``Dallas, TX 75201``, ``Boise, Idaho 83702``,
+    ZIP+4), an extension, ID or box (``ext. 43239``, ``Job ID 58231``, ``PO Box 45378``), a street
+    number (``12345 Main St``), or a count (``45000 users``, ``55000 per year``, ``12000
+    claims`` - round numbers only for nouns that also follow codes, so "99213 visits" stays).
+    Years have four digits and are never candidates. What is left must ``classify()`` into a
+    known CPT range and stand in coding context, within its sentence (bulleted lists and lines
+    after a colon count as one): a cue word before it (CPT, HCPCS, code, modifier, report,
+    billing, procedure, E/M, "such as"...), a list or range with another code (``99213,
+    99214``, ``99202-99215``, ``92004/92014``), an enumeration ("lumpectomy 19301, mastectomy
+    19303"), nearby words that name the code (its subsection or the first sentence of its
+    description in ``cpt_codes.csv``: "96372 injections"), or another accepted code close by in
+    the same sentence. A range of at most 20 codes expands to every code in it that
+    classifies; a longer one yields its two endpoints.
 Credentials
     Whole-token, case-sensitive matches of the abbreviations in ``credentials.csv``, longest
-    first, so ``CPC-A`` never also counts as ``CPC``. A few abbreviations have common other
-    meanings and are skipped in those contexts: CPC near advertising words (cost per click,
-    PPC, Google Ads, campaigns...), CRC next to colorectal-cancer words, RCC next to renal cell
-    carcinoma.
+    first, so ``CPC-A`` never also counts as ``CPC`` (and ``CPC-H``, the old COC, is not CPC);
+    ``CPC®`` and ``CPCs`` count. Abbreviations with other meanings are skipped in those contexts:
+    CPC near advertising words (cost per click, PPC, Google Ads, campaigns...), CRC next to
+    colorectal-cancer words, RCC next to renal cell carcinoma, and any abbreviation the text
+    defines as something else ("Coastal Care Alliance (CCA)"). Lower-case spellings ("cpc
+    preferred") count only next to credential words.
 Specialties
-    Phrase matches of each specialty's name and synonyms (word boundaries, plural-tolerant,
-    short acronyms such as ED, IR, GI upper-case only, and the longest phrase wins where two
-    overlap), weighted (generic words such as "audit" or "billing" count less, a hit in the
-    title counts double), plus evidence from the codes found: each code shares one unit of
-    evidence among the specialties whose ranges hold it, in proportion to 1 / (total width of
-    the specialty's ranges), so a narrow range such as hemic and lymphatic 38100-38999 outweighs
-    the whole surgery section claimed by ambulatory surgery. Scores under a floor, or far below
-    the best one, are dropped; at most five are kept. A text without any medical or coding
-    vocabulary (a marketing or software ad) gets no specialties and no codes.
+    Phrase matches of each specialty's name and synonyms from ``specialties.csv`` (word
+    boundaries, plural-tolerant, short acronyms such as ED, IR, GI upper-case only; the longest
+    phrase wins where two overlap). Generic synonyms ("audit", "billing", "observation") are
+    weak: together they count at most as much as one proper synonym. A hit in the title counts
+    double; one only inside an experience requirement ("two years of hospital outpatient
+    coding") counts half. Codes add evidence: each code shares one unit among the specialties
+    whose ranges hold it, in proportion to 1 / (total width of the specialty's ranges), so
+    hemic and lymphatic (38100-38999) outweighs general surgery's many ranges. Two specialties
+    are settings rather than code families (family and internal medicine: the E/M codes;
+    ambulatory surgery: the whole surgery section), so codes count for them only when their own
+    words are in the text too: no number of surgery codes makes an ASC posting. Scores under a
+    floor, or under a tenth of the best, are dropped; at most five are kept, best first. A text
+    without medical or coding vocabulary (a marketing or software ad) gets no specialties and no
+    codes.
 """
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
 from jobboard import reference_data as rd
 
-__all__ = ["Tags", "suggest_tags", "code_mentions", "MAX_SPECIALTIES", "RANGE_EXPAND_LIMIT"]
+__all__ = [
+    "MAX_SPECIALTIES",
+    "RANGE_EXPAND_LIMIT",
+    "Tags",
+    "code_mentions",
+    "has_medical_context",
+    "suggest_tags",
+]
 
 MAX_SPECIALTIES = 5
 RANGE_EXPAND_LIMIT = 20  # a written range of at most this many codes expands to all of them
@@ -62,14 +82,34 @@ class Tags:
 
 _WORD = r"A-Za-z0-9"
 
-# Sentence boundaries: end punctuation followed by space and a capital/quote/bracket, a newline,
-# a semicolon or a bullet. "e.g. 99213" and "ext. 43239" do not end a sentence (digit follows).
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(\[])|\n+|;\s+|\s[•·]\s")
+# Sentence boundaries. End punctuation splits unless a digit follows ("e.g. 99213", "ext. 43239")
+# or it closes a common abbreviation ("St. Mary's"); a semicolon splits; a line break splits
+# unless the line ends with ":" or "," or the next line is a bullet or starts with a number
+# (lists of duties and code lists stay together).
+_BREAK = re.compile(r"[.!?]+\s+|;\s+|[ \t]*\n\s*")
+_ABBREVIATIONS = frozenset(
+    "e.g i.e etc vs ext dr st no approx inc co jr sr mr ms mrs ave rd blvd tel ste dept "
+    "u.s a.m p.m n s e w ft sq".split()
+)
+_BULLET = re.compile(r"[-*•·–—]|\d{4}[\dFTUftu]\b|\d+[.)]\s")
 
 
 def _sentence_spans(text: str) -> list[tuple[int, int]]:
     spans, start = [], 0
-    for m in _SENTENCE_END.finditer(text):
+    for m in _BREAK.finditer(text):
+        following = text[m.end():m.end() + 6]
+        if "\n" in m.group(0):
+            previous = text[max(0, m.start() - 10):m.start()].rstrip()
+            if previous.endswith((":", ",")) or _BULLET.match(following):
+                continue
+        elif m.group(0).startswith(";"):
+            pass
+        else:
+            if following[:1].isdigit():
+                continue
+            word = re.search(r"([A-Za-z.]+)$", text[max(0, m.start() - 12):m.start()])
+            if word and word.group(1).lower().strip(".") in _ABBREVIATIONS:
+                continue
         spans.append((start, m.start()))
         start = m.end()
     spans.append((start, len(text)))
@@ -77,33 +117,43 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _sentence_index(spans: list[tuple[int, int]], pos: int) -> int:
-    for i, (a, b) in enumerate(spans):
-        if a <= pos <= b:
-            return i
-    return len(spans) - 1
+    return max(0, bisect_right([a for a, _ in spans], pos) - 1)
 
 
-# Medical / coding vocabulary that tells a coding posting from a marketing or software ad.
+# Medical / coding vocabulary that tells a coding posting from a marketing or software ad. One
+# strong term, a credential, or two different weak terms are enough.
 _MEDICAL_STRONG = re.compile(
     r"\b(?:CPT|HCPCS|ICD-?10(?:-CM|-PCS)?|ICD|MS-DRG|DRG|E/M|E&M|AAPC|AHIMA|Medicare|Medicaid|"
+    r"NCCI|UB-04|CMS-1500|RVUs?|HCC|medical necessity|"
     r"medical (?:coding|coder|coders|billing|biller|records?)|revenue cycle|HIM|"
     r"health information|chart reviews?|operative (?:notes|reports)|clinical documentation)\b",
     re.IGNORECASE,
 )
 _MEDICAL_WEAK = re.compile(
     r"\b(?:medical|clinical|clinics?|patients?|physicians?|providers?|hospitals?|health(?:care)?|"
-    r"surgery|surgical|surgeons?|diagnos[ie]s|payers?|nurses?|RN|EHR|Epic|documentation|"
-    r"procedures?|claims?|charts?|encounters?|practice|radiology|oncology|pathology|cardiology|"
-    r"anesthesia|pediatric|dermatology|urology|psychiatr\w*|therapy|visits?)\b",
+    r"surgery|surgical|surgeons?|diagnos[ie]s|payers?|nurses?|RN|EHR|documentation|"
+    r"procedures?|claims?|charts?|encounters?|radiology|oncology|pathology|cardiology|"
+    r"cardiologists?|anesthesia|anesthesiologists?|CRNAs?|pediatric|dermatology|urology|"
+    r"psychiatr\w*|therapy|visits?|endoscopy|neurosurgeons?|radiologists?|laboratory|"
+    r"specimens?|imaging|injections?)\b",
     re.IGNORECASE,
 )
+_MEDICAL_WEAK_NEEDED = 2
 
 
 def _has_medical_context(text: str, credentials_found: bool) -> bool:
     if credentials_found or _MEDICAL_STRONG.search(text):
         return True
     weak = {m.group(0).lower().rstrip("s") for m in _MEDICAL_WEAK.finditer(text)}
-    return len(weak) >= 3
+    return len(weak) >= _MEDICAL_WEAK_NEEDED
+
+
+def has_medical_context(text: str) -> bool:
+    """Whether the text reads as medical coding/billing work (a credential, a coding term such as
+    CPT or ICD-10, or two different medical words) rather than, say, a marketing or software ad.
+    """
+    text = text or ""
+    return _has_medical_context(text, bool(_credential_hits(text)))
 
 
 # =========================================================================== codes
@@ -144,11 +194,22 @@ _QUANTITY_BEFORE = re.compile(
 )
 _COUNT_AFTER = re.compile(
     r"^\s*(?:\+\s*)?(?:(?:[a-z-]+\s+)?(?:employees|staff|people|members|patients|users|customers|"
-    r"clients|claims|charts|encounters|records|accounts|beds|providers|physicians|lives|"
-    r"specimens|transactions|sites|students|followers|downloads|visits|cases|square|sq\.?|"
-    r"dollars|usd|subscribers|merchants|orders|shipments|calls|hours|minutes|miles)\b|"
+    r"clients|accounts|beds|providers|physicians|lives|transactions|sites|students|followers|"
+    r"downloads|square|sq\.?|dollars|usd|subscribers|merchants|orders|shipments|calls|hours|"
+    r"minutes|miles)\b|"
     r"(?:per|a|an|each|every)\s+(?:year|yr|annum|month|week|day|hour|hr)\b|annually\b|yearly\b|"
     r"k\b|/\s*(?:yr|year|hr|hour|mo|month)\b)",
+    re.IGNORECASE,
+)
+# Nouns that follow codes too ("99213 visits", "88305 specimens"): a count only when round.
+_ROUND_COUNT_AFTER = re.compile(
+    r"^\s*(?:\+\s*)?(?:[a-z-]+\s+)?(?:claims|charts|encounters|records|visits|cases|"
+    r"specimens|procedures|studies|tests)\b",
+    re.IGNORECASE,
+)
+_MONEY_BEFORE = re.compile(
+    r"\b(?:salary|salaries|pay|pays|paid|compensation|wages?|income|earnings?|bonus|budget|"
+    r"stipend|raise|rate)\b[^.\n]{0,22}$",
     re.IGNORECASE,
 )
 _STREET_AFTER = re.compile(
@@ -166,6 +227,7 @@ _CUE = re.compile(
 _CUE_WINDOW_BEFORE = 160   # characters, within the same sentence
 _CUE_WINDOW_AFTER = 40
 _PROPAGATE_WINDOW = 220    # an accepted code vouches for candidates this close in its sentence
+_ENUMERATION_GAP = 50      # "name 12345, name 23456": codes this close with a separator
 # What may stand between two codes of one list, or the two ends of a written range.
 _LIST_GAP = re.compile(
     r"^[\s,/&()]*(?:(?:and/or|and|or|plus|versus|vs\.?|with|&|to|through|thru|[-–—])[\s,()]*)?$",
@@ -194,13 +256,52 @@ def _hard_excluded(text: str, start: int, end: int) -> bool:
         return True
     if re.search(r"\d-$", before) and not re.search(r"\d{4}[FTUftu0-9]\s*-$", before):
         return True  # "555-12345" style, but not the end of a range such as 99202-99215
-    if before.endswith("(") and re.match(r"\)\s*\d{3}-", after):
-        return True
-    if _ZIP_BEFORE.search(before) or _ID_BEFORE.search(before) or _QUANTITY_BEFORE.search(before):
+    if _ZIP_BEFORE.search(before) or _ID_BEFORE.search(before) or \
+            _QUANTITY_BEFORE.search(before) or _MONEY_BEFORE.search(before):
         return True
     if _COUNT_AFTER.match(after) or _STREET_AFTER.match(after):
         return True
+    number = text[start:end]
+    if number.isdigit() and int(number) % 100 == 0 and _ROUND_COUNT_AFTER.match(after):
+        return True
     return False
+
+
+_DESCRIPTION_STOPWORDS = frozenset("""
+    about above after along among before being below between billed both class codes coded
+    coding could diagnostic during each either every first from given including into other
+    others patient patients payer payers physician physicians practitioner procedure procedures
+    provider providers report reported separate separately service services session should
+    since single their there these those through total under using usually various where which
+    while whole within without would system systems general other medical health
+""".split())
+
+
+def _stems(text: str) -> set[str]:
+    """Content words of five letters or more, cut to six letters (a crude shared stem)."""
+    return {
+        w[:6] for w in re.findall(r"[a-z]{5,}", text.lower()) if w not in _DESCRIPTION_STOPWORDS
+    }
+
+
+@lru_cache(maxsize=4096)
+def _code_words(code: str) -> frozenset[str]:
+    """Stems naming what a code is: its subsection and the first sentence of its description."""
+    words = set()
+    section = rd.classify(code)
+    if section:
+        words |= _stems(section[1].split(">")[-1])
+    data = rd.get_code(code)
+    if data is not None:
+        words |= _stems(re.split(r"(?<=\.)\s", data.description, maxsplit=1)[0])
+    return frozenset(words)
+
+
+def _described_nearby(text: str, cand: "_Candidate", s_start: int, s_end: int) -> bool:
+    """Whether the few words around the number say what that code is ("96372 injections")."""
+    before = re.findall(r"\S+", text[s_start:cand.start])[-5:]
+    after = re.findall(r"\S+", text[cand.end:s_end])[:5]
+    return bool(_stems(" ".join(before + after)) & _code_words(cand.code))
 
 
 def _analyse_codes(text: str) -> list[_Candidate]:
@@ -228,30 +329,41 @@ def _analyse_codes(text: str) -> list[_Candidate]:
             a.range_end, b.range_start = b, a
 
     spans = _sentence_spans(text)
+    starts = [a for a, _ in spans]
+    sentence = {id(c): max(0, bisect_right(starts, c.start) - 1) for c in cands}
     for c in cands:
         if c.accepted:
             continue
-        si = _sentence_index(spans, c.start)
-        s_start, s_end = spans[si]
+        s_start, s_end = spans[sentence[id(c)]]
         window_before = text[max(s_start, c.start - _CUE_WINDOW_BEFORE):c.start]
         window_after = text[c.end:min(s_end, c.end + _CUE_WINDOW_AFTER)]
+        # A cue word before, a cue right after, a modifier suffix (99213-25), or words that say
+        # what the code is.
         if _CUE.search(window_before) or _CUE.match(window_after.lstrip(" (")) or \
-                re.match(r"-(?:\d{2}|[A-Z]{2})\b", window_after):  # 99213-25: code with modifier
+                re.match(r"-(?:\d{2}|[A-Z]{2})\b", window_after) or \
+                _described_nearby(text, c, s_start, s_end):
             c.accepted = True
 
+    # Enumerations: "lumpectomy 19301, mastectomy 19303 and thyroidectomy 60240".
+    for a, b in zip(cands, cands[1:]):
+        gap = text[a.end:b.start]
+        if len(gap) <= _ENUMERATION_GAP and re.search(r",|\b(?:and|or|plus)\b", gap) and \
+                sentence[id(a)] == sentence[id(b)]:
+            a.accepted = b.accepted = True
+
     # Propagation inside a sentence: "(CPT 66984), screening colonoscopy 45378 and ... 29881".
-    changed = True
-    while changed:
-        changed = False
-        for c in cands:
-            if c.accepted:
-                continue
-            si = _sentence_index(spans, c.start)
-            for o in cands:
-                if o.accepted and _sentence_index(spans, o.start) == si and \
-                        abs(o.start - c.start) <= _PROPAGATE_WINDOW:
+    by_sentence: dict[int, list[_Candidate]] = defaultdict(list)
+    for c in cands:
+        by_sentence[sentence[id(c)]].append(c)
+    for group in by_sentence.values():
+        changed = True
+        while changed:
+            changed = False
+            for c in group:
+                if not c.accepted and any(
+                    o.accepted and abs(o.start - c.start) <= _PROPAGATE_WINDOW for o in group
+                ):
                     c.accepted = changed = True
-                    break
     return cands
 
 
@@ -308,8 +420,14 @@ _AMBIGUOUS = {
 
 
 @lru_cache(maxsize=1)
+def _credential_table() -> dict[str, str]:
+    """Abbreviation -> full name."""
+    return {c.abbreviation: c.name for c in rd.load_credentials()}
+
+
+@lru_cache(maxsize=1)
 def _credential_regex() -> re.Pattern[str]:
-    abbrs = sorted((c.abbreviation for c in rd.load_credentials()), key=len, reverse=True)
+    abbrs = sorted(_credential_table(), key=len, reverse=True)
     alternation = "|".join(re.escape(a) for a in abbrs)
     # Not inside a longer token; "CPC-A" must not yield "CPC" and "CPC-H" (the old name of COC)
     # is not CPC, but "CPC-certified" is. A trailing plural s ("CPCs") or (R)/® is allowed.
@@ -318,10 +436,56 @@ def _credential_regex() -> re.Pattern[str]:
     )
 
 
+@lru_cache(maxsize=1)
+def _lowercase_credential_regex() -> re.Pattern[str]:
+    """Lower-case spellings ("cpc preferred"), trusted only next to credential words."""
+    abbrs = sorted((a.lower() for a in _credential_table()), key=len, reverse=True)
+    alternation = "|".join(re.escape(a) for a in abbrs)
+    return re.compile(rf"(?<![{_WORD}-])({alternation})(?![{_WORD}]|-[a-z0-9](?![a-z0-9]))")
+
+
+_CREDENTIAL_WORDS = re.compile(
+    r"\b(?:certified|certification|certificate|credential(?:s|ed)?|required|preferred|a plus|"
+    r"aapc|ahima|exam|holders?)\b",
+    re.IGNORECASE,
+)
+
+
+_MINOR_WORDS = frozenset({"and", "of", "the", "for", "in", "&"})
+
+
+def _other_acronyms(text: str) -> set[str]:
+    """Abbreviations the text defines as something else: "Coastal Care Alliance (CCA)".
+
+    The words before the parenthesis spell the abbreviation's letters but are not the
+    credential's own name ("Certified Coding Associate (CCA)" stays a credential).
+    """
+    found = set()
+    names = _credential_table()
+    for m in re.finditer(r"\(([A-Z][A-Z-]{1,6})\)", text):
+        abbr = m.group(1)
+        if abbr not in names:
+            continue
+        letters = abbr.replace("-", "").lower()
+        words = [
+            w for w in re.findall(r"[A-Za-z][\w'-]*", text[max(0, m.start() - 80):m.start()])
+            if w.lower() not in _MINOR_WORDS
+        ][-len(letters):]
+        if len(words) != len(letters) or "".join(w[0] for w in words).lower() != letters:
+            continue
+        own_name = [w for w in re.findall(r"[a-z]+", names[abbr].lower()) if w not in _MINOR_WORDS]
+        if [w.lower() for w in words] != own_name[:len(words)]:
+            found.add(abbr)
+    return found
+
+
 def _credential_hits(text: str) -> list[tuple[int, str]]:
+    other = _other_acronyms(text)
     hits = []
     for m in _credential_regex().finditer(text):
         abbr = m.group(1)
+        if abbr in other:
+            continue
         rule = _AMBIGUOUS.get(abbr)
         if rule is not None:
             pattern, radius = rule
@@ -329,6 +493,16 @@ def _credential_hits(text: str) -> list[tuple[int, str]]:
             if pattern.search(window):
                 continue
         hits.append((m.start(), abbr))
+    for m in _lowercase_credential_regex().finditer(text):
+        abbr = m.group(1).upper()
+        window = text[max(0, m.start() - 30):m.end() + 30]
+        if abbr in other or not _CREDENTIAL_WORDS.search(window):
+            continue
+        rule = _AMBIGUOUS.get(abbr)
+        if rule is not None and rule[0].search(text[max(0, m.start() - rule[1]):m.end() + rule[1]]):
+            continue
+        hits.append((m.start(), abbr))
+    hits.sort()
     return hits
 
 
@@ -349,23 +523,33 @@ _WEAK_SYNONYMS = frozenset({
     "global period", "global surgery", "surgical modifiers", "facility coding", "hospital coder",
     "imaging", "ultrasound", "mri", "ct", "mri/ct", "cardiac", "cardiovascular", "echo",
     "infusion", "lab", "laboratory", "molecular", "epidural", "base units", "time units", "asa",
-    "office visits", "pro-fee", "professional fee", "profee", "mdm", "medical decision making",
+    "office visits", "mdm", "medical decision making",
     "psychology", "query", "queries", "cds", "chart review", "newborn", "outpatient surgery",
+    "spine",
 })
+# Synonyms the tagger ignores: "pro-fee" says who bills (the professional, not the facility) and
+# turns up in surgery, radiology and anesthesia postings as often as in E/M ones.
+_IGNORED_SYNONYMS = frozenset({"pro-fee", "professional fee", "profee"})
 # A few words the tagger also listens for, beyond each specialty's synonyms; all weak.
-_EXTRA_WEAK_PHRASES = {"inpatient-facility": ("inpatient",)}
+# "surgical oncology" is cancer surgery: it must not read as hematology and oncology.
+_EXTRA_WEAK_PHRASES = {
+    "inpatient-facility": ("inpatient",),
+    "outpatient-facility": ("outpatient",),
+    "general-surgery": ("surgical oncology",),
+}
 _SYNONYM_WEIGHT = 1.0
 _WEAK_WEIGHT = 0.4
-_WEAK_CAP = 0.8              # weak phrases alone never reach the floor: they support, not decide
+_WEAK_CAP = 1.0              # weak phrases alone reach the floor only with several or a title hit
 _TITLE_FACTOR = 2.0
 _REPEAT_BONUS = 0.2          # per extra mention of the same phrase, up to _REPEAT_CAP mentions
 _REPEAT_CAP = 5
 _CODE_WEIGHT = 0.5           # one unit of code evidence is worth half a synonym
 _SCORE_FLOOR = 1.0
-_RELATIVE_FLOOR = 0.2       # of the best score
-# Settings whose ranges repeat other specialties' entirely (family and internal medicine's are
-# the E/M codes): codes alone cannot tell them apart, so their code evidence needs a word too.
-_CODE_NEEDS_WORDS = frozenset({"family-internal-medicine"})
+_RELATIVE_FLOOR = 0.1       # of the best score: a passing mention in a long, focused posting
+# Settings rather than code families: family and internal medicine's range is the E/M codes,
+# ambulatory surgery's the whole surgery section. Codes alone cannot say a job is in such a
+# setting, so their code evidence needs a word of theirs in the text too.
+_CODE_NEEDS_WORDS = frozenset({"family-internal-medicine", "ambulatory-surgery"})
 # Words that are ordinary English and stay case-insensitive despite being short.
 _SHORT_WORDS = frozenset({"lab"})
 
@@ -390,11 +574,11 @@ def _phrase_pattern(phrase: str) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1)
-def _vocabulary() -> list[tuple[str, str, float, re.Pattern[str]]]:
-    """(slug, phrase, weight, pattern) for every specialty name and synonym."""
+def _vocabulary() -> list[tuple[str, str, bool, re.Pattern[str]]]:
+    """(slug, phrase, weak, pattern) for every specialty name and synonym the tagger uses."""
     vocab = []
     for spec in rd.load_specialties():
-        phrases = {s.strip().lower() for s in spec.synonyms if s.strip()}
+        phrases = {s.strip().lower() for s in spec.synonyms if s.strip()} - _IGNORED_SYNONYMS
         name = spec.name.lower()
         m = re.match(r"^(.*?)\s*\((.*?)\)\s*$", name)
         if m:
@@ -404,8 +588,7 @@ def _vocabulary() -> list[tuple[str, str, float, re.Pattern[str]]]:
         weak = set(_EXTRA_WEAK_PHRASES.get(spec.slug, ())) | (phrases & _WEAK_SYNONYMS)
         phrases |= weak
         for phrase in sorted(phrases):
-            weight = _WEAK_WEIGHT if phrase in weak else _SYNONYM_WEIGHT
-            vocab.append((spec.slug, phrase, weight, _phrase_pattern(phrase)))
+            vocab.append((spec.slug, phrase, phrase in weak, _phrase_pattern(phrase)))
     return vocab
 
 
@@ -454,35 +637,44 @@ def _title_end(text: str) -> int:
     return end
 
 
+# "two years of ASC or hospital outpatient coding": experience asked for names neighbouring
+# fields as often as the job's own, so phrases inside such a clause count half.
+_EXPERIENCE_CLAUSE = re.compile(
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s*\+?\s*(?:-\s*\d+\s*)?"
+    r"(?:years?|yrs?)\b[^.;\n]*",
+    re.IGNORECASE,
+)
+_EXPERIENCE_FACTOR = 0.5
+
+
 def _vocabulary_scores(text: str) -> dict[str, float]:
     matches = []
-    for slug, phrase, weight, pattern in _vocabulary():
+    for slug, phrase, is_weak, pattern in _vocabulary():
         for m in pattern.finditer(text):
-            matches.append((m.start(), m.end(), slug, phrase, weight))
+            matches.append((m.start(), m.end(), slug, phrase, is_weak))
     # Longest match wins where phrases overlap ("interventional radiology" over "radiology",
     # "cath lab" over "lab"); equal spans from different specialties all stand.
     matches.sort(key=lambda t: (-(t[1] - t[0]), t[0]))
     taken: list[tuple[int, int]] = []
-    kept = []
-    for start, end, slug, phrase, weight in matches:
+    hits: dict[tuple[str, str, bool], list[int]] = defaultdict(list)
+    for start, end, slug, phrase, is_weak in matches:
         if any(start < e and s < end and (e - s) > (end - start) for s, e in taken):
             continue
         taken.append((start, end))
-        kept.append((start, slug, phrase, weight))
+        hits[(slug, phrase, is_weak)].append(start)
 
     title_end = _title_end(text)
-    per_phrase: dict[tuple[str, str], list[int]] = defaultdict(list)
-    weights: dict[tuple[str, str], float] = {}
-    for start, slug, phrase, weight in kept:
-        per_phrase[(slug, phrase)].append(start)
-        weights[(slug, phrase)] = weight
+    experience = [(m.start(), m.end()) for m in _EXPERIENCE_CLAUSE.finditer(text)]
     strong: dict[str, float] = defaultdict(float)
     weak: dict[str, float] = defaultdict(float)
-    for key, starts in per_phrase.items():
-        score = weights[key] * (1 + _REPEAT_BONUS * (min(len(starts), _REPEAT_CAP) - 1))
+    for (slug, _phrase, is_weak), starts in hits.items():
+        score = _WEAK_WEIGHT if is_weak else _SYNONYM_WEIGHT
+        score *= 1 + _REPEAT_BONUS * (min(len(starts), _REPEAT_CAP) - 1)
+        if all(any(a <= s < b for a, b in experience) for s in starts):
+            score *= _EXPERIENCE_FACTOR
         if any(s < title_end for s in starts):
             score *= _TITLE_FACTOR
-        (weak if weights[key] < _SYNONYM_WEIGHT else strong)[key[0]] += score
+        (weak if is_weak else strong)[slug] += score
     return {
         slug: strong.get(slug, 0.0) + min(weak.get(slug, 0.0), _WEAK_CAP)
         for slug in set(strong) | set(weak)

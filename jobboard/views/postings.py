@@ -62,8 +62,9 @@ def job_posting_ld(posting: Posting) -> str:
         if posting.salary_max is not None:
             value["maxValue"] = float(posting.salary_max)
         data["baseSalary"] = {"@type": "MonetaryAmount", "currency": "USD", "value": value}
-    # "</" inside a script element would end it early.
-    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+    # Inside a script element "<" could end it early or open a comment: escape it for JSON.
+    return (json.dumps(data, ensure_ascii=False)
+            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 @bp.get("/jobs/<int:posting_id>")

@@ -35,10 +35,10 @@ def chromium():
 
 @pytest.fixture
 def live_server(tmp_path, smtp_server):
-    """Serve a fresh app (schema from the migrations, taxonomy loaded) on a free port."""
+    """Serve a fresh app (schema from the migrations, taxonomy and codes loaded) on a free port."""
     from flask_migrate import upgrade
 
-    from jobboard.services.taxonomy import sync_taxonomy
+    from jobboard.services.codes import load_curated_codes
 
     port = free_port()
     config = base_config("sqlite:///" + str(tmp_path / "live.sqlite"), tmp_path, smtp_server.port)
@@ -47,7 +47,7 @@ def live_server(tmp_path, smtp_server):
     app = create_app(config)
     with app.app_context():
         upgrade()
-        sync_taxonomy()
+        load_curated_codes()
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

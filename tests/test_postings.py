@@ -1,0 +1,328 @@
+"""Postings: life cycle, ownership, validation, rendering, JSON-LD, import and expiry."""
+import json
+import re
+from datetime import timedelta
+
+import pytest
+
+from jobboard.extensions import db
+from jobboard.models.base import utcnow
+from jobboard.models.posting import IllegalTransition, Posting
+from jobboard.services.postings import expire_due
+from tests.conftest import Auth, post_form
+from tests.factories import make_employer, make_posting
+
+
+# --- transitions -------------------------------------------------------------------------------
+
+def test_legal_transitions(app):
+    with app.app_context():
+        posting = make_posting(status="draft")
+        assert posting.status == "draft" and posting.published_at is None
+        posting.publish()
+        assert posting.status == "published"
+        assert posting.expires_at - posting.published_at == timedelta(days=30)
+        posting.close()
+        assert posting.status == "closed" and posting.closed_at is not None
+        posting.renew()
+        assert posting.status == "published" and posting.closed_at is None
+        posting.expire()
+        assert posting.status == "expired"
+        posting.renew()
+        assert posting.status == "published"
+
+
+@pytest.mark.parametrize("status, action", [
+    ("draft", "close"), ("draft", "expire"), ("draft", "renew"), ("published", "publish"),
+    ("closed", "close"), ("closed", "publish"), ("expired", "expire"), ("expired", "close"),
+])
+def test_illegal_transitions_raise(app, status, action):
+    with app.app_context():
+        posting = make_posting(status=status)
+        with pytest.raises(IllegalTransition):
+            getattr(posting, action)()
+        assert posting.status == status
+
+
+def test_visible_query_is_the_one_rule(app):
+    with app.app_context():
+        visible = make_posting(title="Open")
+        make_posting(status="draft")
+        make_posting(status="closed")
+        make_posting(status="expired")
+        suspended = make_posting()
+        suspended.suspended_at = utcnow()
+        by_suspended_user = make_posting()
+        by_suspended_user.created_by.active = False
+        past_expiry = make_posting()
+        past_expiry.expires_at = utcnow() - timedelta(seconds=1)  # not yet swept by `jobs expire`
+        db.session.commit()
+        ids = db.session.scalars(Posting.visible().with_only_columns(Posting.id)).all()
+        assert ids == [visible.id]
+
+
+def test_expire_due_moves_only_published_postings_past_expiry(app, runner):
+    with app.app_context():
+        due = make_posting()
+        due.expires_at = utcnow() - timedelta(hours=1)
+        fresh = make_posting()
+        db.session.commit()
+        due_id, fresh_id = due.id, fresh.id
+    result = runner.invoke(args=["jobs", "expire"])
+    assert result.exit_code == 0 and "Expired 1 postings." in result.output
+    with app.app_context():
+        assert db.session.get(Posting, due_id).status == "expired"
+        assert db.session.get(Posting, fresh_id).status == "published"
+        assert expire_due() == 0
+
+
+# --- the employer's pages ------------------------------------------------------------------------
+
+FORM = {
+    "title": "Remote Surgical Coder", "description": "Code **lymph node** cases, CPT 38900 and 38792.",
+    "city": "Denver", "state": "CO", "arrangement": "remote", "employment_type": "full_time",
+    "salary_min": "55000", "salary_max": "70000", "salary_unit": "year",
+    "specialties": ["hemic-lymphatic"], "credentials_required": ["CPC"], "cpt_codes": "38900, 38792",
+}
+
+
+@pytest.fixture
+def employer_client(app):
+    from jobboard.services.codes import load_curated_codes
+
+    with app.app_context():
+        load_curated_codes()
+    client = app.test_client()
+    Auth(client).register("employer", company_name="Summit Coding")
+    return client
+
+
+def test_employer_posts_previews_and_publishes(app, employer_client):
+    preview = post_form(employer_client, "/jobs/new", {**FORM, "action": "preview"})
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and 'id="preview"' in html
+    assert '<a class="code-link" href="/codes/38900">38900</a>' in html
+    assert "hemic-lymphatic" in html and 'id="suggestions"' in html
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Posting.id))) == 0  # preview saves nothing
+
+    response = post_form(employer_client, "/jobs/new", {**FORM, "action": "publish"})
+    assert response.status_code == 302
+    with app.app_context():
+        posting = db.session.scalar(db.select(Posting))
+        assert posting.status == "published" and posting.is_visible
+        assert [c.code for c in posting.cpt_codes] == ["38792", "38900"]
+        assert [c.abbreviation for c in posting.credentials_required] == ["CPC"]
+        posting_id = posting.id
+    dashboard = employer_client.get("/employer").get_data(as_text=True)
+    assert "Remote Surgical Coder" in dashboard and "published" in dashboard
+
+    edit_page = f"/jobs/{posting_id}/edit"
+    assert post_form(employer_client, f"/jobs/{posting_id}/close", {}, page=edit_page).status_code == 302
+    with app.app_context():
+        assert db.session.get(Posting, posting_id).status == "closed"
+    assert employer_client.get(f"/jobs/{posting_id}").status_code == 200  # own company still sees it
+    assert app.test_client().get(f"/jobs/{posting_id}").status_code == 410
+    post_form(employer_client, f"/jobs/{posting_id}/renew", {}, page=edit_page)
+    with app.app_context():
+        assert db.session.get(Posting, posting_id).status == "published"
+    response = post_form(employer_client, f"/jobs/{posting_id}/publish", {}, page=edit_page)
+    assert response.status_code == 302
+    assert "A published posting cannot be published." in employer_client.get(edit_page).get_data(as_text=True)
+
+
+def test_draft_is_saved_and_hidden_from_the_public(app, employer_client):
+    post_form(employer_client, "/jobs/new", {**FORM, "action": "draft"})
+    with app.app_context():
+        posting = db.session.scalar(db.select(Posting))
+        assert posting.status == "draft"
+    assert app.test_client().get(f"/jobs/{posting.id}").status_code == 404
+
+
+@pytest.mark.parametrize("changes, field_message", [
+    ({"salary_min": "80000", "salary_max": "60000"}, "The maximum pay must be at least the minimum."),
+    ({"cpt_codes": "3890"}, "Not a CPT code: 3890. Codes look like 12345, 1234F, 1234T or 1234U."),
+    ({"cpt_codes": "38901"}, "Unknown CPT code: 38901. It is not in our code reference."),
+    ({"specialties": ["general-surgery", "hemic-lymphatic", "orthopedics", "cardiology",
+                      "radiology", "urology"]}, "Choose at most 5 specialties."),
+    ({"specialties": []}, "Choose at least one specialty."),
+    ({"title": ""}, "This field is required."),
+])
+def test_validation_messages(app, employer_client, changes, field_message):
+    response = post_form(employer_client, "/jobs/new", {**FORM, **changes, "action": "publish"})
+    assert response.status_code == 422
+    assert field_message in response.get_data(as_text=True).replace("&#39;", "'")
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Posting.id))) == 0
+
+
+def test_only_the_owning_company_may_edit(app, employer_client):
+    post_form(employer_client, "/jobs/new", {**FORM, "action": "publish"})
+    with app.app_context():
+        posting_id = db.session.scalar(db.select(Posting.id))
+    other_employer, seeker, visitor = app.test_client(), app.test_client(), app.test_client()
+    Auth(other_employer).register("employer", company_name="Other Co")
+    Auth(seeker).register("seeker")
+    assert other_employer.get(f"/jobs/{posting_id}/edit").status_code == 404
+    assert seeker.get(f"/jobs/{posting_id}/edit").status_code == 403
+    assert visitor.get(f"/jobs/{posting_id}/edit").status_code == 302
+    response = post_form(other_employer, f"/jobs/{posting_id}/close", {}, page="/employer")
+    assert response.status_code == 404
+    with app.app_context():
+        assert db.session.get(Posting, posting_id).status == "published"
+    colleague = app.test_client()
+    with app.app_context():
+        join_code = db.session.get(Posting, posting_id).company.join_code
+    Auth(colleague).register("employer", join_code=join_code)
+    assert colleague.get(f"/jobs/{posting_id}/edit").status_code == 200
+
+
+def parsed_elements(html):
+    """Every start tag of the page, as (tag, attributes), the way a browser would see them."""
+    from html.parser import HTMLParser
+
+    found = []
+
+    class Collector(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.append((tag, dict(attrs)))
+
+    Collector().feed(html)
+    return found
+
+
+XSS = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "[click](javascript:alert(1))",
+    "<a href=\"javascript:alert(1)\">x</a>",
+    "<svg onload=alert(1)>",
+    "<iframe src=https://evil.example></iframe>",
+    "</script><script>alert(1)</script>",
+]
+
+
+@pytest.mark.parametrize("payload", XSS)
+def test_xss_in_description_comes_out_inert(app, payload):
+    with app.app_context():
+        posting = make_posting(description=f"Great job.\n\n{payload}", title=f"Coder {payload}")
+        posting_id = posting.id
+    html = app.test_client().get(f"/jobs/{posting_id}").get_data(as_text=True)
+    elements = parsed_elements(html)
+    assert not [t for t, a in elements if t in ("img", "svg", "iframe")]
+    assert not [a for t, a in elements if any(k.startswith("on") for k in a)]
+    assert not [a for t, a in elements if (a.get("href") or "").lower().startswith("javascript")]
+    scripts = [a for t, a in elements if t == "script"]
+    assert all(a.get("src") or a.get("type") == "application/ld+json" for a in scripts)
+    assert "Great job." in html
+    ld = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)
+    assert json.loads(ld)["@type"] == "JobPosting"
+
+
+def test_codes_in_description_are_linked_but_not_zips_phones_or_pay(app):
+    with app.app_context():
+        posting = make_posting(description=(
+            "Code sentinel node cases (CPT 38900, 38792). Office at 1200 Main St, Dallas, TX 75201. "
+            "Call 214-555-0199. Pay $55,000 to 70000 per year since 2019."))
+        posting_id = posting.id
+    html = app.test_client().get(f"/jobs/{posting_id}").get_data(as_text=True)
+    linked = re.findall(r'class="code-link" href="/codes/(\w+)"', html)
+    assert linked == ["38900", "38792"]
+
+
+# --- JSON-LD -----------------------------------------------------------------------------------
+
+def job_posting_ld(client, posting_id):
+    html = client.get(f"/jobs/{posting_id}").get_data(as_text=True)
+    found = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    return [json.loads(block) for block in found]
+
+
+def test_json_ld_has_required_and_recommended_properties(app):
+    with app.app_context():
+        remote = make_posting(arrangement="remote", external_id="REQ-7", cpt_codes=["38900"])
+        onsite = make_posting(arrangement="onsite", salary_unit="hour", salary_min=28,
+                              salary_max=34, apply_url="https://careers.example.com/apply/1")
+        ids = remote.id, onsite.id
+    client = app.test_client()
+    [ld] = job_posting_ld(client, ids[0])
+    for key in ("title", "description", "datePosted", "hiringOrganization", "jobLocation",
+                "validThrough", "employmentType", "baseSalary", "identifier", "directApply"):
+        assert key in ld, key
+    assert ld["employmentType"] == "FULL_TIME"
+    assert ld["jobLocationType"] == "TELECOMMUTE"
+    assert ld["applicantLocationRequirements"] == {"@type": "Country", "name": "USA"}
+    assert ld["baseSalary"]["value"] == {"@type": "QuantitativeValue", "unitText": "YEAR",
+                                         "minValue": 55000.0, "maxValue": 70000.0}
+    assert ld["identifier"]["value"] == "REQ-7" and ld["directApply"] is True
+    assert ld["jobLocation"]["address"]["addressRegion"] == "CO"
+    [ld] = job_posting_ld(client, ids[1])
+    assert "jobLocationType" not in ld and ld["directApply"] is False
+    assert ld["baseSalary"]["value"]["unitText"] == "HOUR"
+
+
+def test_no_json_ld_on_closed_or_expired_postings(app):
+    with app.app_context():
+        closed = make_posting(status="closed").id
+        expired = make_posting(status="expired").id
+    client = app.test_client()
+    assert job_posting_ld(client, closed) == [] and job_posting_ld(client, expired) == []
+
+
+# --- import ------------------------------------------------------------------------------------
+
+def write_lines(tmp_path, records):
+    path = tmp_path / "postings.jsonl"
+    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in records) + "\n")
+    return str(path)
+
+
+def test_jobs_import_keeps_good_lines_and_reports_bad_ones(app, runner, tmp_path):
+    with app.app_context():
+        from jobboard.services.codes import load_curated_codes
+
+        load_curated_codes()
+    good = {"title": "Risk Adjustment Coder", "company": "Bluebonnet Health",
+            "description": "Remote HCC coding for Medicare Advantage chart review. CRC required.",
+            "state": "TX", "arrangement": "remote", "external_id": "A-1"}
+    tagged = {"title": "Surgical Coder", "company": "Bluebonnet Health", "external_id": "A-2",
+              "description": "Lymph node surgery.", "specialties": ["hemic-lymphatic"],
+              "cpt_codes": ["38900"], "credentials_required": ["CPC"], "salary_min": 60000,
+              "salary_max": 50000}
+    lines = [good, "{not json", {"company": "X", "description": "no title"},
+             {**tagged, "salary_max": 70000}, tagged, {**good, "arrangement": "moon"}]
+    result = runner.invoke(args=["jobs", "import", write_lines(tmp_path, lines)])
+    assert result.exit_code == 1
+    assert "line 2: not valid JSON" in result.output
+    assert "line 3: title is required" in result.output
+    assert "line 5: salary_max: The maximum pay must be at least the minimum." in result.output
+    assert "line 6: arrangement: Choose remote, hybrid or onsite." in result.output
+    assert "2 created, 0 updated, 4 failed" in result.output
+    with app.app_context():
+        postings = db.session.scalars(db.select(Posting).order_by(Posting.id)).all()
+        assert [p.external_id for p in postings] == ["A-1", "A-2"]
+        inferred = postings[0]
+        assert [s.slug for s in inferred.specialties] == ["risk-adjustment"]
+        assert [c.abbreviation for c in inferred.credentials_required] == ["CRC"]
+        assert [c.code for c in postings[1].cpt_codes] == ["38900"]
+
+    again = runner.invoke(args=["jobs", "import", write_lines(tmp_path, [{**good, "title": "HCC Coder"}])])
+    assert again.exit_code == 0 and "0 created, 1 updated, 0 failed" in again.output
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Posting.id))) == 2
+        assert db.session.scalar(db.select(Posting.title).where(Posting.external_id == "A-1")) == "HCC Coder"
+
+
+def test_demo_load_is_deterministic_and_idempotent(app, runner):
+    result = runner.invoke(args=["demo", "load", "--jobs", "60", "--seed", "7"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        first = db.session.execute(db.select(Posting.external_id, Posting.title).order_by(Posting.external_id)).all()
+        specialties = db.session.scalar(db.select(db.func.count(db.distinct(Posting.id))).where(Posting.specialties.any()))
+    assert len(first) == 60 and specialties == 60
+    runner.invoke(args=["demo", "load", "--jobs", "60", "--seed", "7"])
+    with app.app_context():
+        again = db.session.execute(db.select(Posting.external_id, Posting.title).order_by(Posting.external_id)).all()
+    assert again == first
+    home = app.test_client().get("/").get_data(as_text=True)
+    assert "Summit Health Revenue Partners" in home and "Hemic and Lymphatic" in home
