@@ -326,3 +326,22 @@ def test_demo_load_is_deterministic_and_idempotent(app, runner):
     assert again == first
     home = app.test_client().get("/").get_data(as_text=True)
     assert "Summit Health Revenue Partners" in home and "Hemic and Lymphatic" in home
+
+
+def test_sitemap_lists_open_postings_only_and_robots_points_to_it(app):
+    import xml.etree.ElementTree as ElementTree
+
+    with app.app_context():
+        open_id = make_posting(cpt_codes=["38900"]).id
+        draft_id = make_posting(status="draft").id
+    client = app.test_client()
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200 and response.mimetype == "application/xml"
+    locs = [e.text for e in ElementTree.fromstring(response.data).iter(
+        "{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert f"http://jobs.test/jobs/{open_id}" in locs
+    assert f"http://jobs.test/jobs/{draft_id}" not in locs
+    assert "http://jobs.test/codes/38900" in locs
+    assert "http://jobs.test/specialties/hemic-lymphatic" in locs
+    robots = client.get("/robots.txt").get_data(as_text=True)
+    assert "Sitemap: http://jobs.test/sitemap.xml" in robots

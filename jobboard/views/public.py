@@ -1,11 +1,11 @@
 """Public pages: home, company pages, robots.txt."""
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, Response, abort, render_template, url_for
 from sqlalchemy import select
 
 from jobboard.extensions import db
 from jobboard.models.company import Company
 from jobboard.models.posting import Posting
-from jobboard.models.taxonomy import Specialty
+from jobboard.models.taxonomy import CptCode, Specialty
 from jobboard.services import NotFound
 from jobboard.services.profiles import company_by_slug
 from jobboard.services.specialties import open_job_counts
@@ -21,6 +21,30 @@ def home():
     companies = db.session.scalars(select(Company).order_by(Company.name).limit(12)).all()
     return render_template("public/home.html", specialties=specialties, counts=open_job_counts(),
                            newest=newest, companies=companies)
+
+
+@bp.get("/robots.txt")
+def robots():
+    body = "\n".join([
+        "User-agent: *", "Disallow: /employer", "Disallow: /seeker", "Disallow: /account",
+        "Disallow: /api/", f"Sitemap: {url_for('public.sitemap', _external=True)}", "",
+    ])
+    return Response(body, mimetype="text/plain")
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    """Open postings, specialty and code pages, companies with open jobs."""
+    jobs = db.session.execute(Posting.visible().with_only_columns(Posting.id, Posting.updated_at)
+                              .order_by(Posting.id.desc()).limit(40000)).all()
+    slugs = db.session.scalars(select(Specialty.slug).order_by(Specialty.position)).all()
+    codes = db.session.scalars(select(CptCode.code).where(CptCode.curated.is_(True))
+                               .order_by(CptCode.code)).all()
+    companies = db.session.scalars(select(Company.slug).where(
+        Company.id.in_(Posting.visible().with_only_columns(Posting.company_id)))).all()
+    xml = render_template("public/sitemap.xml", jobs=jobs, slugs=slugs, codes=codes,
+                          companies=companies)
+    return Response(xml, mimetype="application/xml")
 
 
 @bp.get("/companies/<slug>")
