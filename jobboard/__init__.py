@@ -68,6 +68,9 @@ def configure(app, test_config=None):
 
 def register_extensions(app):
     db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -81,10 +84,23 @@ def register_extensions(app):
     login_manager.user_loader(load_user_from_cookie)
 
 
-def register_blueprints(app):
-    from jobboard.views import api, auth, codes, employer, postings, public, seeker
+def configure_sqlite(engine):
+    """Enforce foreign keys, let readers run beside a writer (WAL), wait for locks."""
+    from sqlalchemy import event
 
-    for module in (public, auth, seeker, employer, postings, codes, api):
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+def register_blueprints(app):
+    from jobboard.views import admin, api, auth, codes, employer, postings, public, seeker
+
+    for module in (public, auth, seeker, employer, postings, codes, api, admin):
         app.register_blueprint(module.bp)
 
 

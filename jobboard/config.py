@@ -48,6 +48,7 @@ class Defaults:
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
     RATELIMIT_REGISTER = "5 per minute;30 per hour"
     RATELIMIT_RESET = "5 per minute;20 per hour"
+    RATELIMIT_REPORT = "5 per hour"  # reports of postings, per address
 
     # None means "those of the loaded CMS data".
     CMS_CONVERSION_FACTOR = None

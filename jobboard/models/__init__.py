@@ -1,4 +1,13 @@
 """All models, imported here so that Alembic and the app see the whole schema."""
+from jobboard.models.activity import (
+    REPORT_REASONS,
+    PostingStats,
+    PostingVisitor,
+    Report,
+    SavedJob,
+    SavedSearch,
+)
+from jobboard.models.application import STAGES, Application, ApplicationNote, Resume
 from jobboard.models.base import Base, TimestampMixin, utcnow
 from jobboard.models.company import Company
 from jobboard.models.mail import OutboundEmail
@@ -17,6 +26,8 @@ from jobboard.models.taxonomy import (
 from jobboard.models.user import ROLES, User
 
 __all__ = [
+    "REPORT_REASONS", "STAGES", "Application", "ApplicationNote", "PostingStats",
+    "PostingVisitor", "Report", "Resume", "SavedJob", "SavedSearch",
     "ARRANGEMENTS", "EMPLOYMENT_TYPES", "ROLES", "US_STATES", "Base", "Company", "CptCode",
     "CptModifierRvu", "CptSection", "Credential", "IllegalTransition", "OutboundEmail", "Posting",
     "PostingCredential", "SeekerProfile", "Specialty",

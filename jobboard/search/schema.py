@@ -1,53 +1,82 @@
 """The index schema and the one function that turns a posting into its document.
 
-The index answers "which postings match" as sets of document numbers; ranking is done over
-those sets (see ``whoosh_backend``), so text fields carry pre-analysed, de-duplicated terms with
-no positions, frequencies or lengths, and nothing is stored: sort keys, expiry and a content
-fingerprint live in compact numeric columns, and snippets come from the database rows that
-every search loads anyway.
+The index answers "which postings match" as sets of document numbers and ranking works on
+those sets (see ``whoosh_backend``), so every indexed field holds de-duplicated terms with no
+positions, frequencies or lengths, and nothing is stored: sort keys, expiry and a content
+fingerprint live in compact numeric columns, and snippets come from the database rows that every
+search loads anyway. Words are indexed as written (lower-cased); the query side maps a word to
+every indexed form that shares its stem, and the same vocabulary feeds "did you mean".
+Specialty, credential and code-section names are not copied into each document: the query side
+looks them up in the taxonomy and matches the tag fields instead.
 """
 import hashlib
+import re
 
+from whoosh import formats
 from whoosh.columns import FixedBytesColumn, NumericColumn
-from whoosh.fields import COLUMN, ID, KEYWORD, Schema
+from whoosh.fields import COLUMN, FieldType, Schema
 
-from jobboard.markup import plain_text
 from jobboard.models.posting import Posting
 from jobboard.models.taxonomy import US_STATES
 from jobboard.reference_data import classify
 from jobboard.search import text
 from jobboard.tagging import _has_medical_context
 
-# Weighted text fields, most important first (weights live in the query layer).
-TEXT_FIELDS = ("title", "tags", "meta", "body")
+TEXT_FIELDS = ("title", "meta", "body")
 FACETS = ("specialty", "credential", "arrangement", "employment_type")
 
 
-def _terms():
-    return KEYWORD(scorable=True)
+class Terms(FieldType):
+    """Pre-analysed terms (a list, or a space-separated string): presence only."""
+
+    def __init__(self, unique=False):
+        super().__init__(formats.Existence(), None, unique=unique)
+
+    def index(self, value, **kwargs):
+        if isinstance(value, str):
+            value = value.split()
+        return ((term.encode("utf-8"), 1, 1.0, b"") for term in set(value))
+
+
+def _column():
+    return COLUMN(NumericColumn("q"))
 
 
 SCHEMA = Schema(
-    id=KEYWORD(unique=True, scorable=True),
-    title=_terms(),      # the title
-    tags=_terms(),       # specialty names and synonyms, credential names, code sections
-    meta=_terms(),       # company name and place
-    body=_terms(),       # the description
-    phrase=_terms(),     # adjacent-term pairs of all of the above, for quoted phrases
-    spell=_terms(),      # plain words, for "did you mean"
-    specialty=_terms(),  # slugs
-    credential=_terms(),  # lower-case abbreviations, required or preferred
-    code=_terms(),       # CPT codes
-    arrangement=_terms(),
-    employment_type=_terms(),
-    state=_terms(),
-    domain=_terms(),        # 0-2: how plainly this is a medical coding job (ranks ambiguous words)
-    pid=COLUMN(NumericColumn("q")),
-    posted=COLUMN(NumericColumn("q")),
-    salary=COLUMN(NumericColumn("q")),   # annual USD, the top of the range; 0 when not given
-    expires=COLUMN(NumericColumn("q")),
+    id=Terms(unique=True),
+    title=Terms(),
+    meta=Terms(),          # company name and place
+    tags=Terms(),          # names of the CPT sections and subsections of the tagged codes
+    body=Terms(),          # the description
+    phrase=Terms(),        # adjacent-word pairs of title, description and meta, for phrases
+    specialty=Terms(),     # slugs
+    credential=Terms(),    # lower-case abbreviations, required or preferred
+    required=Terms(),      # lower-case abbreviations, required only
+    code=Terms(),          # CPT codes
+    arrangement=Terms(),
+    employment_type=Terms(),
+    state=Terms(),
+    domain=Terms(),        # 0-2: how plainly this is a medical coding job (ranks ambiguous words)
+    tlen=Terms(),          # words in the title, 1-9 (a match in a short title counts more)
+    nspec=Terms(),         # specialties tagged, 1-3 (a tag counts more on a focused posting)
+    pid=_column(),
+    posted=_column(),      # epoch seconds
+    salary=_column(),      # annual USD, the top of the range; 0 when not given
+    expires=_column(),     # epoch seconds
     fp=COLUMN(FixedBytesColumn(8)),
 )
+
+
+_URL_RE = re.compile(r"\]\([^)\s]*\)|<?https?://[^\s>)]+>?")
+
+
+def index_text(markdown: str) -> str:
+    """The words of a Markdown description: link targets dropped, markup left to the tokenizer.
+
+    Rendering Markdown costs four times the rest of document building, and the tokenizer ignores
+    the markup characters anyway.
+    """
+    return _URL_RE.sub(" ", markdown or "")
 
 
 def _epoch(value) -> int:
@@ -63,50 +92,36 @@ def domain_level(posting: Posting, description: str) -> int:
 
 def posting_document(posting: Posting) -> dict:
     """The index document of a visible posting (the only place a document is built)."""
-    description = plain_text(posting.description)
-    tag_texts = []
-    for specialty in posting.specialties:
-        tag_texts.append(specialty.name)
-        tag_texts.extend(s for s in specialty.synonyms.split(";") if s)
-    for link in posting.credential_links:
-        tag_texts.append(f"{link.credential.abbreviation} {link.credential.name}")
-    for code in posting.cpt_codes:
-        section, subsection = code.section, code.subsection
-        if not section:
-            section, subsection = classify(code.code) or ("", "")
-        tag_texts.extend(t for t in (section, subsection) if t)
+    description = index_text(posting.description)
     meta_text = " ".join(t for t in (posting.company.name, posting.city, posting.state,
                                      US_STATES.get(posting.state, "")) if t)
-
-    title_terms = text.stems(posting.title)
-    body_terms = text.stems(description)
-    meta_terms = text.stems(meta_text)
-    tag_term_lists = [text.stems(t) for t in tag_texts]
-    phrase = set(text.pairs(title_terms)) | set(text.pairs(body_terms)) | set(text.pairs(meta_terms))
-    for terms in tag_term_lists:
-        phrase.update(text.pairs(terms))
-    spell = text.words(" ".join([posting.title, description, meta_text, *tag_texts]))
-    salary = posting.annual_salary_max or posting.annual_salary_min or 0
-
+    title, body, meta = text.tokens(posting.title), text.tokens(description), text.tokens(meta_text)
+    sections = set()
+    for code in posting.cpt_codes:
+        found = (code.section, code.subsection) if code.section else classify(code.code)
+        sections.update(text.tokens(" ".join(found or ())))
     document = {
-        "id": str(posting.id),
-        "title": " ".join(sorted(set(title_terms))),
-        "tags": " ".join(sorted({t for terms in tag_term_lists for t in terms})),
-        "meta": " ".join(sorted(set(meta_terms))),
-        "body": " ".join(sorted(set(body_terms))),
-        "phrase": " ".join(sorted(phrase)),
-        "spell": " ".join(sorted(spell)),
-        "specialty": " ".join(s.slug for s in posting.specialties),
-        "credential": " ".join(sorted({link.credential.abbreviation.lower()
-                                       for link in posting.credential_links})),
-        "code": " ".join(c.code for c in posting.cpt_codes),
-        "arrangement": posting.arrangement,
-        "employment_type": posting.employment_type,
-        "state": posting.state or "",
-        "domain": str(domain_level(posting, description)),
+        "id": [str(posting.id)],
+        "title": sorted(set(title)),
+        "meta": sorted(set(meta)),
+        "tags": sorted(sections),
+        "body": sorted(set(body)),
+        "phrase": sorted(set(text.pairs(title)) | set(text.pairs(body)) | set(text.pairs(meta))),
+        "specialty": [s.slug for s in posting.specialties],
+        "credential": sorted({link.credential.abbreviation.lower()
+                              for link in posting.credential_links}),
+        "required": sorted({link.credential.abbreviation.lower()
+                            for link in posting.credential_links if link.required}),
+        "code": [c.code for c in posting.cpt_codes],
+        "arrangement": [posting.arrangement],
+        "employment_type": [posting.employment_type],
+        "state": [posting.state] if posting.state else [],
+        "domain": [str(domain_level(posting, description))],
+        "tlen": [str(min(9, max(1, text.word_count(posting.title))))],
+        "nspec": [str(min(3, len(posting.specialties)))] if posting.specialties else [],
         "pid": posting.id,
         "posted": _epoch(posting.published_at),
-        "salary": int(salary),
+        "salary": int(posting.annual_salary_max or posting.annual_salary_min or 0),
         "expires": _epoch(posting.expires_at),
     }
     document["fp"] = fingerprint(document)

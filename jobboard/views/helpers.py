@@ -1,8 +1,9 @@
 """Helpers shared by the views: safe redirects, role guards, template globals."""
+import re
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_login import current_user
 
 from jobboard.forms.auth import ConfirmForm
@@ -76,13 +77,21 @@ def format_pay(posting) -> str:
     return ""
 
 
+def allow_form_target(url: str) -> None:
+    """Let this page's forms end at ``url``'s origin: Chrome and Safari check CSP form-action
+    against the redirects that follow a form POST, not only against the form's action."""
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https") and re.fullmatch(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?", parts.netloc):
+        g.form_targets = [*g.get("form_targets", []), f"{parts.scheme}://{parts.netloc}"]
+
+
 def register(app):
     app.add_template_filter(format_pay, "pay")
 
     @app.context_processor
     def inject_globals():
         return {
-            "confirm_form": ConfirmForm(),
+            "confirm_form": ConfirmForm(formdata=None),  # render-only: never read the body
             "ARRANGEMENTS": ARRANGEMENTS,
             "EMPLOYMENT_TYPES": EMPLOYMENT_TYPES,
             "US_STATES": US_STATES,
@@ -96,6 +105,7 @@ def register(app):
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
+            "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; "
+            + " ".join(["form-action 'self'", *g.get("form_targets", [])]),
         )
         return response

@@ -1,14 +1,30 @@
 """Posting pages: the public posting, and the employer's new/edit/preview/status actions."""
 import json
+import secrets
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 
+from jobboard.extensions import limiter
+from jobboard.forms.applications import ApplyForm
 from jobboard.forms.auth import ConfirmForm
+from jobboard.forms.moderation import ReportForm
 from jobboard.forms.posting import PostingForm
 from jobboard.markup import plain_text, render_description
 from jobboard.models.posting import Posting
-from jobboard.services import Conflict, NotFound
+from jobboard.services import Conflict, DomainError, NotFound, applications, saved
+from jobboard.services.matching import fit
+from jobboard.services.moderation import report_posting
 from jobboard.services.postings import (
     PostingInvalid,
     change_status,
@@ -16,10 +32,18 @@ from jobboard.services.postings import (
     create_posting,
     suggested_tags,
     update_posting,
+    visible_posting,
 )
 from jobboard.services.profiles import all_credentials, all_specialties
+from jobboard.services.resumes import current_resume, save_resume
+from jobboard.services.stats import record_apply_click, record_view, visitor_key
 from jobboard.views.employer import current_company
-from jobboard.views.helpers import role_required
+from jobboard.views.helpers import (
+    allow_form_target,
+    flash_domain_error,
+    redirect_next,
+    role_required,
+)
 
 bp = Blueprint("postings", __name__)
 
@@ -78,15 +102,77 @@ def detail(posting_id):
     own = current_user.is_authenticated and current_user.is_employer and \
         current_user.company_id == posting.company_id
     if not posting.is_visible and not own:
-        if posting.status in (Posting.CLOSED, Posting.EXPIRED) and posting.suspended_at is None:
+        if posting.status in (Posting.CLOSED, Posting.EXPIRED) and posting.suspended_at is None \
+                and (posting.created_by is None or posting.created_by.active):
             return render_template("postings/closed.html", posting=posting), 410
         abort(404)
+    if posting.is_visible and not own:
+        record_view(posting, _visitor())
+    if posting.is_visible and posting.apply_url:
+        allow_form_target(posting.apply_url)
+    seeker = {}
+    if current_user.is_authenticated and current_user.is_seeker:
+        user = current_user._get_current_object()
+        seeker = {
+            "fit": fit(posting, user.seeker_profile) if user.seeker_profile else None,
+            "application": applications.existing_application(posting, user),
+            "saved": saved.is_saved(user, posting), "resume": current_resume(user),
+            "apply_form": ApplyForm(), "stage_labels": applications.STAGE_LABELS,
+        }
     return render_template(
-        "postings/detail.html", posting=posting, own=own,
+        "postings/detail.html", posting=posting, own=own, seeker=seeker, report_form=ReportForm(),
         description=render_description(posting.description, code_url),
         json_ld=job_posting_ld(posting) if posting.is_visible else None,
         summary=plain_text(posting.description)[:155],
     )
+
+
+def _visitor() -> str:
+    """This browser's visitor key; the session keeps a random id, never the address."""
+    if "visitor" not in session:
+        session["visitor"] = secrets.token_urlsafe(16)
+    return visitor_key(session["visitor"])
+
+
+def _visible_or_404(posting_id) -> Posting:
+    """:raise 404: the posting is missing or not public (draft, closed, expired, suspended)."""
+    try:
+        return visible_posting(posting_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.post("/jobs/<int:posting_id>/apply-external")
+def apply_external(posting_id):
+    """Count the click, then send the visitor on to the employer's application page."""
+    posting = _visible_or_404(posting_id)
+    if not posting.apply_url:
+        abort(404)
+    if not (current_user.is_authenticated and current_user.company_id == posting.company_id):
+        record_apply_click(posting)
+    return redirect(posting.apply_url, 303)
+
+
+@bp.route("/jobs/<int:posting_id>/report", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_REPORT"], methods=["POST"])
+def report(posting_id):
+    """Anyone may report a public posting to the admins."""
+    posting = _visible_or_404(posting_id)
+    form = ReportForm()
+    if form.validate_on_submit():
+        reporter = current_user._get_current_object() if current_user.is_authenticated else None
+        try:
+            report_posting(posting, reporter, form.reason.data, form.note.data)
+        except Conflict as error:
+            flash(error.message, "info")
+            return redirect(url_for("postings.detail", posting_id=posting.id), 303)
+        except DomainError as error:
+            flash_domain_error(form, error)
+        else:
+            flash("Thank you. An admin will review this posting.", "success")
+            return redirect(url_for("postings.detail", posting_id=posting.id), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("postings/report.html", posting=posting, form=form), status
 
 
 def _form_for(posting=None):
@@ -169,3 +255,46 @@ def transition(posting_id, action):
         flash({"publish": "The posting is published.", "close": "The posting is closed.",
                "renew": "The posting runs for another 30 days."}[action], "success")
     return redirect(url_for("postings.edit", posting_id=posting.id))
+
+
+@bp.post("/jobs/<int:posting_id>/apply")
+@role_required("seeker")
+def apply(posting_id):
+    """Apply with a cover note and a résumé; a repeat or double click says so, never a 500."""
+    from jobboard.extensions import db
+
+    posting = db.session.get(Posting, posting_id)
+    if posting is None:
+        abort(404)
+    form = ApplyForm()
+    if not form.validate_on_submit():
+        flash("Your form expired; please try again.", "danger")
+        return redirect(url_for("postings.detail", posting_id=posting_id))
+    user = current_user._get_current_object()
+    try:
+        resume = None
+        if form.resume.data and form.resume.data.filename:
+            resume = save_resume(user, form.resume.data.stream, form.resume.data.filename)
+        applications.apply(posting, user, form.cover_note.data, resume=resume)
+    except Conflict as error:
+        flash(error.message, "info")
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(url_for("postings.detail", posting_id=posting_id) + "#apply")
+    else:
+        flash("Your application is sent. Follow it on your profile.", "success")
+    return redirect(url_for("postings.detail", posting_id=posting_id))
+
+
+@bp.post("/jobs/<int:posting_id>/<any(save, unsave):action>")
+@role_required("seeker")
+def save(posting_id, action):
+    posting = _visible_or_404(posting_id) if action == "save" else None
+    if ConfirmForm().validate_on_submit():
+        if action == "save":
+            saved.save_job(current_user, posting)
+            flash("Job saved.", "success")
+        else:
+            saved.unsave_job(current_user, posting_id)
+            flash("Job removed from your saved jobs.", "info")
+    return redirect_next("postings.detail", posting_id=posting_id)

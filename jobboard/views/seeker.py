@@ -1,9 +1,14 @@
 """The job seeker's own pages."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
 
+from jobboard.extensions import csrf
+from jobboard.forms.applications import ResumeForm, SaveSearchForm
+from jobboard.forms.auth import ConfirmForm
 from jobboard.forms.profiles import SeekerProfileForm
-from jobboard.services import DomainError
+from jobboard.services import DomainError, NotFound, applications, saved
+from jobboard.services.matching import recommendations
+from jobboard.services.resumes import current_resume, resume_for, save_resume
 from jobboard.services.profiles import (
     all_credentials,
     all_specialties,
@@ -18,7 +23,14 @@ bp = Blueprint("seeker", __name__, url_prefix="/seeker")
 @bp.get("")
 @role_required("seeker")
 def profile():
-    return render_template("seeker/profile.html", profile=seeker_profile(current_user))
+    user = current_user._get_current_object()
+    profile = seeker_profile(user)
+    return render_template(
+        "seeker/profile.html", profile=profile, resume=current_resume(user),
+        resume_form=ResumeForm(), applications=applications.seeker_applications(user),
+        stage_labels=applications.STAGE_LABELS, saved_jobs=saved.saved_jobs(user),
+        saved_searches=saved.saved_searches(user), recommended=recommendations(profile),
+    )
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -48,3 +60,91 @@ def edit_profile():
             return redirect(url_for("seeker.profile"))
     status = 422 if request.method == "POST" else 200
     return render_template("seeker/edit_profile.html", form=form), status
+
+
+@bp.post("/resume")
+@role_required("seeker")
+def upload_resume():
+    form = ResumeForm()
+    if form.validate_on_submit():
+        try:
+            save_resume(current_user, form.resume.data.stream, form.resume.data.filename)
+        except DomainError as error:
+            flash(error.message, "danger")
+            return redirect(url_for("seeker.profile")), 303
+        flash("Your résumé is uploaded.", "success")
+    else:
+        flash(" ".join(form.resume.errors) or "Choose a file.", "danger")
+    return redirect(url_for("seeker.profile"))
+
+
+@bp.get("/resumes/<int:resume_id>")
+@login_required
+def download_resume(resume_id):
+    """The seeker, and employers the seeker applied to with it; 404 for everyone else."""
+    try:
+        resume, path = resume_for(resume_id, current_user)
+    except NotFound:
+        abort(404)
+    response = send_file(path, mimetype=resume.content_type, as_attachment=True,
+                         download_name=resume.original_name, max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/applications/<int:application_id>/withdraw")
+@role_required("seeker")
+def withdraw(application_id):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        applications.withdraw(application_id, current_user)
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        flash(error.message, "danger")
+    else:
+        flash("Your application is withdrawn.", "info")
+    return redirect(url_for("seeker.profile"))
+
+
+@bp.post("/searches")
+@role_required("seeker")
+def save_search():
+    form = SaveSearchForm()
+    if form.validate_on_submit():
+        try:
+            saved.save_search(current_user, form.name.data, form.query.data, form.frequency.data)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash("Search saved. We will email you new matches.", "success")
+            return redirect(url_for("seeker.profile"))
+    else:
+        flash("Name the search to save it.", "danger")
+    return redirect(url_for("search.jobs") + "?" + (form.query.data or ""))
+
+
+@bp.post("/searches/<int:search_id>/delete")
+@role_required("seeker")
+def delete_search(search_id):
+    if ConfirmForm().validate_on_submit():
+        try:
+            saved.delete_search(current_user, search_id)
+        except NotFound:
+            abort(404)
+        flash("Saved search deleted.", "info")
+    return redirect(url_for("seeker.profile"))
+
+
+@bp.route("/alerts/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def unsubscribe(token):
+    """From an alert email, without signing in: the signed token is the permission."""
+    if request.method == "POST":
+        try:
+            search = saved.unsubscribe(token)
+        except NotFound as error:
+            return render_template("seeker/unsubscribe.html", error=error.message), 404
+        return render_template("seeker/unsubscribe.html", done=True, search=search)
+    return render_template("seeker/unsubscribe.html", token=token)

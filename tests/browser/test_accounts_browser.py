@@ -1,5 +1,8 @@
 """A coder registers, signs out, signs back in and sees the profile, in Chromium at phone width."""
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -16,12 +19,12 @@ def test_seeker_registers_logs_out_logs_in_and_sees_profile(page):
     page.get_by_label("Repeat password").fill("Sturdy-passphrase-42")
     page.get_by_role("button", name="Create account").click()
 
-    assert page.url.endswith("/seeker")
-    assert page.get_by_role("heading", name="Robin Surgical").is_visible()
+    expect(page).to_have_url(re.compile(r"/seeker$"))
+    expect(page.get_by_role("heading", name="Robin Surgical")).to_be_visible()
 
     page.get_by_role("button", name="Show navigation").click()
     page.get_by_role("button", name="Sign out").click()
-    assert page.get_by_text("You are signed out.").is_visible()
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
 
     page.get_by_role("button", name="Show navigation").click()
     page.get_by_role("link", name="Sign in").click()
@@ -29,6 +32,6 @@ def test_seeker_registers_logs_out_logs_in_and_sees_profile(page):
     page.get_by_label("Password").fill("Sturdy-passphrase-42")
     page.get_by_role("button", name="Sign in").click()
 
-    assert page.url.endswith("/seeker")
-    assert page.get_by_role("heading", name="Robin Surgical").is_visible()
-    assert page.get_by_text("Add a headline so employers see what you code.").is_visible()
+    expect(page).to_have_url(re.compile(r"/seeker$"))
+    expect(page.get_by_role("heading", name="Robin Surgical")).to_be_visible()
+    expect(page.get_by_text("Add a headline so employers see what you code.")).to_be_visible()

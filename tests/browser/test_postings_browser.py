@@ -1,5 +1,8 @@
 """An employer posts a hemic-lymphatic job with 38900; a visitor follows the code link both ways."""
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -22,18 +25,19 @@ def test_employer_posts_and_visitor_finds_it_on_the_code_page(page, chromium, li
     page.get_by_label("Hemic and Lymphatic").check()
     page.get_by_label("CPT codes").fill("38900")
     page.get_by_role("button", name="Save and publish").click()
-    assert page.get_by_text("The posting is published.").is_visible()
+    expect(page.get_by_text("The posting is published.")).to_be_visible()
     page.get_by_role("link", name="View public page").click()
+    expect(page).to_have_url(re.compile(r"/jobs/\d+$"))
     job_url = page.url
 
     visitor = chromium.new_context(base_url=live_server.url).new_page()
     visitor.goto(job_url)
-    assert visitor.get_by_role("heading", name="Sentinel Node Surgical Coder").is_visible()
+    expect(visitor.get_by_role("heading", name="Sentinel Node Surgical Coder")).to_be_visible()
     visitor.locator("aside").get_by_role("link", name="38900").click()
-    assert visitor.url.endswith("/codes/38900")
-    assert visitor.get_by_text("Add-on code").first.is_visible()
+    expect(visitor).to_have_url(re.compile(r"/codes/38900$"))
+    expect(visitor.get_by_text("Add-on code").first).to_be_visible()
     jobs = visitor.get_by_role("link", name="Sentinel Node Surgical Coder")
-    assert jobs.count() == 1
+    expect(jobs).to_have_count(1)
     jobs.click()
-    assert visitor.url == job_url
+    expect(visitor).to_have_url(job_url)
     visitor.context.close()

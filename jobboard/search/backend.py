@@ -1,0 +1,81 @@
+"""What the application asks of a search engine, so that Whoosh can be swapped out.
+
+A backend stores one document per visible posting (``schema.posting_document``), applies
+changes with a single writer at a time, rebuilds atomically, answers a ``SearchRequest`` with
+posting ids in order plus counts, and lists what it holds for drift checks. A PostgreSQL
+full-text backend would implement the same protocol.
+"""
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from jobboard.search.query import ParsedQuery
+
+SORTS = ("relevance", "newest", "salary")
+
+
+@dataclass
+class SearchRequest:
+    query: ParsedQuery
+    now: datetime
+    specialties: tuple[str, ...] = ()
+    credentials: tuple[str, ...] = ()   # lower-case abbreviations
+    arrangements: tuple[str, ...] = ()
+    employment_types: tuple[str, ...] = ()
+    state: str | None = None
+    salary_min: int | None = None       # annual USD
+    posted_within: int | None = None    # days
+    code: str | None = None
+    code_specialties: tuple[str, ...] = ()  # slugs whose ranges hold ``code``
+    sort: str = "relevance"
+    offset: int = 0
+    limit: int = 20
+
+
+@dataclass
+class SearchHits:
+    ids: list[int]                      # posting ids, best first
+    total: int
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    suggestion: str | None = None       # the query with misspelt words replaced
+    relaxed: bool = False               # no posting had every word; these have some
+    highlight: frozenset[str] = frozenset()  # index tokens to mark in snippets
+
+
+@dataclass
+class IndexedDocument:
+    fingerprint: bytes
+    expires: int                        # epoch seconds
+
+
+Changes = Callable[[], tuple[list[dict], list[int]]]
+
+
+class IndexBusy(Exception):
+    """Another writer held the index for longer than the caller was willing to wait."""
+
+
+class SearchBackend(Protocol):
+    def index(self, documents: Iterable[dict], timeout: float) -> None:
+        """Add or replace documents (by posting id)."""
+
+    def delete(self, posting_ids: Iterable[int], timeout: float) -> None:
+        """Remove documents; unknown ids are ignored."""
+
+    def apply(self, changes: Changes, timeout: float) -> None:
+        """Hold the single writer, call ``changes()`` for (documents, deleted ids), write them.
+
+        Reading the database inside ``changes`` while the writer is held is what keeps two
+        processes from writing an older state over a newer one. Raises IndexBusy on timeout.
+        """
+
+    def rebuild(self, documents: Iterable[dict], progress: Callable[[int], None] | None = None
+                ) -> int:
+        """Replace the whole index; readers see the old one until the new one is complete."""
+
+    def search(self, request: SearchRequest) -> SearchHits:
+        """Ids, total, facet counts and a suggestion for ``request``."""
+
+    def check(self) -> tuple[dict[int, IndexedDocument], list[int]]:
+        """What the index holds, by posting id, and ids held more than once."""

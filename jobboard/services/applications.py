@@ -1,0 +1,139 @@
+"""Applying on the site and the applicant pipeline both sides can see."""
+from flask import url_for
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from jobboard.extensions import db
+from jobboard.models.application import (
+    EMPLOYER_MOVES,
+    SEEKER_CAN_WITHDRAW,
+    Application,
+    ApplicationNote,
+)
+from jobboard.models.base import utcnow
+from jobboard.models.posting import Posting
+from jobboard.models.user import User
+from jobboard.services import Conflict, DomainError, NotFound
+from jobboard.services.mail import commit_and_deliver, queue_email
+from jobboard.services.resumes import current_resume
+
+ALREADY_APPLIED = "You already applied to this job."
+STAGE_LABELS = {"applied": "Applied", "screening": "Screening", "interview": "Interview",
+                "offer": "Offer", "hired": "Hired", "rejected": "Not selected",
+                "withdrawn": "Withdrawn"}
+
+
+def existing_application(posting: Posting, seeker: User) -> Application | None:
+    return db.session.scalar(select(Application).where(
+        Application.posting_id == posting.id, Application.seeker_id == seeker.id))
+
+
+def apply(posting: Posting, seeker: User, cover_note: str, resume=None) -> Application:
+    """One application per seeker and posting; a repeat or a double click is a Conflict.
+
+    The unique constraint decides races: the losing insert rolls back and reports the same
+    Conflict as a plain repeat. The employers are emailed in the same transaction.
+    """
+    if not posting.is_visible:
+        raise DomainError("This job is no longer taking applications.")
+    if not posting.applies_on_site:
+        raise DomainError("This employer takes applications on its own site.")
+    if existing_application(posting, seeker):
+        raise Conflict(ALREADY_APPLIED)
+    resume = resume or current_resume(seeker)
+    if resume is None:
+        raise DomainError("Attach your résumé (PDF or DOCX).", field="resume")
+    application = Application(posting=posting, seeker=seeker, resume=resume,
+                              cover_note=(cover_note or "").strip()[:4000])
+    db.session.add(application)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(ALREADY_APPLIED)
+    for employer in posting.company.employers:
+        if employer.active:
+            queue_email(
+                employer.email, f"New application: {posting.title}",
+                f"{seeker.name or seeker.email} applied to {posting.title}.\n\n"
+                "Review applicants: "
+                f"{url_for('employer.applicants', posting_id=posting.id, _external=True)}\n")
+    try:
+        commit_and_deliver()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(ALREADY_APPLIED)
+    return application
+
+
+def _notify_seeker(application: Application) -> None:
+    queue_email(
+        application.seeker.email,
+        f"Your application to {application.posting.company.name}: {STAGE_LABELS[application.stage]}",
+        f"Your application for {application.posting.title} at {application.posting.company.name} "
+        f"is now at the stage: {STAGE_LABELS[application.stage]}.\n\n"
+        f"See all your applications: {url_for('seeker.profile', _external=True)}\n")
+
+
+def move(application: Application, stage: str) -> Application:
+    """An employer moves an application one legal step; the seeker is emailed."""
+    if stage not in EMPLOYER_MOVES.get(application.stage, ()):
+        raise Conflict(f"An application at {STAGE_LABELS[application.stage].lower()} cannot move "
+                       f"to {STAGE_LABELS.get(stage, stage).lower()}.")
+    application.stage = stage
+    application.stage_changed_at = utcnow()
+    _notify_seeker(application)
+    commit_and_deliver()
+    return application
+
+
+def withdraw(application_id: int, seeker: User) -> Application:
+    """The seeker takes an application back (before a decision)."""
+    application = db.session.get(Application, application_id)
+    if application is None or application.seeker_id != seeker.id:
+        raise NotFound("No such application.")
+    if application.stage not in SEEKER_CAN_WITHDRAW:
+        raise Conflict("This application can no longer be withdrawn.")
+    application.stage = "withdrawn"
+    application.stage_changed_at = utcnow()
+    db.session.commit()
+    return application
+
+
+def add_note(application: Application, author: User, body: str) -> ApplicationNote:
+    body = (body or "").strip()
+    if not body:
+        raise DomainError("Write something first.", field="body")
+    note = ApplicationNote(application=application, author=author, body=body[:4000])
+    db.session.add(note)
+    db.session.commit()
+    return note
+
+
+def company_application(company_id: int | None, application_id: int) -> Application:
+    application = db.session.get(Application, application_id)
+    if application is None or company_id is None or application.posting.company_id != company_id:
+        raise NotFound("No such application.")
+    return application
+
+
+def applicants(posting: Posting) -> list[Application]:
+    return db.session.scalars(select(Application).where(Application.posting_id == posting.id)
+                              .order_by(Application.created_at)).all()
+
+
+def seeker_applications(seeker: User) -> list[Application]:
+    return db.session.scalars(select(Application).where(Application.seeker_id == seeker.id)
+                              .order_by(Application.created_at.desc())).all()
+
+
+def counts_by_stage(posting_ids) -> dict[int, dict[str, int]]:
+    """{posting id: {stage: n}} in one grouped query (for the dashboard)."""
+    rows = db.session.execute(
+        select(Application.posting_id, Application.stage, func.count(Application.id))
+        .where(Application.posting_id.in_(list(posting_ids)))
+        .group_by(Application.posting_id, Application.stage)).all()
+    counts: dict[int, dict[str, int]] = {}
+    for posting_id, stage, n in rows:
+        counts.setdefault(posting_id, {})[stage] = n
+    return counts

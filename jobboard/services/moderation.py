@@ -1,0 +1,116 @@
+"""Moderation: reports of postings, the admins' queue, unpublishing postings, suspending accounts."""
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from jobboard.extensions import db
+from jobboard.models.activity import REPORT_REASONS, Report
+from jobboard.models.base import utcnow
+from jobboard.models.posting import Posting
+from jobboard.models.user import User
+from jobboard.services import Conflict, DomainError
+
+MAX_NOTE_LENGTH = 2000
+
+
+@dataclass
+class QueueEntry:
+    """A posting with open reports, as the admins' queue shows it."""
+
+    posting: Posting
+    reports: list[Report] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.reports)
+
+
+def report_posting(posting: Posting, reporter: User | None, reason: str, note: str = "") -> Report:
+    """File a report on a visible posting; a user has at most one open report per posting.
+
+    :raise DomainError: unknown reason or a note over 2000 characters.
+    :raise Conflict: this user already has an open report on the posting.
+    """
+    note = (note or "").strip()
+    if reason not in REPORT_REASONS:
+        raise DomainError("Choose a reason from the list.", field="reason")
+    if len(note) > MAX_NOTE_LENGTH:
+        raise DomainError(f"Write at most {MAX_NOTE_LENGTH} characters.", field="note")
+    if reporter is not None and db.session.scalar(
+        select(Report.id).where(Report.posting_id == posting.id, Report.reporter_id == reporter.id,
+                                Report.resolved_at.is_(None))
+    ) is not None:
+        raise Conflict("You already reported this posting. An admin will look at it.")
+    report = Report(posting=posting, reporter_id=reporter.id if reporter else None,
+                    reason=reason, note=note)
+    db.session.add(report)
+    db.session.commit()
+    return report
+
+
+def open_reports() -> list[QueueEntry]:
+    """Postings with open reports, most reported first, then the longest waiting."""
+    entries: dict[int, QueueEntry] = {}
+    for report in db.session.scalars(
+        select(Report).where(Report.resolved_at.is_(None)).order_by(Report.created_at, Report.id)
+    ):
+        entries.setdefault(report.posting_id, QueueEntry(report.posting)).reports.append(report)
+    return sorted(entries.values(), key=lambda e: (-e.count, e.reports[0].created_at))
+
+
+def _resolve_reports(posting_ids, resolution: str) -> int:
+    reports = db.session.scalars(select(Report).where(
+        Report.posting_id.in_(posting_ids), Report.resolved_at.is_(None))).all()
+    now = utcnow()
+    for report in reports:
+        report.resolved_at, report.resolution = now, resolution
+    return len(reports)
+
+
+def dismiss(posting: Posting) -> int:
+    """Close the posting's open reports without action; returns how many."""
+    count = _resolve_reports([posting.id], "dismissed")
+    db.session.commit()
+    return count
+
+
+def unpublish_posting(posting: Posting) -> None:
+    """Hide the posting whatever its status, and resolve its reports."""
+    if posting.suspended_at is None:
+        posting.suspended_at = utcnow()
+    _resolve_reports([posting.id], "unpublished")
+    db.session.commit()
+
+
+def suspended_users() -> list[User]:
+    return db.session.scalars(select(User).where(User.active.is_(False)).order_by(User.email)).all()
+
+
+def _reindex_postings_of(user: User) -> list[Posting]:
+    """The user's postings change visibility without a change to their rows: mark them changed."""
+    postings = db.session.scalars(select(Posting).where(Posting.created_by_id == user.id)).all()
+    now = utcnow()
+    for posting in postings:
+        posting.updated_at = now  # the search sync picks up changed postings at commit
+    return postings
+
+
+def suspend_user(user: User) -> None:
+    """Block the account: no sign-in, every session ends, its postings leave public pages.
+
+    :raise Conflict: the account is an admin's.
+    """
+    if user.is_admin:
+        raise Conflict("Admin accounts cannot be suspended here.")
+    user.active = False
+    user.rotate_session_token()
+    postings = _reindex_postings_of(user)
+    _resolve_reports([p.id for p in postings], "author suspended")
+    db.session.commit()
+
+
+def unsuspend_user(user: User) -> None:
+    """Let the account sign in again; its postings are public again where otherwise visible."""
+    user.active = True
+    _reindex_postings_of(user)
+    db.session.commit()

@@ -1,0 +1,321 @@
+"""Résumés, applying, the pipeline, notifications, matching and saved jobs."""
+import io
+import re
+import zipfile
+
+import pytest
+
+from jobboard.extensions import db
+from jobboard.models.application import Application, Resume
+from jobboard.models.mail import OutboundEmail
+from jobboard.models.user import User
+from jobboard.services.resumes import sniff
+from tests.conftest import Auth, post_form
+from tests.factories import make_employer, make_posting
+
+
+def pdf_bytes(text="Jordan Reyes, CPC") -> bytes:
+    """A small but real one-page PDF, built by hand."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = io.BytesIO(), []
+    out.write(b"%PDF-1.4\n")
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def docx_bytes() -> bytes:
+    """A minimal Word document: the parts Word itself requires."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("[Content_Types].xml",
+                         '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                         '<Default Extension="xml" ContentType="application/xml"/></Types>')
+        archive.writestr("word/document.xml",
+                         '<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+                         "<w:body><w:p><w:r><w:t>Coder</w:t></w:r></w:p></w:body></w:document>")
+    return out.getvalue()
+
+
+def test_sniffing_by_bytes_not_names():
+    assert sniff(pdf_bytes())[0] == "application/pdf"
+    assert sniff(docx_bytes())[1] == ".docx"
+    assert sniff(b"MZ\x90\x00" + b"\x00" * 100) is None  # a Windows executable
+    assert sniff(b"%PDF-1.4 but truncated") is None
+    plain_zip = io.BytesIO()
+    with zipfile.ZipFile(plain_zip, "w") as archive:
+        archive.writestr("a.txt", "x")
+    assert sniff(plain_zip.getvalue()) is None
+
+
+def upload(client, data, name):
+    return post_form(client, "/seeker/resume", {"resume": (io.BytesIO(data), name)},
+                     page="/seeker", content_type="multipart/form-data")
+
+
+@pytest.mark.parametrize("data, name, message", [
+    (b"MZ\x90\x00" + b"\x00" * 2000, "resume.pdf", "Upload a PDF or a Word (.docx) file."),
+    (b"", "empty.pdf", "The file is empty."),
+])
+def test_bad_uploads_are_refused_with_a_clear_message(app, client, auth, data, name, message):
+    auth.register("seeker")
+    response = upload(client, data, name)
+    assert response.status_code in (302, 303)
+    assert message in client.get("/seeker").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Resume.id))) == 0
+
+
+def test_six_megabyte_upload_is_a_413_with_a_message(app, client, auth):
+    auth.register("seeker")
+    response = upload(client, pdf_bytes() + b"0" * (6 * 1024 * 1024), "big.pdf")
+    assert response.status_code == 413
+    assert "at most 5 MB" in response.get_data(as_text=True)
+
+
+def test_real_pdf_and_docx_upload_and_download(app, client, auth):
+    auth.register("seeker")
+    assert upload(client, pdf_bytes(), "../../etc/My CV.pdf").status_code == 302
+    assert upload(client, docx_bytes(), "cv.docx").status_code == 302
+    with app.app_context():
+        resumes = db.session.scalars(db.select(Resume).order_by(Resume.id)).all()
+        assert [r.content_type for r in resumes] == [
+            "application/pdf",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"]
+        assert resumes[0].original_name == "My CV.pdf"
+        assert re.fullmatch(r"[0-9a-f]{32}\.pdf", resumes[0].stored_name)
+        resume_id = resumes[0].id
+    response = client.get(f"/seeker/resumes/{resume_id}")
+    assert response.status_code == 200 and response.data == pdf_bytes()
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_failed_write_leaves_no_file_and_no_row(app, client, auth, monkeypatch, tmp_path):
+    auth.register("seeker")
+    import os
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    upload(client, pdf_bytes(), "cv.pdf")
+    assert "We could not store the file" in client.get("/seeker").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Resume.id))) == 0
+    assert os.listdir(app.config["UPLOAD_DIR"]) == []
+
+
+@pytest.fixture
+def job(app):
+    with app.app_context():
+        employer = make_employer(email="boss@example.com")
+        posting = make_posting(author=employer, title="Remote E/M Coder",
+                               specialties=["evaluation-management"],
+                               credentials_required=["CPC", "CRC"])
+        return posting.id
+
+
+def seeker_with_resume(app, email="applicant@example.com"):
+    client = app.test_client()
+    Auth(client).register("seeker", email=email, name="Jordan Reyes")
+    upload(client, pdf_bytes(), "cv.pdf")
+    return client
+
+
+def test_apply_once_then_already_applied(app, job, mailbox):
+    client = seeker_with_resume(app)
+    page = f"/jobs/{job}"
+    response = post_form(client, f"{page}/apply", {"cover_note": "Six years of E/M."}, page=page)
+    assert response.status_code == 302
+    again = post_form(client, f"{page}/apply", {"cover_note": "again"}, page=page)
+    assert again.status_code == 302
+    html = client.get(page).get_data(as_text=True)
+    assert "You already applied to this job." in html and "Stage: <strong>Applied</strong>" in html
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Application.id))) == 1
+    [message] = mailbox.messages
+    assert message["To"] == "boss@example.com" and message["Subject"] == "New application: Remote E/M Coder"
+    assert f"/employer/jobs/{job}/applicants" in mailbox.body(message)
+
+
+def test_apply_needs_a_resume_and_an_open_posting(app, job):
+    client = app.test_client()
+    Auth(client).register("seeker")
+    page = f"/jobs/{job}"
+    post_form(client, f"{page}/apply", {"cover_note": "hi"}, page=page)
+    assert "Attach your résumé (PDF or DOCX)." in client.get(page).get_data(as_text=True)
+    with app.app_context():
+        closed = make_posting(status="closed").id
+        external = make_posting(apply_url="https://careers.example.com/1").id
+    client = seeker_with_resume(app, "second@example.com")
+    response = post_form(client, f"/jobs/{closed}/apply", {}, page=f"/jobs/{job}")
+    assert response.status_code == 302
+    post_form(client, f"/jobs/{external}/apply", {}, page=f"/jobs/{job}")
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Application.id))) == 0
+
+
+def test_who_may_download_a_resume(app, job):
+    applicant = seeker_with_resume(app)
+    post_form(applicant, f"/jobs/{job}/apply", {}, page=f"/jobs/{job}")
+    with app.app_context():
+        resume_id = db.session.scalar(db.select(Resume.id))
+        company = db.session.scalar(db.select(User).where(User.email == "boss@example.com")).company
+        join_code = company.join_code
+    url = f"/seeker/resumes/{resume_id}"
+    owner = app.test_client()
+    Auth(owner).login("boss@example.com")
+    colleague, other_employer, other_seeker, visitor = (app.test_client() for _ in range(4))
+    Auth(colleague).register("employer", join_code=join_code)
+    Auth(other_employer).register("employer", company_name="Elsewhere")
+    Auth(other_seeker).register("seeker")
+    assert applicant.get(url).status_code == 200
+    assert owner.get(url).status_code == 200
+    assert colleague.get(url).status_code == 200
+    assert other_employer.get(url).status_code == 404
+    assert other_seeker.get(url).status_code == 404
+    assert visitor.get(url).status_code == 302
+
+
+def move(client, application_id, stage):
+    page = client.get(re.sub(r"$", "", "/employer")).get_data(as_text=True)
+    return post_form(client, f"/employer/applications/{application_id}/move",
+                     {f"a{application_id}-stage": stage}, page="/employer")
+
+
+@pytest.mark.parametrize("path, legal", [
+    (["screening", "interview", "offer", "hired"], True),
+    (["screening", "rejected"], True),
+    (["interview"], False),
+    (["hired"], False),
+    (["screening", "screening"], False),
+    (["rejected", "screening"], False),
+])
+def test_pipeline_moves(app, job, mailbox, path, legal):
+    applicant = seeker_with_resume(app)
+    post_form(applicant, f"/jobs/{job}/apply", {}, page=f"/jobs/{job}")
+    with app.app_context():
+        application_id = db.session.scalar(db.select(Application.id))
+    employer = app.test_client()
+    Auth(employer).login("boss@example.com")
+    mailbox.clear()
+    for stage in path:
+        move(employer, application_id, stage)
+    with app.app_context():
+        stage = db.session.get(Application, application_id).stage
+    expected = path[-1] if legal else (path[0] if path[0] in ("screening", "rejected") else "applied")
+    assert stage == expected
+    legal_moves = len(path) if legal else (1 if path[0] in ("screening", "rejected") else 0)
+    assert len(mailbox.to("applicant@example.com")) == legal_moves
+    applicants = employer.get(f"/employer/jobs/{job}/applicants").get_data(as_text=True)
+    assert "Jordan Reyes" in applicants
+    seeker_page = applicant.get("/seeker").get_data(as_text=True)
+    label = {"rejected": "Not selected"}.get(expected, expected.capitalize())
+    assert f'<span class="badge text-bg-primary stage">{label}</span>' in seeker_page
+
+
+def test_other_company_cannot_see_or_move_applicants(app, job):
+    applicant = seeker_with_resume(app)
+    post_form(applicant, f"/jobs/{job}/apply", {}, page=f"/jobs/{job}")
+    with app.app_context():
+        application_id = db.session.scalar(db.select(Application.id))
+    other = app.test_client()
+    Auth(other).register("employer", company_name="Elsewhere")
+    assert other.get(f"/employer/jobs/{job}/applicants").status_code == 404
+    assert move(other, application_id, "screening").status_code == 404
+    assert applicant.get(f"/employer/jobs/{job}/applicants").status_code == 403
+
+
+def test_private_notes_and_withdrawal(app, job):
+    applicant = seeker_with_resume(app)
+    post_form(applicant, f"/jobs/{job}/apply", {}, page=f"/jobs/{job}")
+    with app.app_context():
+        application_id = db.session.scalar(db.select(Application.id))
+    employer = app.test_client()
+    Auth(employer).login("boss@example.com")
+    post_form(employer, f"/employer/applications/{application_id}/notes",
+              {f"n{application_id}-body": "Strong E/M audit scores"}, page="/employer")
+    assert "Strong E/M audit scores" in employer.get(f"/employer/jobs/{job}/applicants").get_data(as_text=True)
+    assert "Strong E/M audit scores" not in applicant.get("/seeker").get_data(as_text=True)
+    post_form(applicant, f"/seeker/applications/{application_id}/withdraw", {}, page="/seeker")
+    with app.app_context():
+        assert db.session.get(Application, application_id).stage == "withdrawn"
+    assert move(employer, application_id, "screening").status_code == 302
+    with app.app_context():
+        assert db.session.get(Application, application_id).stage == "withdrawn"
+
+
+def test_smtp_down_then_back_sends_each_message_once(app, job, mailbox, runner):
+    mailbox.refuse = True
+    applicant = seeker_with_resume(app)
+    post_form(applicant, f"/jobs/{job}/apply", {}, page=f"/jobs/{job}")
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Application.id))) == 1  # nothing lost
+        pending = db.session.scalars(db.select(OutboundEmail).where(OutboundEmail.sent_at.is_(None))).all()
+        assert len(pending) == 1 and "451" in pending[0].last_error
+    assert mailbox.messages == []
+    mailbox.refuse = False
+    from jobboard.services.mail import deliver_pending
+
+    with app.app_context():
+        assert deliver_pending() == (1, 0)
+        assert deliver_pending() == (0, 0)
+    assert len(mailbox.messages) == 1
+
+
+def test_names_cannot_inject_mail_headers(app, mailbox):
+    with app.app_context():
+        employer = make_employer(email="boss2@example.com")
+        posting_id = make_posting(author=employer, title="Coder\r\nBcc: victim@example.com").id
+    client = app.test_client()
+    Auth(client).register("seeker", name="Eve\nBcc: x@example.com")
+    upload(client, pdf_bytes(), "cv.pdf")
+    post_form(client, f"/jobs/{posting_id}/apply", {}, page=f"/jobs/{posting_id}")
+    [message] = mailbox.messages
+    assert message["Bcc"] is None and "\n" not in message["Subject"]
+    assert message["Subject"] == "New application: Coder Bcc: victim@example.com"
+
+
+def test_matching_on_the_posting_page_and_recommendations(app, job):
+    client = app.test_client()
+    Auth(client).register("seeker")
+    post_form(client, "/seeker/profile", {"credentials": ["CPC"], "specialties": ["evaluation-management"],
+                                          "preferred_arrangement": "remote"})
+    html = client.get(f"/jobs/{job}").get_data(as_text=True)
+    assert "Missing: CRC" in html and "Specialties you share: Evaluation and Management" in html
+    post_form(client, "/seeker/profile", {"credentials": ["CPC", "CRC"],
+                                          "specialties": ["evaluation-management"]})
+    assert "You meet the requirements." in client.get(f"/jobs/{job}").get_data(as_text=True)
+    with app.app_context():
+        other = make_posting(title="Radiology reader", specialties=["radiology"],
+                             credentials_required=["RCC"]).id
+    profile = client.get("/seeker").get_data(as_text=True)
+    recommended = profile.split('id="recommended"', 1)[1].split("</section>", 1)[0]
+    assert f'/jobs/{job}"' in recommended and f'/jobs/{other}"' not in recommended
+
+
+def test_save_and_unsave_a_job(app, job):
+    client = app.test_client()
+    Auth(client).register("seeker")
+    for _ in range(2):  # a double click keeps one row
+        post_form(client, f"/jobs/{job}/save", {}, page=f"/jobs/{job}")
+    saved = client.get("/seeker").get_data(as_text=True).split('id="saved-jobs"', 1)[1]
+    assert "Remote E/M Coder" in saved.split("</section>", 1)[0]
+    post_form(client, f"/jobs/{job}/unsave", {}, page=f"/jobs/{job}")
+    saved = client.get("/seeker").get_data(as_text=True).split('id="saved-jobs"', 1)[1]
+    assert "None yet." in saved.split("</section>", 1)[0]
