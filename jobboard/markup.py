@@ -17,23 +17,38 @@ _TAG_OR_TEXT = re.compile(r"(<[^>]+>)")
 
 
 def _link_codes(markup: str, code_url) -> str:
-    """Link CPT code mentions in text nodes, never inside an existing link or code block."""
-    out, depth = [], 0
-    for part in _TAG_OR_TEXT.split(markup):
+    """Link CPT code mentions in text, never inside an existing link or code block.
+
+    Mentions are found on the whole text (tags read as spaces), so a code in bold still has
+    its context; only text outside ``a``/``code``/``pre`` is rewritten.
+    """
+    parts = _TAG_OR_TEXT.split(markup)
+    linkable, depth, offsets, position = [], 0, [], 0
+    for part in parts:
+        offsets.append(position)
         if part.startswith("<"):
-            name = part.strip("</>").split()[0].lower() if part.strip("</>") else ""
+            name = (part.strip("</>").split() or [""])[0].lower()
             if name in ("a", "code", "pre"):
                 depth += -1 if part.startswith("</") else 1
+            linkable.append(False)
+            position += 1
+        else:
+            linkable.append(depth == 0)
+            position += len(part)
+    text = "".join(" " if part.startswith("<") else part for part in parts)
+    mentions = code_mentions(text)
+    out = []
+    for index, part in enumerate(parts):
+        if not linkable[index] or not part:
             out.append(part)
             continue
-        if depth or not part:
-            out.append(part)
-            continue
-        last, pieces = 0, []
-        for start, end, code in code_mentions(part):
-            pieces.append(part[last:start])
-            pieces.append(f'<a class="code-link" href="{escape(code_url(code))}">{part[start:end]}</a>')
-            last = end
+        start, end, last, pieces = offsets[index], offsets[index] + len(part), 0, []
+        for m_start, m_end, code in mentions:
+            if m_start >= start and m_end <= end:
+                a, b = m_start - start, m_end - start
+                pieces.append(part[last:a])
+                pieces.append(f'<a class="code-link" href="{escape(code_url(code))}">{part[a:b]}</a>')
+                last = b
         pieces.append(part[last:])
         out.append("".join(pieces))
     return "".join(out)

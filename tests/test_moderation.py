@@ -61,7 +61,8 @@ def test_a_visitor_reports_a_posting(app, client):
     response = report(client, posting_id, "spam", "  Asks applicants for a training fee.  ")
     assert response.status_code == 303
     assert response.headers["Location"] == f"/jobs/{posting_id}"
-    assert "An admin will review this posting" in client.get(f"/jobs/{posting_id}").get_data(as_text=True)
+    page = client.get(f"/jobs/{posting_id}").get_data(as_text=True)
+    assert "An admin will review this posting" in page
     assert reports(app) == [(posting_id, None, "spam", "Asks applicants for a training fee.", "")]
 
 
@@ -72,10 +73,11 @@ def test_a_seeker_reports_once_while_the_report_is_open(app):
     assert report(client, posting_id, "misleading").status_code == 303
     repeat = report(client, posting_id, "spam")
     assert repeat.status_code == 303
-    assert "You already reported this posting" in client.get(repeat.headers["Location"]).get_data(as_text=True)
+    page = client.get(repeat.headers["Location"]).get_data(as_text=True)
+    assert "You already reported this posting" in page
     assert reports(app) == [(posting_id, user_id(app, email), "misleading", "", "")]
 
-    other, other_email = signed_in(app, "seeker")
+    other, _ = signed_in(app, "seeker")
     assert report(other, posting_id, "spam").status_code == 303
     assert len(reports(app)) == 2
 

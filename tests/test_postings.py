@@ -345,3 +345,15 @@ def test_sitemap_lists_open_postings_only_and_robots_points_to_it(app):
     assert "http://jobs.test/specialties/hemic-lymphatic" in locs
     robots = client.get("/robots.txt").get_data(as_text=True)
     assert "Sitemap: http://jobs.test/sitemap.xml" in robots
+
+
+def test_codes_in_bold_and_lists_are_linked_but_not_inside_links_or_code(app):
+    from jobboard.markup import render_description
+
+    with app.test_request_context():
+        html = str(render_description(
+            "Report **38900** with 38792.\n\n- CPT 99213\n\n`38570` and [38564](https://x.example)",
+            lambda code: f"/codes/{code}"))
+    assert '<strong><a class="code-link" href="/codes/38900">38900</a></strong>' in html
+    assert 'href="/codes/38792"' in html and 'href="/codes/99213"' in html
+    assert 'href="/codes/38570"' not in html and 'href="/codes/38564"' not in html

@@ -145,9 +145,11 @@ def test_apply_click_is_counted_and_redirected_with_303(app, client):
     assert f'action="/jobs/{posting_id}/apply-external"' in html
     assert f'href="{APPLY_URL}' not in html.replace("&amp;", "&")
     # Chrome and Safari apply form-action to the redirect that follows the POST.
-    assert "form-action 'self' https://careers.example.com" in page.headers["Content-Security-Policy"]
+    csp = page.headers["Content-Security-Policy"]
+    assert "form-action 'self' https://careers.example.com" in csp
 
-    response = post_form(client, f"/jobs/{posting_id}/apply-external", {}, page=f"/jobs/{posting_id}")
+    response = post_form(client, f"/jobs/{posting_id}/apply-external", {},
+                         page=f"/jobs/{posting_id}")
     assert response.status_code == 303
     assert response.headers["Location"] == APPLY_URL
     assert figures(app, posting_id) == (2, 1, 1)
@@ -164,13 +166,15 @@ def test_other_pages_keep_the_strict_form_action(app, client):
     assert client.get("/").headers["Content-Security-Policy"].endswith("form-action 'self'")
 
 
-@pytest.mark.parametrize("status", ["draft", "closed", "expired", "suspended", "on-site", "missing"])
+@pytest.mark.parametrize("status",
+                         ["draft", "closed", "expired", "suspended", "on-site", "missing"])
 def test_apply_external_is_404_unless_the_posting_is_public_with_an_apply_url(app, client, status):
     with app.app_context():
         if status == "missing":
             posting_id = 9999
         else:
-            posting = make_posting(status="published" if status in ("suspended", "on-site") else status,
+            public = status in ("suspended", "on-site")
+            posting = make_posting(status="published" if public else status,
                                    apply_url="" if status == "on-site" else APPLY_URL)
             if status == "suspended":
                 from jobboard.services.moderation import unpublish_posting
@@ -205,7 +209,7 @@ def add_applications(posting_id, count):
 def test_dashboard_shows_each_postings_figures_for_the_right_company_only(app):
     client, employer = signed_in_employer(app)
     mine = posting_by(app, employer, title="Inpatient DRG Coder", apply_url=APPLY_URL)
-    quiet = posting_by(app, employer, title="Draft Auditor", status="draft")
+    posting_by(app, employer, title="Draft Auditor", status="draft")
     with app.app_context():
         theirs = make_posting(author=make_employer(), title="Competitor Coder").id
         add_applications(mine, 2)
@@ -221,11 +225,11 @@ def test_dashboard_shows_each_postings_figures_for_the_right_company_only(app):
     for heading in ("Views", "Unique visitors", "Applications", "Apply clicks"):
         assert f">{heading}</th>" in html
     assert dashboard_rows(html) == {
-        "Inpatient DRG Coder": {"views": 3, "unique_views": 2, "applications": 2, "apply_clicks": 1},
+        "Inpatient DRG Coder":
+            {"views": 3, "unique_views": 2, "applications": 2, "apply_clicks": 1},
         "Draft Auditor": {"views": 0, "unique_views": 0, "applications": 0, "apply_clicks": 0},
     }
     assert "Competitor Coder" not in html
-    assert quiet
 
 
 def test_dashboard_counts_applications_in_one_grouped_query(app):
@@ -249,3 +253,15 @@ def test_dashboard_counts_applications_in_one_grouped_query(app):
     assert [r["applications"] for r in dashboard_rows(html).values()] == [4, 3, 2, 1, 0]
     # One grouped query per kind of figure, never one per posting.
     assert 1 <= len([s for s in statements if "FROM application" in s]) <= 2
+
+
+@pytest.mark.parametrize("url", ["https://evil.example;script-src *", "javascript://x.example",
+                                 "https://user@careers.example.com/apply"])
+def test_only_plain_origins_widen_form_action(app, url):
+    from flask import g
+
+    from jobboard.views.helpers import allow_form_target
+
+    with app.test_request_context():
+        allow_form_target(url)
+        assert g.get("form_targets") is None

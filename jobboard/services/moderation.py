@@ -1,4 +1,4 @@
-"""Moderation: reports of postings, the admins' queue, unpublishing postings, suspending accounts."""
+"""Moderation: reports of postings, the admins' queue, unpublishing postings, suspensions."""
 from dataclasses import dataclass, field
 
 from sqlalchemy import select

@@ -81,7 +81,9 @@ def allow_form_target(url: str) -> None:
     """Let this page's forms end at ``url``'s origin: Chrome and Safari check CSP form-action
     against the redirects that follow a form POST, not only against the form's action."""
     parts = urlsplit(url)
-    if parts.scheme in ("http", "https") and re.fullmatch(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?", parts.netloc):
+    # Only a plain host[:port]: anything else could smuggle directives into the header.
+    if parts.scheme in ("http", "https") and re.fullmatch(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?",
+                                                         parts.netloc):
         g.form_targets = [*g.get("form_targets", []), f"{parts.scheme}://{parts.netloc}"]
 
 
