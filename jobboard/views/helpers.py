@@ -61,6 +61,8 @@ def home_for(user) -> str:
         return url_for("employer.dashboard")
     if user.is_seeker:
         return url_for("seeker.profile")
+    if user.is_admin:
+        return url_for("admin.queue")
     return url_for("public.home")
 
 
