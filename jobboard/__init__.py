@@ -18,6 +18,7 @@ from jobboard.config import (
     from_environment,
 )
 from jobboard.extensions import csrf, db, limiter, login_manager, migrate
+from jobboard.search import register_search
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,6 +34,7 @@ def create_app(test_config=None):
     )
     configure(app, test_config)
     register_extensions(app)
+    register_search(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -98,9 +100,9 @@ def configure_sqlite(engine):
 
 
 def register_blueprints(app):
-    from jobboard.views import admin, api, auth, codes, employer, postings, public, seeker
+    from jobboard.views import admin, api, auth, codes, employer, postings, public, search, seeker
 
-    for module in (public, auth, seeker, employer, postings, codes, api, admin):
+    for module in (public, auth, seeker, employer, postings, codes, api, admin, search):
         app.register_blueprint(module.bp)
 
 

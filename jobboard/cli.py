@@ -4,12 +4,14 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from jobboard.search import cli as search_cli
 from jobboard.services import DomainError
 
 demo_cli = AppGroup("demo", help="Demo data.")
 users_cli = AppGroup("users", help="Accounts.")
 codes_cli = AppGroup("codes", help="CPT codes and CMS figures.")
 jobs_cli = AppGroup("jobs", help="Postings.")
+alerts_cli = AppGroup("alerts", help="Saved-search email alerts.")
 
 
 @demo_cli.command("load")
@@ -102,6 +104,23 @@ def jobs_expire():
     click.echo(f"Expired {expire_due()} postings.")
 
 
+@alerts_cli.command("send")
+def alerts_send():
+    """Email every due saved search the postings that are new since its last alert."""
+    from flask import current_app
+
+    from jobboard.search.service import find_new_postings
+    from jobboard.services.saved import send_alerts
+
+    site_url = current_app.config.get("SITE_URL")
+    if not site_url and not current_app.config.get("SERVER_NAME"):
+        raise click.ClickException("Set SITE_URL (e.g. https://jobs.example.com) for the links in alerts.")
+    with current_app.test_request_context(base_url=site_url or None):
+        emails, due = send_alerts(find_new_postings)
+    click.echo(f"Sent {emails} alert emails for {due} due saved searches.")
+
+
 def register(app):
-    for group in (demo_cli, users_cli, codes_cli, jobs_cli):
+    search_cli.register(app)
+    for group in (demo_cli, users_cli, codes_cli, jobs_cli, alerts_cli):
         app.cli.add_command(group)

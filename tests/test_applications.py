@@ -137,6 +137,14 @@ def seeker_with_resume(app, email="applicant@example.com"):
     return client
 
 
+def applied(app, job):
+    """A seeker with a résumé who has applied to ``job``: (their client, the application id)."""
+    applicant = seeker_with_resume(app)
+    post_form(applicant, f"/jobs/{job}/apply", {}, page=f"/jobs/{job}")
+    with app.app_context():
+        return applicant, db.session.scalar(db.select(Application.id))
+
+
 def test_apply_once_then_already_applied(app, job, mailbox):
     client = seeker_with_resume(app)
     page = f"/jobs/{job}"
@@ -193,7 +201,6 @@ def test_who_may_download_a_resume(app, job):
 
 
 def move(client, application_id, stage):
-    page = client.get(re.sub(r"$", "", "/employer")).get_data(as_text=True)
     return post_form(client, f"/employer/applications/{application_id}/move",
                      {f"a{application_id}-stage": stage}, page="/employer")
 
@@ -207,10 +214,7 @@ def move(client, application_id, stage):
     (["rejected", "screening"], False),
 ])
 def test_pipeline_moves(app, job, mailbox, path, legal):
-    applicant = seeker_with_resume(app)
-    post_form(applicant, f"/jobs/{job}/apply", {}, page=f"/jobs/{job}")
-    with app.app_context():
-        application_id = db.session.scalar(db.select(Application.id))
+    applicant, application_id = applied(app, job)
     employer = app.test_client()
     Auth(employer).login("boss@example.com")
     mailbox.clear()
@@ -230,10 +234,7 @@ def test_pipeline_moves(app, job, mailbox, path, legal):
 
 
 def test_other_company_cannot_see_or_move_applicants(app, job):
-    applicant = seeker_with_resume(app)
-    post_form(applicant, f"/jobs/{job}/apply", {}, page=f"/jobs/{job}")
-    with app.app_context():
-        application_id = db.session.scalar(db.select(Application.id))
+    applicant, application_id = applied(app, job)
     other = app.test_client()
     Auth(other).register("employer", company_name="Elsewhere")
     assert other.get(f"/employer/jobs/{job}/applicants").status_code == 404
@@ -242,10 +243,7 @@ def test_other_company_cannot_see_or_move_applicants(app, job):
 
 
 def test_private_notes_and_withdrawal(app, job):
-    applicant = seeker_with_resume(app)
-    post_form(applicant, f"/jobs/{job}/apply", {}, page=f"/jobs/{job}")
-    with app.app_context():
-        application_id = db.session.scalar(db.select(Application.id))
+    applicant, application_id = applied(app, job)
     employer = app.test_client()
     Auth(employer).login("boss@example.com")
     post_form(employer, f"/employer/applications/{application_id}/notes",

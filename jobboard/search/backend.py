@@ -63,11 +63,12 @@ class SearchBackend(Protocol):
     def delete(self, posting_ids: Iterable[int], timeout: float) -> None:
         """Remove documents; unknown ids are ignored."""
 
-    def apply(self, changes: Changes, timeout: float) -> None:
+    def apply(self, changes: Changes, timeout: float, background: bool = False) -> None:
         """Hold the single writer, call ``changes()`` for (documents, deleted ids), write them.
 
         Reading the database inside ``changes`` while the writer is held is what keeps two
         processes from writing an older state over a newer one. Raises IndexBusy on timeout.
+        A ``background`` caller (the worker) may spend longer on housekeeping.
         """
 
     def rebuild(self, documents: Iterable[dict], progress: Callable[[int], None] | None = None

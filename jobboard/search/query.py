@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from jobboard.reference_data import load_specialties, normalize_code
+from jobboard.reference_data import load_specialties, normalize_code, specialty_slugs_for_code
 from jobboard.search import text
 
 MAX_QUERY_CHARS = 200
@@ -155,12 +155,17 @@ def _words_to_clauses(words: list[tuple[str, str]]) -> list[Clause]:
     return out
 
 
+def _code(code: str, raw: str) -> Clause:
+    """A code is found by its tag or by a specialty whose ranges hold it."""
+    return Clause("code", value=code, specialties=tuple(specialty_slugs_for_code(code)), raw=raw)
+
+
 def _chunk_clauses(chunk: str) -> list[Clause]:
     """Clauses for one whitespace-separated chunk that is not an operator."""
     core = chunk.strip(".,;:!?()[]{}<>'\"`+")
     code = normalize_code(core)
     if code:
-        return [Clause("code", value=code, raw=chunk)]
+        return [_code(code, chunk)]
     if core.lower() in text.CREDENTIALS:
         return [Clause("credential", (Form((core.lower(),)),), value=core.lower(), raw=chunk)]
     if chunk.endswith("*"):
@@ -179,7 +184,7 @@ def _range_group(chunk: str) -> tuple[Clause, ...] | None:
     if len(parts) == 2:
         codes = [normalize_code(p) for p in parts]
         if all(codes):
-            return tuple(Clause("code", value=c, raw=chunk) for c in codes)
+            return tuple(_code(c, chunk) for c in codes)
     return None
 
 

@@ -45,7 +45,7 @@ def tokens(text: str) -> list[str]:
     lowered = _AMPERSAND_RE.sub(r"\1&\2", (text or "").lower())
     out = []
     for token in _TOKEN_RE.findall(lowered):
-        if token in COMPOUNDS or not _SPLIT_RE.search(token):
+        if token.isalnum() or token in COMPOUNDS:
             out.append(token)
         else:
             out.extend(_SPLIT_RE.split(token))
@@ -54,7 +54,7 @@ def tokens(text: str) -> list[str]:
 
 def pairs(terms: list[str]) -> list[str]:
     """Adjacent-term pairs: the phrase index."""
-    return [f"{a}_{b}" for a, b in zip(terms, terms[1:])]
+    return list(map("_".join, zip(terms, terms[1:])))
 
 
 def word_count(text: str) -> int:

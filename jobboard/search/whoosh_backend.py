@@ -17,7 +17,6 @@ A rebuild writes new segments (in worker processes when there are many documents
 lock and swaps them in with one table-of-contents write: readers see the old index until then.
 """
 import io
-import logging
 import multiprocessing
 import os
 import pickle
@@ -25,7 +24,6 @@ import shutil
 import sys
 import tempfile
 import threading
-import time
 import zlib
 from array import array
 from bisect import bisect_right
@@ -34,17 +32,15 @@ from heapq import nlargest
 from itertools import accumulate
 
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3Codec
+from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader
 from whoosh.index import LockError
-from whoosh.reading import EmptyReader, TermNotFound
+from whoosh.reading import EmptyReader, SegmentReader, TermNotFound
 from whoosh.system import _INT_SIZE, unpack_int
 from whoosh.writing import SegmentWriter
 
 from jobboard.search import bits, text
 from jobboard.search.backend import IndexBusy, IndexedDocument, SearchHits
 from jobboard.search.schema import FACETS, SCHEMA, TEXT_FIELDS
-
-log = logging.getLogger(__name__)
 
 INDEX_NAME = "postings"
 SEGMENT_DOCS = 50_000        # documents per segment written by a rebuild
@@ -54,6 +50,7 @@ MAX_EXPANSIONS = 50          # index forms a word or prefix may expand to
 EXPIRY_RECHECK = 30          # seconds between recomputing which documents have expired
 CACHED_TERMS = 50_000        # term sets cached per segment before the cache is emptied
 SORT_IN_MEMORY = 20_000      # a group this small is sorted; a larger one is walked in date order
+MERGE_TIERS = (100, 1_000, 10_000)
 
 # Ranking weights (see the module docstring).
 TITLE, LITERAL, SECTION, META, BODY = 80, 20, 40, 30, 20
@@ -63,10 +60,23 @@ REQUIRED, LISTED = 100, 90
 PRIOR, PRIOR_AMBIGUOUS = 10, 30
 
 
+class _PerDocReader(W3PerDocReader):
+    """Remembers which columns exist: Whoosh asks the file system once per document and field."""
+
+    def has_column(self, fieldname):
+        known = self.__dict__.setdefault("_known_columns", {})
+        if fieldname not in known:
+            known[fieldname] = super().has_column(fieldname)
+        return known[fieldname]
+
+
 class LeanCodec(W3Codec):
     """Whoosh's codec minus per-posting field-length statistics, which only BM25 uses."""
 
     length_stats = False
+
+    def per_document_reader(self, storage, segment):
+        return _PerDocReader(storage, segment)
 
 
 CODEC = LeanCodec()
@@ -113,10 +123,36 @@ class TermPool:
         self._extra.clear()
 
 
+def _merge_tiers(writer, segments):
+    """Merge five or more segments of one size tier (under 100, 1 000 or 10 000 documents).
+
+    Keeps the segment count low after many small commits without a commit ever rewriting one
+    of the big segments a rebuild writes (``search reindex`` renews those). Merging costs about
+    half a millisecond a document, so a request merges only the two small tiers and leaves the
+    largest to the worker.
+    """
+    tiers = defaultdict(list)
+    for segment in segments:
+        size = segment.doc_count_all()
+        tier = next((limit for limit in MERGE_TIERS if size < limit <= writer.merge_limit), None)
+        if tier is not None:
+            tiers[tier].append(segment)
+    for tier in MERGE_TIERS:
+        group = tiers[tier]
+        if len(group) >= 5:
+            for segment in group:
+                reader = SegmentReader(writer.storage, writer.schema, segment)
+                writer.add_reader(reader)
+                reader.close()
+            return [s for s in segments if s not in group]
+    return segments
+
+
 class _Writer(SegmentWriter):
-    def __init__(self, ix, **kwargs):
+    def __init__(self, ix, merge_limit=MERGE_TIERS[1], **kwargs):
         super().__init__(ix, codec=CODEC, **kwargs)
         self.pool = TermPool()
+        self.merge_limit = merge_limit
 
 
 def _fields(document: dict) -> dict:
@@ -162,10 +198,13 @@ def _read_postings(reader, field: str, term: str) -> int:
     if info.is_inlined():
         return bits.from_ids(info.inlined_postings()[0])
     offset, length = info.extent()
+    if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves the length unpacked
+        length = length[0]
     raw = reader._terms._postfile.get(offset, length)
-    ids, pos = [], 4  # after the posting list's magic number
-    while pos < length:
-        size = abs(unpack_int(raw[pos:pos + _INT_SIZE])[0])
+    ids, pos, last = [], 4, False  # after the posting list's magic number
+    while not last and pos < length:
+        size = unpack_int(raw[pos:pos + _INT_SIZE])[0]
+        last, size = size < 0, abs(size)
         pos += _INT_SIZE
         block = io.BytesIO(raw[pos:pos + size])
         header = pickle.load(block)
@@ -433,11 +472,9 @@ class _Scorer:
         """Documents where the words stand next to each other (any field but tags)."""
         found = -1
         for a, b in zip(tokens, tokens[1:]):
-            forms_a = self.view.forms("body", text.stem(a)) | self.view.forms("title", text.stem(a)) | {a}
-            forms_b = self.view.forms("body", text.stem(b)) | self.view.forms("title", text.stem(b)) | {b}
             pairs = 0
-            for x in forms_a:
-                for y in forms_b:
+            for x in self._any_forms(a):
+                for y in self._any_forms(b):
                     pair = self.view.term("phrase", f"{x}_{y}")
                     if pair:
                         pairs |= pair
@@ -446,6 +483,10 @@ class _Scorer:
             if not found:
                 return 0
         return max(found, 0)
+
+    def _any_forms(self, token: str) -> set[str]:
+        stem = text.stem(token)
+        return self.view.forms("body", stem) | self.view.forms("title", stem) | {token}
 
     def _all_words(self, field: str, tokens) -> int:
         found = -1
@@ -511,7 +552,8 @@ class _Scorer:
                     continue
                 if kind == "concept":
                     # The words of a specialty phrase, not side by side, still count a little.
-                    body |= self._all_words("body", form.tokens) | self._all_words("title", form.tokens)
+                    body |= self._all_words("body", form.tokens)
+                    body |= self._all_words("title", form.tokens)
         channels = [title, [(SECTION, section)], [(META, meta)], [(BODY, body)]]
         if clause.specialties and kind != "phrase":
             channels.append(self._tags(clause.specialties))
@@ -642,28 +684,31 @@ class WhooshBackend:
                     view = self._view = _View(self.ix, generation, self._segments, self._lock)
         return view
 
-    def _writer(self, timeout: float) -> _Writer:
+    def _writer(self, timeout: float, **kwargs) -> _Writer:
         try:
-            return _Writer(self.ix, timeout=timeout, delay=0.02)
+            return _Writer(self.ix, timeout=timeout, delay=0.02, **kwargs)
         except LockError:
             raise IndexBusy(f"the search index stayed locked for {timeout} s")
 
     # -- writing -------------------------------------------------------------------------------
 
-    def apply(self, changes, timeout: float) -> None:
-        writer = self._writer(timeout)
+    def apply(self, changes, timeout: float, background: bool = False) -> None:
+        """See ``SearchBackend.apply``; a ``background`` writer may also merge larger segments."""
+        writer = self._writer(timeout, merge_limit=MERGE_TIERS[-1 if background else 1])
         try:
             documents, deleted = changes()
+            removed = 0
             if documents or deleted:
                 searcher = writer.searcher()
                 try:
                     for posting_id in {*deleted, *(d["pid"] for d in documents)}:
-                        writer.delete_by_term("id", str(posting_id), searcher=searcher)
+                        removed += writer.delete_by_term("id", str(posting_id), searcher=searcher)
                 finally:
                     searcher.close()
+            if documents or removed:
                 for document in documents:
                     writer.add_document(**_fields(document))
-                writer.commit()
+                writer.commit(mergetype=_merge_tiers)
             else:
                 writer.cancel()
         except BaseException:
@@ -715,7 +760,9 @@ class WhooshBackend:
         return count, segments
 
     def _build_parallel(self, documents, progress, procs):
-        context = multiprocessing.get_context("spawn")
+        # Forked workers start at once and need nothing re-imported; they touch no database.
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        context = multiprocessing.get_context(method)
         jobs, results = context.Queue(procs * 4), context.Queue()
         workers = [context.Process(target=_build_worker, args=(self.path, jobs, results),
                                    daemon=True) for _ in range(procs)]

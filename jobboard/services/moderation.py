@@ -8,6 +8,7 @@ from jobboard.models.activity import REPORT_REASONS, Report
 from jobboard.models.base import utcnow
 from jobboard.models.posting import Posting
 from jobboard.models.user import User
+from jobboard.search.sync import reindex_postings
 from jobboard.services import Conflict, DomainError
 
 MAX_NOTE_LENGTH = 2000
@@ -87,11 +88,9 @@ def suspended_users() -> list[User]:
 
 
 def _reindex_postings_of(user: User) -> list[Posting]:
-    """The user's postings change visibility without a change to their rows: mark them changed."""
+    """The user's postings change visibility without a change to their rows: queue them."""
     postings = db.session.scalars(select(Posting).where(Posting.created_by_id == user.id)).all()
-    now = utcnow()
-    for posting in postings:
-        posting.updated_at = now  # the search sync picks up changed postings at commit
+    reindex_postings([p.id for p in postings])
     return postings
 
 

@@ -120,7 +120,8 @@ def send_alerts(find_new_postings, now=None) -> tuple[int, int]:
                 f"{url_for('postings.detail', posting_id=p.id, _external=True)}" for p in postings[:25])
             more = f"\n…and {len(postings) - 25} more." if len(postings) > 25 else ""
             queue_email(
-                search.user.email, f"{len(postings)} new jobs for “{search.name}”",
+                search.user.email,
+                f"{len(postings)} new job{'' if len(postings) == 1 else 's'} for “{search.name}”",
                 f"New postings matching your saved search “{search.name}”:\n\n{lines}{more}\n\n"
                 f"See them all: {url_for('search.jobs', _external=True)}?{search.query}\n\n"
                 f"Stop these emails: "

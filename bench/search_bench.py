@@ -1,0 +1,275 @@
+"""Benchmark posting search at 10 000 and 100 000 postings.
+
+    .venv/bin/python bench/search_bench.py [--sizes 10000 100000] [--seed 1] [--dir DIR]
+
+For each size N: writes N deterministic demo postings (``demo_posting_records``) straight into a
+fresh SQLite database, times ``search.sync.rebuild`` (what ``flask search reindex`` runs), the
+delay from publishing one posting to finding it through the API, and a fixed mix of 200 API
+queries through the test client (text, phrase, text with filters, filters and facets only, each
+sort, deep pages; every response carries facet counts and highlighted snippets). The text and
+phrase queries also run against an SQLite FTS5 table of the same postings in the same run (top
+20 by bm25 plus the match count, no facets or snippets) as a baseline. Prints p50 / p95 / max
+in milliseconds per query kind. Figures only; the targets are checked by reading them.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import insert, select  # noqa: E402
+
+from jobboard import create_app  # noqa: E402
+from jobboard.demo import COMPANIES, demo_posting_records  # noqa: E402
+from jobboard.extensions import db  # noqa: E402
+from jobboard.models.base import utcnow  # noqa: E402
+from jobboard.models.company import Company  # noqa: E402
+from jobboard.models.posting import (  # noqa: E402
+    DEFAULT_LIFETIME,
+    Posting,
+    PostingCredential,
+    posting_cpt_code,
+    posting_specialty,
+)
+from jobboard.models.taxonomy import CptCode, Credential, Specialty  # noqa: E402
+from jobboard.search import sync  # noqa: E402
+from jobboard.search.backend import SearchRequest  # noqa: E402
+from jobboard.search.query import parse  # noqa: E402
+from jobboard.services.codes import load_curated_codes  # noqa: E402
+from jobboard.services.postings import PostingFields, create_posting  # noqa: E402
+
+TEXT = ["coder", "remote coder", "E/M", "E&M coder", "HCC", "risk adjustment", "radiology",
+        "interventional radiology", "ED coder", "oncology coder", "anesthesia", "denials",
+        "cardiology coder", "CPC", "CPC-A", "CCS", "38900", "99214", "inpatient", "surgical coder",
+        "pediatric coder", "coding auditor", "GI coder", "urology", "modifiers", "documentation",
+        "productivity accuracy", "senior coder", "lead coder", "CDI specialist", "biller",
+        "remote HCC coder", "orthopedic coder", "ASC coder", "pathology", "dermatology coder",
+        "behavioral health", "OB/GYN", "primary care coder", "denials billing", "radiolgy",
+        "anesthsia", "cardiolgy coder", "hcc chart review", "medical decision making",
+        "global period", "operative reports", "lymph node", "chemotherapy infusion", "CEUs"]
+PHRASES = ['"risk adjustment"', '"coding team"', '"charts per day"', '"clean, compliant claims"',
+           '"medical decision making"', '"operative reports"', '"paid time off"',
+           '"query providers"', '"coding edits"', '"surgical coder"', '"billing team"',
+           '"home-office equipment"', '"productivity standard"', '"evaluation and management"',
+           '"chart review"', '"emergency medicine"', '"lymph node"', '"cath lab"',
+           '"professional fee"', '"supportive QA team"', '"interventional radiology"',
+           '"accuracy on audits"', '"coding credential"', '"ICD-10-CM codes"', '"401(k) match"',
+           '"growing its coding team"', '"denials down"', '"E/M coder"', '"ED coder"',
+           '"risk adjustment coder"']
+FILTERS = [{"specialty": "radiology"}, {"arrangement": "remote"}, {"state": "TX"},
+           {"salary_min": "65000"}, {"credential": "CPC"}, {"posted_within": "7"},
+           {"code": "38900"}, {"employment_type": "part_time"},
+           {"specialty": ["cardiology", "radiology"], "arrangement": ["remote", "hybrid"]},
+           {"state": "OH", "salary_min": "55000"}]
+
+
+def query_mix() -> list[tuple[str, dict]]:
+    """The fixed 200: (kind, query arguments)."""
+    mix = [("text", {"q": q}) for q in TEXT]                                          # 50
+    mix += [("phrase", {"q": q}) for q in PHRASES]                                    # 30
+    pairs = zip(itertools.cycle(TEXT[:20]), itertools.cycle(FILTERS))
+    mix += [("text+filters", {"q": q, **f}) for q, f in itertools.islice(pairs, 40)]  # 40
+    mix += [("facets", dict(f)) for f in FILTERS + FILTERS[:10]]                      # 20
+    for sort in ("relevance", "newest", "salary"):                                    # 30
+        mix += [(f"sort={sort}", {"q": q, "sort": sort}) for q in TEXT[:10]]
+    deep = zip(itertools.cycle(["coder", "remote", "coding", "CPC", "", "HCC"]),
+               itertools.cycle([25, 50, 100, 200, 400]))
+    mix += [("deep pages", {"q": q, "page": str(page)})                               # 30
+            for q, page in itertools.islice(deep, 30)]
+    assert len(mix) == 200, len(mix)
+    return mix
+
+
+def write_postings(records) -> None:
+    """The demo records as published postings, inserted in bulk (no per-row ORM work)."""
+    companies = {c.name: c.id for c in db.session.scalars(select(Company))}
+    for name, slug, city, state, about in COMPANIES:
+        if name not in companies:
+            company = Company(name=name, slug=slug, city=city, state=state, about=about)
+            db.session.add(company)
+            db.session.flush()
+            companies[name] = company.id
+    specialties = {s.slug: s.id for s in db.session.scalars(select(Specialty))}
+    credentials = {c.abbreviation: c.id for c in db.session.scalars(select(Credential))}
+    codes = {c.code: c.id for c in db.session.scalars(select(CptCode))}
+    now = utcnow()
+    for start in range(0, len(records), 5000):
+        rows, tags, creds, cpts = [], [], [], []
+        for offset, record in enumerate(records[start:start + 5000]):
+            posting_id = start + offset + 1
+            # Spread over the last 25 days, so that every posting is open (visible).
+            posted = now - timedelta(seconds=posting_id * 2593 % (25 * 86400))
+            rows.append({
+                "id": posting_id, "company_id": companies[record["company"]],
+                "title": record["title"], "description": record["description"],
+                "city": record["city"], "state": record["state"],
+                "arrangement": record["arrangement"], "employment_type": record["employment_type"],
+                "salary_min": record["salary_min"], "salary_max": record["salary_max"],
+                "salary_unit": record["salary_unit"], "external_id": record["external_id"],
+                "status": "published", "published_at": posted,
+                "expires_at": posted + DEFAULT_LIFETIME, "created_at": posted, "updated_at": posted,
+            })
+            tags += [{"posting_id": posting_id, "specialty_id": specialties[s]}
+                     for s in record["specialties"]]
+            creds += [{"posting_id": posting_id, "credential_id": credentials[c],
+                       "required": c in record["credentials_required"]}
+                      for c in dict.fromkeys(record["credentials_required"]
+                                             + record["credentials_preferred"])]
+            cpts += [{"posting_id": posting_id, "cpt_code_id": codes[c]}
+                     for c in record["cpt_codes"] if c in codes]
+        db.session.execute(insert(Posting), rows)
+        db.session.execute(insert(posting_specialty), tags)
+        if creds:
+            db.session.execute(insert(PostingCredential), creds)
+        if cpts:
+            db.session.execute(insert(posting_cpt_code), cpts)
+        db.session.commit()
+
+
+def fts5_table(path: str, records) -> sqlite3.Connection:
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE VIRTUAL TABLE fts USING fts5(title, company, description, tags, "
+                       "tokenize='porter unicode61')")
+    connection.executemany("INSERT INTO fts(rowid, title, company, description, tags) "
+                           "VALUES (?, ?, ?, ?, ?)",
+                           [(i + 1, r["title"], r["company"], r["description"],
+                             " ".join(r["specialties"] + r["credentials_required"]
+                                      + r["cpt_codes"]))
+                            for i, r in enumerate(records)])
+    connection.commit()
+    return connection
+
+
+def fts5_query(text: str) -> str:
+    """The same words for FTS5: phrases kept, every other token quoted (no FTS5 syntax)."""
+    if text.startswith('"'):
+        return '"' + text.strip('"').replace('"', "") + '"'
+    return " ".join('"' + token.replace('"', "") + '"' for token in text.split())
+
+
+def figures(values: list[float]) -> str:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * len(ordered))) - 1)]
+    return (f"p50 {statistics.median(ordered):7.1f}  p95 {p95:7.1f}  max {ordered[-1]:7.1f}"
+            f"  (n={len(ordered)})")
+
+
+def run(size: int, seed: int, workdir: str) -> None:
+    print(f"\n=== {size:,} postings ===")
+    started = time.perf_counter()
+    records = demo_posting_records(size, seed)
+    print(f"demo records generated in {time.perf_counter() - started:.1f} s (not timed below)")
+
+    database = os.path.join(workdir, "bench.sqlite")
+    app = create_app({
+        "TESTING": True, "SECRET_KEY": "bench", "SERVER_NAME": "bench.test",
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + database,
+        "SEARCH_INDEX_DIR": os.path.join(workdir, "index"), "MAIL_SERVER": "console",
+    })
+    with app.app_context():
+        db.create_all()
+        load_curated_codes()
+        started = time.perf_counter()
+        write_postings(records)
+        print(f"postings written to SQLite in {time.perf_counter() - started:.1f} s")
+
+        started = time.perf_counter()
+        count = sync.rebuild()
+        elapsed = time.perf_counter() - started
+        print(f"reindex: {count:,} postings in {elapsed:.1f} s = {count / elapsed:,.0f} docs/s")
+
+        client = app.test_client()
+
+        def api(args):
+            started = time.perf_counter()
+            response = client.get("/api/v1/jobs", query_string=args)
+            assert response.status_code == 200, (args, response.status_code)
+            return (time.perf_counter() - started) * 1000, response.get_json()
+
+        api({"q": "coder"})  # the first search after a reindex opens the new generation
+        company = db.session.scalar(select(Company).limit(1))
+        delays = []
+        for i in range(5):
+            word = f"zephyr{i}quux"
+            started = time.perf_counter()
+            create_posting(company, None, PostingFields(
+                title=f"Coder {word}", description="Published to time the index.",
+                specialties=["general-surgery"]), publish=True)
+            while not api({"q": word})[1]["total"]:
+                time.sleep(0.005)
+            delays.append((time.perf_counter() - started) * 1000)
+        print(f"publish -> searchable through the API (ms): {figures(delays)}")
+
+        by_kind: dict[str, list[float]] = {}
+        whoosh_text: list[float] = []
+        for kind, args in query_mix():
+            took, body = api(args)
+            by_kind.setdefault(kind, []).append(took)
+            if kind in ("text", "phrase"):
+                whoosh_text.append(took)
+        everything = [t for times in by_kind.values() for t in times]
+        print("API search, 200 queries with facets and highlighted snippets (ms):")
+        for kind, times in by_kind.items():
+            print(f"  {kind:14} {figures(times)}")
+        print(f"  {'all':14} {figures(everything)}")
+
+        backend, backend_text = app.extensions["search"], []
+        for kind, args in query_mix():
+            if kind in ("text", "phrase"):
+                started = time.perf_counter()
+                backend.search(SearchRequest(query=parse(args["q"]), now=utcnow()))
+                backend_text.append((time.perf_counter() - started) * 1000)
+
+    fts = fts5_table(os.path.join(workdir, "fts.sqlite"), records)
+    fts_text = []
+    for kind, args in query_mix():
+        if kind not in ("text", "phrase"):
+            continue
+        match = fts5_query(args["q"])
+        started = time.perf_counter()
+        fts.execute("SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rank LIMIT 20",
+                    (match,)).fetchall()
+        fts.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (match,)).fetchone()
+        fts_text.append((time.perf_counter() - started) * 1000)
+    fts.close()
+    print("text and phrase queries (ms):")
+    print(f"  Whoosh, full API     {figures(whoosh_text)}")
+    print(f"  Whoosh, index only   {figures(backend_text)}")
+    print(f"  SQLite FTS5          {figures(fts_text)}")
+    ratio = statistics.median(whoosh_text) / max(statistics.median(fts_text), 1e-6)
+    ratio_index = statistics.median(backend_text) / max(statistics.median(fts_text), 1e-6)
+    print(f"  median ratio to FTS5: API {ratio:.1f}x, index only {ratio_index:.1f}x")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--dir", help="work directory (default: a temporary one, removed after)")
+    args = parser.parse_args(argv)
+    for size in args.sizes:
+        workdir = args.dir or tempfile.mkdtemp(prefix="search-bench-")
+        if args.dir:
+            shutil.rmtree(workdir, ignore_errors=True)
+            os.makedirs(workdir)
+        try:
+            run(size, args.seed, workdir)
+        finally:
+            if not args.dir:
+                shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Searching postings: parameters in, a page of visible postings with snippets and facets out.
+
+The index supplies ids, counts and facets; the rows come from the database through
+``Posting.visible()``, so an index that lags behind can never show a draft, closed, expired or
+suspended posting.
+"""
+from dataclasses import dataclass, field, replace
+from math import ceil
+from urllib.parse import parse_qsl
+
+from flask import current_app
+from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
+
+from jobboard.extensions import db
+from jobboard.models.base import utcnow
+from jobboard.models.posting import Posting
+from jobboard.reference_data import specialty_slugs_for_code
+from jobboard.search.backend import SearchRequest
+from jobboard.search.params import InvalidParameter, SearchParams, parse_params
+from jobboard.search.query import parse
+from jobboard.search.snippets import snippet
+from jobboard.search.sync import eager
+from jobboard.search.text import CREDENTIALS
+
+
+@dataclass
+class SearchPage:
+    params: SearchParams
+    postings: list[Posting]
+    snippets: dict[int, Markup]
+    total: int
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    suggestion: str | None = None
+    relaxed: bool = False
+
+    @property
+    def page(self) -> int:
+        return self.params.page
+
+    @property
+    def per_page(self) -> int:
+        return self.params.per_page
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / self.per_page))
+
+
+def search_postings(params: SearchParams, now=None) -> SearchPage:
+    """Run a search and load its page of postings from the database."""
+    query = parse(params.q)
+    request = SearchRequest(
+        query=query,
+        now=now or utcnow(),
+        specialties=params.specialties,
+        credentials=tuple(c.lower() for c in params.credentials),
+        arrangements=params.arrangements,
+        employment_types=params.employment_types,
+        state=params.state,
+        salary_min=params.salary_min,
+        posted_within=params.posted_within,
+        code=params.code,
+        code_specialties=tuple(specialty_slugs_for_code(params.code)) if params.code else (),
+        sort=params.sort or ("newest" if query.empty else "relevance"),
+        offset=params.offset,
+        limit=params.per_page,
+    )
+    hits = current_app.extensions["search"].search(request)
+    postings = []
+    if hits.ids:
+        found = {p.id: p for p in db.session.scalars(
+            eager(Posting.visible().where(Posting.id.in_(hits.ids))))}
+        postings = [found[i] for i in hits.ids if i in found]
+    facets = dict(hits.facets)
+    if "credential" in facets:
+        facets["credential"] = {CREDENTIALS.get(k, k.upper()): n
+                                for k, n in facets["credential"].items()}
+    return SearchPage(
+        params=params,
+        postings=postings,
+        snippets={p.id: snippet(p.description, hits.highlight) for p in postings},
+        total=hits.total,
+        facets=facets,
+        suggestion=hits.suggestion,
+        relaxed=hits.relaxed,
+    )
+
+
+def find_new_postings(query: str, since, limit: int = 100) -> list[Posting]:
+    """Visible postings matching a saved search's query string, published after ``since``.
+
+    What ``services.saved.send_alerts`` needs; a saved query that no longer parses finds nothing.
+    """
+    try:
+        params = parse_params(MultiDict(parse_qsl(query or "")))
+    except InvalidParameter:
+        return []
+    params = replace(params, sort="newest", page=1, per_page=limit)
+    return [p for p in search_postings(params).postings
+            if p.published_at is not None and p.published_at > since]

@@ -1,0 +1,69 @@
+"""Highlighted snippets: the stretch of a description with the most matched words, marked."""
+import html
+import re
+
+from markupsafe import Markup, escape
+
+from jobboard.search.schema import index_text
+from jobboard.search.text import tokens as index_tokens
+
+WIDTH = 240
+PREVIEW_SOURCE = 4000  # characters of a description a snippet is taken from
+_WORD_RE = re.compile(r"[0-9A-Za-z]+(?:[-/&][0-9A-Za-z]+)*")
+_LIST_MARKER_RE = re.compile(r"^[ \t]*(?:[-+*]|\d+[.)])[ \t]+", re.MULTILINE)
+_MARKUP_RE = re.compile(r"[*_`#>|~\[\]\\]+")
+
+
+def preview_text(markdown: str) -> str:
+    """A description's words without Markdown syntax, for display in a snippet.
+
+    A few regular expressions instead of rendering: rendering twenty descriptions cost more than
+    the rest of a search request.
+    """
+    text = _LIST_MARKER_RE.sub("", index_text(markdown[:PREVIEW_SOURCE]))
+    return " ".join(html.unescape(_MARKUP_RE.sub(" ", text)).split())
+
+
+def _matches(word: str, wanted: frozenset[str]) -> bool:
+    lowered = word.lower()
+    if lowered in wanted:
+        return True
+    return not lowered.isalnum() and any(t in wanted for t in index_tokens(lowered))
+
+
+def snippet(description: str, wanted: frozenset[str], width: int = WIDTH) -> Markup:
+    """About ``width`` characters of the description, matched words in ``<mark>``."""
+    text = preview_text(description or "")
+    words = list(_WORD_RE.finditer(text))
+    hits = [m for m in words if wanted and _matches(m.group(), wanted)]
+    start = 0
+    if hits:
+        best, best_count = hits[0], 0
+        for first in hits:
+            count = len({h.group().lower() for h in hits
+                         if first.start() <= h.start() < first.start() + width})
+            if count > best_count:
+                best, best_count = first, count
+        start = best.start()
+        # Begin a few words earlier so the match has some context.
+        before = [m for m in words if m.start() < start][-4:]
+        if before and start - before[0].start() < width // 3:
+            start = before[0].start()
+        if start < width // 3:
+            start = 0
+    end = min(len(text), start + width)
+    if end < len(text):
+        cut = text.rfind(" ", start, end)
+        end = cut if cut > start else end
+    out = [Markup("…") if start > 0 else Markup("")]
+    position = start
+    for m in hits:
+        if m.start() < start or m.end() > end:
+            continue
+        out.append(escape(text[position:m.start()]))
+        out.append(Markup("<mark>%s</mark>") % m.group())
+        position = m.end()
+    out.append(escape(text[position:end]))
+    if end < len(text):
+        out.append(Markup("…"))
+    return Markup("").join(out)

@@ -1,0 +1,135 @@
+"""Job search: ``/jobs``, its Atom feed and ``/api/v1/jobs``, one service behind all three."""
+from dataclasses import replace
+from urllib.parse import urlencode
+
+from flask import Blueprint, jsonify, render_template, request, url_for
+from flask_login import current_user
+
+from jobboard.models.base import utcnow
+from jobboard.models.taxonomy import ARRANGEMENTS, EMPLOYMENT_TYPES
+from jobboard.reference_data import load_specialties
+from jobboard.search.params import InvalidParameter, SearchParams, parse_params
+from jobboard.search.service import search_postings
+from jobboard.search.text import CREDENTIALS
+from jobboard.views.api import job_json
+from jobboard.views.errors import error_response
+
+bp = Blueprint("search", __name__)
+
+POSTED_WITHIN = {1: "Past day", 3: "Past 3 days", 7: "Past week", 14: "Past 2 weeks",
+                 30: "Past month"}
+SORT_LABELS = {"relevance": "Best match", "newest": "Newest", "salary": "Highest pay"}
+
+
+def _page_or_error(default_sort=None):
+    try:
+        params = parse_params(request.args)
+    except InvalidParameter as error:
+        return None, error_response(400, error.message, code="invalid_parameter")
+    if params.sort is None and default_sort:
+        params = replace(params, sort=default_sort)
+    return search_postings(params), None
+
+
+def _url(pairs, endpoint="search.jobs") -> str:
+    query = urlencode(pairs)
+    return url_for(endpoint) + ("?" + query if query else "")
+
+
+def _chips(params: SearchParams, labels: dict) -> list[tuple[str, str]]:
+    """(label, URL without it) for each active filter, in the order of the form."""
+    chips = []
+    if params.q:
+        chips.append((f"“{params.q[:60]}”", _url(params.without("q"))))
+    for slug in params.specialties:
+        chips.append((labels["specialty"].get(slug, slug),
+                      _url(params.without("specialties", slug))))
+    for abbr in params.credentials:
+        chips.append((abbr, _url(params.without("credentials", abbr))))
+    for value in params.arrangements:
+        chips.append((ARRANGEMENTS[value], _url(params.without("arrangements", value))))
+    for value in params.employment_types:
+        chips.append((EMPLOYMENT_TYPES[value], _url(params.without("employment_types", value))))
+    if params.state:
+        chips.append((params.state, _url(params.without("state"))))
+    if params.salary_min is not None:
+        chips.append((f"${params.salary_min:,}+ a year", _url(params.without("salary_min"))))
+    if params.posted_within:
+        chips.append((POSTED_WITHIN.get(params.posted_within, f"Past {params.posted_within} days"),
+                      _url(params.without("posted_within"))))
+    if params.code:
+        chips.append((f"CPT {params.code}", _url(params.without("code"))))
+    return chips
+
+
+@bp.get("/jobs")
+def jobs():
+    """The search page: box, filters with counts, active-filter chips, sort, pages."""
+    result, error = _page_or_error()
+    if error:
+        return error
+    params = result.params
+    labels = {"specialty": {s.slug: s.name for s in load_specialties()},
+              "credential": {c: c for c in CREDENTIALS.values()},
+              "arrangement": ARRANGEMENTS, "employment_type": EMPLOYMENT_TYPES}
+    field_names = {"specialty": "specialties", "credential": "credentials",
+                   "arrangement": "arrangements", "employment_type": "employment_types"}
+    facets = []
+    titles = {"specialty": "Specialty", "credential": "Credential",
+              "arrangement": "Work arrangement", "employment_type": "Employment type"}
+    for facet, title in titles.items():
+        selected = getattr(params, field_names[facet])
+        counts = result.facets.get(facet, {})
+        values = sorted(set(counts) | set(selected), key=lambda v: (-counts.get(v, 0), v))
+        facets.append((title, [
+            (labels[facet].get(v, v), counts.get(v, 0), v in selected,
+             _url(params.toggled(field_names[facet], v)))
+            for v in values]))
+    save_form = None
+    if current_user.is_authenticated and current_user.is_seeker:
+        from jobboard.forms.applications import SaveSearchForm
+
+        save_form = SaveSearchForm(formdata=None, query=urlencode(params.args(page=1)))
+    return render_template(
+        "search/jobs.html", result=result, params=params, facets=facets,
+        chips=_chips(params, labels), clear_url=_url([]),
+        sorts=[(label, _url(params.args(sort=key, page=1)), (params.sort or (
+            "relevance" if params.q else "newest")) == key) for key, label in SORT_LABELS.items()],
+        suggestion_url=(_url(params.args(q=result.suggestion, page=1))
+                        if result.suggestion else None),
+        page_url=lambda page: _url(params.args(page=page)),
+        feed_url=_url(params.args(page=1), "search.feed"),
+        specialties=load_specialties(), posted_within=POSTED_WITHIN, sort_labels=SORT_LABELS,
+        save_form=save_form,
+    )
+
+
+@bp.get("/jobs.atom")
+def feed():
+    """The same search as an Atom feed (newest first unless another sort is asked for)."""
+    result, error = _page_or_error(default_sort="newest")
+    if error:
+        return error
+    updated = max((p.updated_at for p in result.postings), default=None) or utcnow()
+    # type="html" summaries carry their markup escaped: plain strings, escaped by the template.
+    summaries = {i: str(markup) for i, markup in result.snippets.items()}
+    body = render_template("search/jobs.atom.xml", result=result, updated=updated,
+                           summaries=summaries,
+                           self_url=request.url, page_url=_url(result.params.args(page=1)))
+    return body, 200, {"Content-Type": "application/atom+xml; charset=utf-8"}
+
+
+@bp.get("/api/v1/jobs")
+def api_jobs():
+    """The contract's search JSON; malformed parameters give a 400 naming the parameter."""
+    result, error = _page_or_error()
+    if error:
+        return error
+    return jsonify({
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+        "items": [job_json(p, str(result.snippets[p.id])) for p in result.postings],
+        "facets": result.facets,
+        "suggestion": result.suggestion,
+    })

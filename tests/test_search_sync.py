@@ -1,0 +1,328 @@
+"""The index follows the database: flush -> outbox -> commit, rollbacks, bulk changes, crashes,
+rebuilds, two writing processes and a long-lived reader."""
+import os
+import subprocess
+import sys
+import textwrap
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from jobboard import create_app
+from jobboard.extensions import db
+from jobboard.models.base import utcnow
+from jobboard.models.company import Company
+from jobboard.models.posting import Posting
+from jobboard.models.search import SearchOutbox
+from jobboard.models.taxonomy import CptCode
+from jobboard.search import sync
+from jobboard.search.params import parse_params
+from jobboard.search.service import search_postings
+from jobboard.search.whoosh_backend import WhooshBackend
+from jobboard.services.moderation import suspend_user, unpublish_posting
+from jobboard.services.postings import change_status, expire_due, update_posting
+from tests.conftest import base_config
+from tests.factories import make_company, make_employer, make_posting, posting_fields
+
+
+@pytest.fixture
+def app_config():
+    return {"SEARCH_WRITER_TIMEOUT": 5.0}
+
+
+def indexed(app) -> set[int]:
+    held, duplicates = app.extensions["search"].check()
+    assert not duplicates
+    return set(held)
+
+
+def found(q="", **args) -> list[int]:
+    from werkzeug.datastructures import MultiDict
+
+    params = parse_params(MultiDict({"q": q, "per_page": "100", **args}))
+    return [p.id for p in search_postings(params).postings]
+
+
+def outbox() -> list[int]:
+    return db.session.scalars(select(SearchOutbox.posting_id)).all()
+
+
+def check(app):
+    return app.test_cli_runner().invoke(args=["search", "check"])
+
+
+# --- commit, flush, rollback -------------------------------------------------------------------
+
+def test_commit_indexes_and_empties_the_outbox(app):
+    with app.app_context():
+        posting = make_posting(title="Hemic Coder")
+        assert indexed(app) == {posting.id}
+        assert found("hemic") == [posting.id]
+        assert outbox() == []
+
+
+def test_flush_then_commit_indexes(app):
+    with app.app_context():
+        company = make_company()
+        author = make_employer(company)
+        posting = Posting(company=company, created_by=author, title="Flushed Coder",
+                          description="Lymph node procedures.")
+        posting.publish()
+        db.session.add(posting)
+        db.session.flush()
+        assert posting.id not in indexed(app)
+        assert outbox() == [posting.id]  # written in the same transaction
+        posting.title = "Flushed Then Renamed Coder"
+        db.session.flush()
+        db.session.commit()
+        assert indexed(app) == {posting.id}
+        assert found("renamed") == [posting.id]
+        assert outbox() == []
+
+
+def test_rollback_does_not_index(app):
+    with app.app_context():
+        company = make_company()
+        posting = Posting(company=company, title="Rolled Back Coder", description="Gone.")
+        posting.publish()
+        db.session.add(posting)
+        db.session.flush()
+        db.session.rollback()
+        kept = make_posting(title="Kept Coder")  # a later commit must not resurrect it
+        assert indexed(app) == {kept.id}
+        assert found("rolled") == []
+        assert outbox() == []
+
+
+def test_draft_is_not_indexed_until_published(app):
+    with app.app_context():
+        posting = make_posting(status="draft", title="Draft Coder")
+        assert indexed(app) == set()
+        change_status(posting, "publish")
+        assert indexed(app) == {posting.id}
+
+
+@pytest.mark.parametrize("action", ["close", "expire", "unpublish", "suspend_author", "delete",
+                                    "delete_company"])
+def test_postings_leaving_public_view_leave_the_index(app, action):
+    with app.app_context():
+        posting = make_posting(title="Leaving Coder")
+        other = make_posting(title="Staying Coder")
+        assert indexed(app) == {posting.id, other.id}
+        if action == "close":
+            change_status(posting, "close")
+        elif action == "expire":
+            posting.expire()
+            db.session.commit()
+        elif action == "unpublish":
+            unpublish_posting(posting)
+        elif action == "suspend_author":
+            suspend_user(posting.created_by)
+        elif action == "delete":
+            db.session.delete(posting)
+            db.session.commit()
+        else:
+            db.session.delete(db.session.get(Company, posting.company_id))
+            db.session.commit()
+        assert indexed(app) == {other.id}
+        assert found("coder") == [other.id]
+        assert check(app).exit_code == 0
+
+
+def test_bulk_expiry_removes_every_expired_posting(app):
+    with app.app_context():
+        author = make_employer()
+        due = [make_posting(author=author, title=f"Due Coder {i}") for i in range(4)]
+        fresh = make_posting(author=author, title="Fresh Coder")
+        db.session.execute(update(Posting).where(Posting.id.in_([p.id for p in due]))
+                           .values(expires_at=utcnow() - timedelta(minutes=5)))
+        db.session.commit()
+        # Past their expiry but not yet swept: searches already skip them.
+        assert found("coder") == [fresh.id]
+        assert expire_due() == 4
+        assert indexed(app) == {fresh.id}
+        result = check(app)
+        assert result.exit_code == 0, result.output
+
+
+def test_tag_company_and_code_changes_reach_the_index(app):
+    with app.app_context():
+        posting = make_posting(title="Tagged Coder", specialties=["general-surgery"],
+                               cpt_codes=["38900"])
+        update_posting(posting, posting_fields(title="Tagged Coder", specialties=["radiology"],
+                                               credentials_required=["RCC"], cpt_codes=["70551"]))
+        assert found(specialty="radiology") == [posting.id]
+        assert found(specialty="general-surgery") == []
+        assert found(credential="RCC") == [posting.id]
+        assert found(code="70551") == [posting.id]
+        posting.company.name = "Zephyrine Imaging"
+        db.session.commit()
+        assert found("zephyrine") == [posting.id]
+        code = db.session.scalar(select(CptCode).where(CptCode.code == "70551"))
+        code.section = "Quixotic Section"  # a CMS re-import reclassifying a code
+        db.session.commit()
+        assert found("quixotic") == [posting.id]
+        assert check(app).exit_code == 0
+
+
+def test_bulk_sql_changes_reach_the_index_through_reindex_postings(app):
+    with app.app_context():
+        author = make_employer()
+        postings = [make_posting(author=author, title="Before Coder") for _ in range(3)]
+        ids = [p.id for p in postings]
+        db.session.execute(update(Posting).where(Posting.id.in_(ids)).values(title="After Coder"))
+        db.session.commit()
+        result = check(app)
+        assert result.exit_code == 1 and "3 postings out of date" in result.output
+        db.session.execute(update(Posting).where(Posting.id.in_(ids)).values(title="Final Coder"))
+        sync.reindex_postings(ids)
+        db.session.commit()
+        assert sorted(found("final")) == sorted(ids)
+        assert check(app).exit_code == 0
+
+
+# --- failures ----------------------------------------------------------------------------------
+
+def test_crash_between_commit_and_index_write_is_repaired_by_the_outbox(app, monkeypatch):
+    with app.app_context():
+        monkeypatch.setattr(sync, "apply_pending", lambda pending: None)  # the process dies here
+        posting = make_posting(title="Survivor Coder")
+        assert indexed(app) == set()
+        assert outbox() == [posting.id]
+        assert check(app).exit_code == 1
+        monkeypatch.undo()
+        result = app.test_cli_runner().invoke(args=["worker", "--once"])
+        assert "Applied 1 index updates" in result.output
+        assert indexed(app) == {posting.id}
+        assert outbox() == []
+        assert check(app).exit_code == 0
+
+
+def test_a_busy_index_never_fails_a_request(app, auth, client):
+    app.config["SEARCH_WRITER_TIMEOUT"] = 0.2
+    with app.app_context():
+        posting = make_posting(title="Busy Coder")
+        backend = app.extensions["search"]
+        writer = backend._writer(timeout=1)  # someone else holds the index
+        try:
+            change_status(posting, "close")
+            assert posting.id in indexed(app)  # not yet removed...
+            assert found("busy") == []         # ...but searches re-check the database
+            assert outbox() == [posting.id]
+        finally:
+            writer.cancel()
+        assert sync.drain() == 1
+        assert indexed(app) == set()
+
+
+def test_app_start_drains_the_outbox_and_survives_missing_tables(app, tmp_path):
+    with app.app_context():
+        posting_id = make_posting(title="Leftover Coder").id
+        app.extensions["search"].delete([posting_id], timeout=5)
+        sync.reindex_postings([posting_id])  # as if a previous process had died
+        db.session.info.pop(sync.DRAIN)
+        db.session.commit()
+        uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    restarted = create_app({**base_config(uri, tmp_path, 25), "SEARCH_DRAIN_ON_START": True})
+    with restarted.app_context():
+        assert indexed(restarted) == {posting_id}
+        assert outbox() == []
+    empty = create_app({**base_config("sqlite:///" + str(tmp_path / "empty.sqlite"), tmp_path, 25),
+                        "SEARCH_DRAIN_ON_START": True})  # before `flask db upgrade`
+    assert empty.extensions["search"]
+
+
+# --- rebuilds and consistency ------------------------------------------------------------------
+
+QUERIES = [{}, {"q": "coder"}, {"q": "surgery"}, {"specialty": "radiology"},
+           {"q": "coder", "sort": "salary"}, {"arrangement": "onsite"}, {"q": "hemic OR radiology"}]
+
+
+def snapshot():
+    from werkzeug.datastructures import MultiDict
+
+    out = []
+    for args in QUERIES:
+        result = search_postings(parse_params(MultiDict({**args, "per_page": "100"})))
+        out.append(([p.id for p in result.postings], result.total, result.facets))
+    return out
+
+
+def test_rebuild_gives_the_same_results_as_incremental_updates(app):
+    with app.app_context():
+        postings, author = [], make_employer()
+        for i in range(12):
+            postings.append(make_posting(
+                author=author,
+                title=f"{'Radiology' if i % 3 == 0 else 'Surgical'} Coder {i}",
+                specialties=["radiology"] if i % 3 == 0 else ["general-surgery", "hemic-lymphatic"],
+                arrangement=["remote", "hybrid", "onsite"][i % 3], salary_min=50000 + i * 1000,
+                salary_max=60000 + i * 1000))
+        update_posting(postings[1], posting_fields(title="Renamed Radiology Coder",
+                                                   specialties=["radiology"]))
+        change_status(postings[2], "close")
+        incremental = snapshot()
+        result = app.test_cli_runner().invoke(args=["search", "reindex"])
+        assert result.exit_code == 0 and "Indexed 11 postings" in result.output
+        assert snapshot() == incremental
+        assert check(app).exit_code == 0
+
+
+def test_long_lived_reader_across_commits_and_merges_never_sees_a_duplicate(app):
+    with app.app_context():
+        author = make_employer()
+        postings = [make_posting(author=author, title=f"Merge Coder {i}") for i in range(6)]
+        reader = WhooshBackend(app.config["SEARCH_INDEX_DIR"])  # another process's view
+        generations = set()
+        for round_ in range(30):
+            posting = postings[round_ % len(postings)]
+            update_posting(posting, posting_fields(title=f"Merge Coder {round_}"))
+            generations.add(reader.view().generation)
+            from jobboard.search.backend import SearchRequest
+            from jobboard.search.query import parse
+
+            hits = reader.search(SearchRequest(query=parse("merge"), now=utcnow(), limit=50))
+            assert len(hits.ids) == len(set(hits.ids)) == hits.total == len(postings)
+            held, duplicates = reader.check()
+            assert not duplicates and set(held) == {p.id for p in postings}
+        assert len(generations) == 30
+        assert len(reader.view().leaves) < 10  # small segments were merged along the way
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    from jobboard import create_app
+    from jobboard.extensions import db
+    from jobboard.models.company import Company
+    from jobboard.services.postings import PostingFields, create_posting
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": sys.argv[1],
+                      "SEARCH_INDEX_DIR": sys.argv[2], "SEARCH_WRITER_TIMEOUT": 30.0})
+    with app.app_context():
+        company = db.session.get(Company, int(sys.argv[3]))
+        for i in range(int(sys.argv[4])):
+            create_posting(company, None, PostingFields(
+                title=f"Parallel {sys.argv[5]} Coder {i}", description="Concurrent writes.",
+                specialties=["general-surgery"]), publish=True)
+""")
+
+
+def test_two_processes_writing_at_once_both_land(app):
+    with app.app_context():
+        company_id = make_company().id
+    uri, index = app.config["SQLALCHEMY_DATABASE_URI"], app.config["SEARCH_INDEX_DIR"]
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    processes = [subprocess.Popen([sys.executable, "-c", WRITER, uri, index, str(company_id), "15",
+                                   name], env=env, stderr=subprocess.PIPE)
+                 for name in ("alpha", "beta")]
+    for process in processes:
+        assert process.wait(timeout=120) == 0, process.stderr.read().decode()
+    with app.app_context():
+        ids = set(db.session.scalars(select(Posting.id)))
+        assert len(ids) == 30
+        assert indexed(app) == ids
+        assert outbox() == []
+        assert len(found("alpha", per_page="100")) == 15 and len(found("beta")) == 15
+        result = check(app)
+        assert result.exit_code == 0, result.output
