@@ -32,6 +32,9 @@ class Defaults:
     # None means "SQLite in the instance folder"; resolved in create_app.
     DATABASE_URL = None
     SEARCH_INDEX_DIR = None  # instance/search-index
+    # Seconds a request waits for the index writer before leaving the change to the worker.
+    SEARCH_WRITER_TIMEOUT = 2.0
+    SEARCH_REBUILD_TIMEOUT = 60.0
     UPLOAD_DIR = None  # instance/uploads
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 

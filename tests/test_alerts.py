@@ -87,3 +87,24 @@ def test_saved_searches_are_listed_and_deleted(app):
     post_form(client, f"/seeker/searches/{search_id}/delete", {}, page="/seeker")
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(SavedSearch.id))) == 0
+
+
+def test_eligible_filter_shows_only_jobs_whose_required_credentials_the_seeker_holds(app):
+    from tests.conftest import post_form as submit
+
+    with app.app_context():
+        open_to_me = make_posting(title="CPC coder", credentials_required=["CPC"]).id
+        needs_crc = make_posting(title="CPC and CRC coder", credentials_required=["CPC", "CRC"]).id
+        no_requirement = make_posting(title="Trainee coder", credentials_required=[]).id
+    client = app.test_client()
+    Auth(client).register("seeker")
+    submit(client, "/seeker/profile", {"credentials": ["CPC"], "specialties": ["general-surgery"]})
+    everything = {j["id"] for j in client.get("/api/v1/jobs").get_json()["items"]}
+    assert everything == {open_to_me, needs_crc, no_requirement}
+    body = client.get("/api/v1/jobs?eligible=1").get_json()
+    assert {j["id"] for j in body["items"]} == {open_to_me, no_requirement} and body["total"] == 2
+    page = client.get("/jobs?eligible=1").get_data(as_text=True)
+    assert "Jobs I qualify for" in page and "CPC and CRC coder" not in page
+    assert client.get("/api/v1/jobs?eligible=yes").status_code == 400
+    visitor = app.test_client()  # no profile, no filter
+    assert visitor.get("/api/v1/jobs?eligible=1").get_json()["total"] == 3

@@ -269,6 +269,24 @@ def test_rebuild_gives_the_same_results_as_incremental_updates(app):
         assert check(app).exit_code == 0
 
 
+def test_parallel_rebuild_writes_several_segments_with_the_same_results(app, monkeypatch):
+    from jobboard.search import whoosh_backend
+
+    monkeypatch.setattr(whoosh_backend, "PARALLEL_MIN_DOCS", 1)  # worker processes even here
+    monkeypatch.setattr(whoosh_backend, "BATCH_DOCS", 2)
+    monkeypatch.setattr(whoosh_backend, "SEGMENT_DOCS", 3)
+    with app.app_context():
+        author = make_employer()
+        for i in range(9):
+            make_posting(author=author, title=f"{'Radiology' if i % 2 else 'Surgical'} Coder {i}",
+                         specialties=["radiology"] if i % 2 else ["general-surgery"])
+        incremental = snapshot()
+        assert sync.rebuild() == 9
+        assert len(app.extensions["search"].view().leaves) >= 3
+        assert snapshot() == incremental
+        assert check(app).exit_code == 0
+
+
 def test_long_lived_reader_across_commits_and_merges_never_sees_a_duplicate(app):
     with app.app_context():
         author = make_employer()

@@ -28,6 +28,8 @@ class SearchRequest:
     posted_within: int | None = None    # days
     code: str | None = None
     code_specialties: tuple[str, ...] = ()  # slugs whose ranges hold ``code``
+    # Lower-case abbreviations a posting must not require (the seeker lacks them); None: no filter.
+    lacking_credentials: tuple[str, ...] | None = None
     sort: str = "relevance"
     offset: int = 0
     limit: int = 20

@@ -39,6 +39,8 @@ class SearchParams:
     salary_min: int | None = None
     posted_within: int | None = None
     code: str | None = None
+    # Only postings whose required credentials the signed-in seeker holds.
+    eligible: bool = False
     sort: str | None = None
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
@@ -54,6 +56,8 @@ class SearchParams:
         for name in ("state", "salary_min", "posted_within", "code", "sort"):
             if getattr(params, name) is not None:
                 pairs.append((name, str(getattr(params, name))))
+        if params.eligible:
+            pairs.append(("eligible", "1"))
         if params.per_page != DEFAULT_PER_PAGE:
             pairs.append(("per_page", str(params.per_page)))
         if params.page != 1:
@@ -66,7 +70,7 @@ class SearchParams:
         if isinstance(current, tuple):
             return self.args(page=1, **{name: tuple(v for v in current if value is not None
                                                     and v != value)})
-        return self.args(page=1, **{name: "" if name == "q" else None})
+        return self.args(page=1, **{name: "" if name == "q" else (False if name == "eligible" else None)})
 
     def toggled(self, name: str, value: str) -> list[tuple[str, str]]:
         """Query pairs with a filter value added or removed, back on page 1."""
@@ -82,7 +86,7 @@ class SearchParams:
     def filtered(self) -> bool:
         return bool(self.specialties or self.credentials or self.arrangements
                     or self.employment_types or self.state or self.salary_min is not None
-                    or self.posted_within or self.code)
+                    or self.posted_within or self.code or self.eligible)
 
 
 def _values(args, name: str) -> list[str]:
@@ -159,7 +163,11 @@ def parse_params(args) -> SearchParams:
     if page * per_page > MAX_RESULTS:
         raise InvalidParameter("page", f"results stop at {MAX_RESULTS:,}; narrow the search "
                                        "with words or filters.")
+    eligible = _first(args, "eligible")
+    if eligible is not None and eligible not in ("0", "1"):
+        raise InvalidParameter("eligible", "use 1 to show only jobs whose required credentials you hold.")
     return SearchParams(
+        eligible=eligible == "1",
         q=(args.get("q") or "").strip()[:MAX_QUERY_ECHO],
         specialties=specialties,
         credentials=tuple(dict.fromkeys(credentials)),

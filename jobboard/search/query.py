@@ -30,6 +30,14 @@ CONCEPT_SPECIALTY = {"em": "evaluation-management", "hcc": "risk-adjustment",
                      "ir": "interventional-radiology", "ed": "emergency-department"}
 # Words with a common meaning outside medical coding: the domain prior weighs more with them.
 AMBIGUOUS = {"code", "cpc", "crc", "rcc", "program"}
+# Words that also name a posting's arrangement or employment type.
+ATTRIBUTES = {
+    ("remote",): ("arrangement", "remote"), ("hybrid",): ("arrangement", "hybrid"),
+    ("onsite",): ("arrangement", "onsite"), ("contract",): ("employment_type", "contract"),
+    ("temporary",): ("employment_type", "temporary"), ("per", "diem"): ("employment_type", "per_diem"),
+    ("part", "time"): ("employment_type", "part_time"),
+    ("full", "time"): ("employment_type", "full_time"),
+}
 # Specialty-name words too general to stand for one specialty on their own.
 GENERIC = {"management", "medicine", "facility", "general", "family", "internal", "care",
            "health", "and", "clinical", "surgery", "cycle", "revenue", "billing"}
@@ -60,6 +68,7 @@ class Clause:
     forms: tuple[Form, ...] = ()
     value: str = ""
     specialties: tuple[str, ...] = ()
+    attributes: tuple[tuple[str, str], ...] = ()  # (field, value) pairs that satisfy it too
     raw: str = ""
 
 
@@ -126,10 +135,16 @@ def _concept(key: str, typed: tuple[str, ...], raw: str) -> Clause:
     return Clause("concept", forms, specialties=(CONCEPT_SPECIALTY[key],), raw=raw)
 
 
+@lru_cache(maxsize=1)
+def _attributes() -> dict[tuple[str, ...], tuple[str, str]]:
+    return {tuple(text.stem(t) for t in words): found for words, found in ATTRIBUTES.items()}
+
+
 def _words_to_clauses(words: list[tuple[str, str]]) -> list[Clause]:
     """Plain (token, raw) words -> clauses, joining runs that name a concept or a specialty."""
     concepts = _concept_forms()
     phrases, singles = _specialty_phrases()
+    attributes = _attributes()
     longest = max(len(k) for k in list(concepts) + list(phrases))
     out, i = [], 0
     stems = [text.stem(token) for token, _ in words]
@@ -138,6 +153,9 @@ def _words_to_clauses(words: list[tuple[str, str]]) -> list[Clause]:
         size = next((n for n in sizes if tuple(stems[i:i + n]) in concepts), 0)
         kind = "concept" if size else ""
         if not size:
+            size = next((n for n in sizes if n > 1 and tuple(stems[i:i + n]) in attributes), 0)
+            kind = "attribute" if size else ""
+        if not size:
             size = next((n for n in sizes if n > 1 and tuple(stems[i:i + n]) in phrases), 0)
             kind = "phrase" if size else "word"
         run = tuple(stems[i:i + max(size, 1)])
@@ -145,12 +163,15 @@ def _words_to_clauses(words: list[tuple[str, str]]) -> list[Clause]:
         raw = " ".join(r for _, r in words[i:i + max(size, 1)])
         if kind == "concept":
             out.append(_concept(concepts[run], typed, raw))
+        elif kind == "attribute":
+            out.append(Clause("concept", (Form(typed),), attributes=(attributes[run],), raw=raw))
         elif kind == "phrase":
             out.append(Clause("concept", (Form(typed),), specialties=tuple(sorted(phrases[run])),
                               raw=raw))
         else:
             out.append(Clause("word", (Form(typed),),
-                              specialties=tuple(sorted(singles.get(run[0], ()))), raw=raw))
+                              specialties=tuple(sorted(singles.get(run[0], ()))),
+                              attributes=(attributes[run],) if run in attributes else (), raw=raw))
         i += max(size, 1)
     return out
 

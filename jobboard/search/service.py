@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from jobboard.extensions import db
 from jobboard.models.base import utcnow
 from jobboard.models.posting import Posting
-from jobboard.reference_data import specialty_slugs_for_code
+from jobboard.reference_data import load_credentials, specialty_slugs_for_code
 from jobboard.search.backend import SearchRequest
 from jobboard.search.params import InvalidParameter, SearchParams, parse_params
 from jobboard.search.query import parse
@@ -47,7 +47,7 @@ class SearchPage:
         return max(1, ceil(self.total / self.per_page))
 
 
-def search_postings(params: SearchParams, now=None) -> SearchPage:
+def search_postings(params: SearchParams, now=None, held_credentials=None) -> SearchPage:
     """Run a search and load its page of postings from the database."""
     query = parse(params.q)
     request = SearchRequest(
@@ -62,6 +62,7 @@ def search_postings(params: SearchParams, now=None) -> SearchPage:
         posted_within=params.posted_within,
         code=params.code,
         code_specialties=tuple(specialty_slugs_for_code(params.code)) if params.code else (),
+        lacking_credentials=_lacking(held_credentials) if params.eligible else None,
         sort=params.sort or ("newest" if query.empty else "relevance"),
         offset=params.offset,
         limit=params.per_page,
@@ -85,6 +86,14 @@ def search_postings(params: SearchParams, now=None) -> SearchPage:
         suggestion=hits.suggestion,
         relaxed=hits.relaxed,
     )
+
+
+def _lacking(held) -> tuple[str, ...] | None:
+    """Credentials the seeker does not hold (a posting requiring one is out); None: no seeker."""
+    if held is None:
+        return None
+    mine = {abbreviation.lower() for abbreviation in held}
+    return tuple(c.abbreviation.lower() for c in load_credentials() if c.abbreviation.lower() not in mine)
 
 
 def find_new_postings(query: str, since, limit: int = 100) -> list[Posting]:

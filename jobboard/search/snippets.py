@@ -10,8 +10,9 @@ from jobboard.search.text import tokens as index_tokens
 WIDTH = 240
 PREVIEW_SOURCE = 4000  # characters of a description a snippet is taken from
 _WORD_RE = re.compile(r"[0-9A-Za-z]+(?:[-/&][0-9A-Za-z]+)*")
-_LIST_MARKER_RE = re.compile(r"^[ \t]*(?:[-+*]|\d+[.)])[ \t]+", re.MULTILINE)
-_MARKUP_RE = re.compile(r"[*_`#>|~\[\]\\]+")
+_LINE_MARKER_RE = re.compile(r"^[ \t]*(?:>[ \t>]*|#{1,6}[ \t]+|(?:[-+*]|\d+[.)])[ \t]+)",
+                             re.MULTILINE)
+_MARKUP_RE = re.compile(r"[*_`|~\[\]\\]+")
 
 
 def preview_text(markdown: str) -> str:
@@ -20,7 +21,7 @@ def preview_text(markdown: str) -> str:
     A few regular expressions instead of rendering: rendering twenty descriptions cost more than
     the rest of a search request.
     """
-    text = _LIST_MARKER_RE.sub("", index_text(markdown[:PREVIEW_SOURCE]))
+    text = _LINE_MARKER_RE.sub("", index_text(markdown[:PREVIEW_SOURCE]))
     return " ".join(html.unescape(_MARKUP_RE.sub(" ", text)).split())
 
 

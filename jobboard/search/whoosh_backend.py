@@ -26,9 +26,8 @@ import tempfile
 import threading
 import zlib
 from array import array
-from bisect import bisect_right
-from collections import defaultdict
-from heapq import nlargest
+from collections import OrderedDict, defaultdict
+from heapq import nsmallest
 from itertools import accumulate
 
 from whoosh import index as whoosh_index
@@ -48,7 +47,10 @@ BATCH_DOCS = 1_000           # documents per job handed to a rebuild worker
 PARALLEL_MIN_DOCS = 5_000    # smaller rebuilds are written in-process
 MAX_EXPANSIONS = 50          # index forms a word or prefix may expand to
 EXPIRY_RECHECK = 30          # seconds between recomputing which documents have expired
-CACHED_TERMS = 50_000        # term sets cached per segment before the cache is emptied
+TERM_CACHE_BYTES = 32 << 20  # per segment: text-term sets kept, least recently used dropped
+# Fields with a small, fixed vocabulary: their sets stay cached for the life of a segment.
+PINNED = {"specialty", "credential", "required", "arrangement", "employment_type", "state",
+          "domain", "tlen", "nspec"}
 SORT_IN_MEMORY = 20_000      # a group this small is sorted; a larger one is walked in date order
 MERGE_TIERS = (100, 1_000, 10_000)
 
@@ -56,6 +58,7 @@ MERGE_TIERS = (100, 1_000, 10_000)
 TITLE, LITERAL, SECTION, META, BODY = 80, 20, 40, 30, 20
 TAG = {"1": 60, "2": 50, "3": 45}
 CODE_TAG, CODE_RANGE = 100, 60
+ATTRIBUTE = 60   # "remote", "contract"... naming the posting's arrangement or employment type
 REQUIRED, LISTED = 100, 90
 PRIOR, PRIOR_AMBIGUOUS = 10, 30
 
@@ -239,18 +242,29 @@ class _Segment:
         self.size = reader.doc_count_all()
         self.columns = {name: _read_column(reader, name, self.size)
                         for name in ("pid", "posted", "salary", "expires")}
-        self.terms = {}
+        self.pinned = {}
+        self.terms = OrderedDict()
+        self.cached_bytes = 0
         self.lexicons = {}
         self.stems = {}
         self.deleted = (-1, 0)
 
     def postings(self, reader, field, term) -> int:
         key = (field, term)
+        if field in PINNED:
+            found = self.pinned.get(key)
+            if found is None:
+                found = self.pinned[key] = _read_postings(reader, field, term)
+            return found
         found = self.terms.get(key)
-        if found is None:
-            if len(self.terms) > CACHED_TERMS:
-                self.terms.clear()
-            found = self.terms[key] = _read_postings(reader, field, term)
+        if found is not None:
+            self.terms.move_to_end(key)
+            return found
+        found = self.terms[key] = _read_postings(reader, field, term)
+        self.cached_bytes += (found.bit_length() + 7) >> 3
+        while self.cached_bytes > TERM_CACHE_BYTES and len(self.terms) > 1:
+            _, dropped = self.terms.popitem(last=False)
+            self.cached_bytes -= (dropped.bit_length() + 7) >> 3
         return found
 
     def lexicon(self, reader, field) -> dict[str, int]:
@@ -283,7 +297,6 @@ class _View:
     """One generation of the index as this process sees it, with the sets derived from it."""
 
     def __init__(self, ix, generation, segments: dict, lock):
-        self.generation = generation
         self.lock = lock
         reader = ix.reader()
         self.generation = reader.generation() if reader.generation() is not None else generation
@@ -307,7 +320,7 @@ class _View:
             everything = (1 << segment.size) - 1
             exists |= (everything & ~segment.deleted_bits(leaf)) << offset
         self.exists = exists
-        self._terms = {}
+        self._pinned = {}
         self._expired = (None, 0)
         self._orders = {}
         self._prefixes = {}
@@ -316,16 +329,16 @@ class _View:
     # -- term sets -----------------------------------------------------------------------------
 
     def term(self, field: str, term: str) -> int:
+        """Documents with ``term`` in ``field``: the segments' cached sets, shifted and joined."""
         key = (field, term)
-        found = self._terms.get(key)
+        found = self._pinned.get(key)
         if found is None:
             found = 0
             with self.lock:
                 for segment, leaf, offset in self.leaves:
                     found |= segment.postings(leaf, field, term) << offset
-            if len(self._terms) > CACHED_TERMS:
-                self._terms.clear()
-            self._terms[key] = found
+            if field in PINNED:
+                self._pinned[key] = found
         return found
 
     def any(self, field: str, terms) -> int:
@@ -371,26 +384,31 @@ class _View:
         return self.exists & ~expired
 
     def order(self, name: str):
-        """(document numbers best first, their sort keys) for ``newest`` or ``salary``."""
+        """(document numbers best first, each document's position) for ``newest``/``salary``.
+
+        Newest: by publication time, then posting id (so pages never shuffle). Salary: by pay,
+        ties in newest order.
+        """
         found = self._orders.get(name)
         if found is None:
-            posted, pid = self.columns["posted"], self.columns["pid"]
-            keys = [p << 32 | i for p, i in zip(posted, pid)]
             if name == "salary":
-                keys = [s << 64 | k for s, k in zip(self.columns["salary"], keys)]
-            docs = sorted(range(self.size), key=keys.__getitem__, reverse=True)
-            found = self._orders[name] = (docs, keys)
+                docs = sorted(self.order("newest")[0], key=self.columns["salary"].__getitem__,
+                              reverse=True)
+            else:
+                keys = [p << 32 | i for p, i in zip(self.columns["posted"], self.columns["pid"])]
+                docs = sorted(range(self.size), key=keys.__getitem__, reverse=True)
+            position = [0] * self.size
+            for rank, doc in enumerate(docs):
+                position[doc] = rank
+            found = self._orders[name] = (docs, position)
         return found
 
     def at_least(self, name: str, value: int) -> int:
-        """Documents whose ``posted`` or ``salary`` column is at least ``value``."""
+        """Documents whose ``posted`` or ``salary`` column is at least ``value`` (cached)."""
         key = (name, value)
         found = self._prefixes.get(key)
         if found is None:
-            docs, _ = self.order("newest" if name == "posted" else "salary")
-            column = self.columns[name]
-            ranked = [-column[d] for d in docs]
-            found = bits.from_ids(docs[:bisect_right(ranked, -value)])
+            found = bits.from_ids(i for i, v in enumerate(self.columns[name]) if v >= value)
             if len(self._prefixes) > 256:
                 self._prefixes.clear()
             self._prefixes[key] = found
@@ -398,10 +416,9 @@ class _View:
 
     def ranked(self, members: int, sort: str, skip: int, count: int) -> list[int]:
         """``count`` members after ``skip``, newest (or best paid) first."""
-        docs, keys = self.order(sort)
-        size = members.bit_count()
-        if size <= SORT_IN_MEMORY:
-            return nlargest(skip + count, bits.to_ids(members), key=keys.__getitem__)[skip:]
+        docs, position = self.order(sort)
+        if members.bit_count() <= SORT_IN_MEMORY:
+            return nsmallest(skip + count, bits.to_ids(members), key=position.__getitem__)[skip:]
         return bits.first_in_order(members, docs, count, skip)
 
     # -- spelling ------------------------------------------------------------------------------
@@ -557,6 +574,11 @@ class _Scorer:
         channels = [title, [(SECTION, section)], [(META, meta)], [(BODY, body)]]
         if clause.specialties and kind != "phrase":
             channels.append(self._tags(clause.specialties))
+        if clause.attributes:
+            members = 0
+            for field, value in clause.attributes:
+                members |= self.view.term(field, value)
+            channels.append([(ATTRIBUTE, members)])
         return channels
 
     def levels(self, clause, scope: int) -> dict[int, int]:
@@ -827,6 +849,8 @@ class WhooshBackend:
                                | view.any("specialty", request.code_specialties))
         if request.salary_min is not None:
             filters["salary"] = view.at_least("salary", max(1, request.salary_min))
+        if request.lacking_credentials is not None:
+            filters["eligible"] = live & ~view.any("required", request.lacking_credentials)
         if request.posted_within:
             cutoff = now - request.posted_within * 86400
             filters["posted"] = view.at_least("posted", cutoff - cutoff % 60)

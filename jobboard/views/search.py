@@ -28,7 +28,14 @@ def _page_or_error(default_sort=None):
         return None, error_response(400, error.message, code="invalid_parameter")
     if params.sort is None and default_sort:
         params = replace(params, sort=default_sort)
-    return search_postings(params), None
+    return search_postings(params, held_credentials=_held_credentials()), None
+
+
+def _held_credentials():
+    """The signed-in seeker's credentials, for the "jobs I qualify for" filter; None otherwise."""
+    if current_user.is_authenticated and current_user.is_seeker and current_user.seeker_profile:
+        return [c.abbreviation for c in current_user.seeker_profile.credentials]
+    return None
 
 
 def _url(pairs, endpoint="search.jobs") -> str:
@@ -59,6 +66,8 @@ def _chips(params: SearchParams, labels: dict) -> list[tuple[str, str]]:
                       _url(params.without("posted_within"))))
     if params.code:
         chips.append((f"CPT {params.code}", _url(params.without("code"))))
+    if params.eligible:
+        chips.append(("Jobs I qualify for", _url(params.without("eligible"))))
     return chips
 
 
@@ -80,7 +89,8 @@ def jobs():
     for facet, title in titles.items():
         selected = getattr(params, field_names[facet])
         counts = result.facets.get(facet, {})
-        values = sorted(set(counts) | set(selected), key=lambda v: (-counts.get(v, 0), v))
+        values = sorted(set(counts) | set(selected),
+                        key=lambda v: (v not in selected, -counts.get(v, 0), v))
         facets.append((title, [
             (labels[facet].get(v, v), counts.get(v, 0), v in selected,
              _url(params.toggled(field_names[facet], v)))
@@ -101,6 +111,7 @@ def jobs():
         feed_url=_url(params.args(page=1), "search.feed"),
         specialties=load_specialties(), posted_within=POSTED_WITHIN, sort_labels=SORT_LABELS,
         save_form=save_form,
+        eligible_url=_url(params.without("eligible") if params.eligible else params.args(eligible=True, page=1)),
     )
 
 
