@@ -10,7 +10,7 @@ pytestmark = pytest.mark.browser
 def open_menu(page):
     """Open the phone-width menu once Bootstrap's script has run (after the load event)."""
     page.wait_for_load_state("load")
-    open_menu(page)
+    page.get_by_role("button", name="Show navigation").click()
     expect(page.locator("#nav")).to_be_visible()
 
 
