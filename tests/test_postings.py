@@ -10,7 +10,7 @@ from jobboard.models.base import utcnow
 from jobboard.models.posting import IllegalTransition, Posting
 from jobboard.services.postings import expire_due
 from tests.conftest import Auth, post_form
-from tests.factories import make_employer, make_posting
+from tests.factories import make_posting
 
 
 # --- transitions -------------------------------------------------------------------------------

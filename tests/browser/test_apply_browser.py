@@ -1,6 +1,5 @@
 """A seeker applies with a PDF, the employer moves the application to interview, the seeker
 sees it and the email arrived."""
-import re
 
 import pytest
 from playwright.sync_api import expect
