@@ -591,19 +591,8 @@ class _Scorer:
                 if members & ~covered:
                     exclusive.append((weight, members & ~covered))
                 covered |= members
-            if not exclusive:
-                continue
-            following = defaultdict(int)
-            for score, members in states.items():
-                rest = members
-                for weight, level in exclusive:
-                    hit = members & level
-                    if hit:
-                        following[score + weight] |= hit
-                        rest &= ~level
-                if rest:
-                    following[score] |= rest
-            states = following
+            if exclusive:
+                states = _advance(states, exclusive, keep_unmatched=True)
         states.pop(0, None)
         return states
 
@@ -638,22 +627,29 @@ class _Scorer:
         return exclusive
 
 
+def _advance(states: dict[int, int], levels, keep_unmatched: bool) -> dict[int, int]:
+    """Add each exclusive level's weight to the documents of every score state it holds.
+
+    Documents in no level keep their score when ``keep_unmatched``, else they drop out.
+    """
+    following = defaultdict(int)
+    for score, members in states.items():
+        rest = members
+        for weight, level in levels:
+            hit = members & level
+            if hit:
+                following[score + weight] |= hit
+                rest &= ~level
+        if rest and keep_unmatched:
+            following[score] |= rest
+    return following
+
+
 def _tiers(scorer: _Scorer, query, hits: int, relaxed: bool) -> list[tuple[int, int]]:
     """(score, documents) groups of ``hits``, best first."""
     states = {0: hits}
     for group in query.groups:
-        levels = scorer.group_levels(group, hits)
-        following = defaultdict(int)
-        for score, members in states.items():
-            rest = members
-            for weight, level in levels:
-                hit = members & level
-                if hit:
-                    following[score + weight] |= hit
-                    rest &= ~level
-            if rest and relaxed:
-                following[score] |= rest
-        states = following
+        states = _advance(states, scorer.group_levels(group, hits), keep_unmatched=relaxed)
     weight = PRIOR_AMBIGUOUS if query.ambiguous else PRIOR
     prior = defaultdict(int)
     for score, members in states.items():
