@@ -106,14 +106,12 @@ INTROS = [
     "Join {company}, where coders work with providers and auditors instead of around them.",
     "{company} is hiring a {title_lower} to keep charts moving and denials down.",
 ]
-DUTIES = {
-    "default": [
-        "Review documentation and assign CPT, HCPCS and ICD-10-CM codes with the right modifiers.",
-        "Query providers when documentation is unclear, and track the answers.",
-        "Work coding edits and denials with the billing team.",
-        "Meet a productivity standard of charts per day while holding 95% accuracy on audits.",
-    ],
-}
+DUTIES = [
+    "Review documentation and assign CPT, HCPCS and ICD-10-CM codes with the right modifiers.",
+    "Query providers when documentation is unclear, and track the answers.",
+    "Work coding edits and denials with the billing team.",
+    "Meet a productivity standard of charts per day while holding 95% accuracy on audits.",
+]
 PERKS = [
     "We pay for your CEUs and one AAPC or AHIMA membership.",
     "Four weeks of paid time off, a 401(k) match and health coverage from day one.",
@@ -161,7 +159,7 @@ def demo_posting_records(count: int, seed: int = 1, now: datetime | None = None)
         paragraphs = [
             rng.choice(INTROS).format(company=company_name, title_lower=title.lower()),
             f"This role focuses on {specialty.name.lower()} work ({synonyms}). {code_sentence}",
-            "**What you will do**\n\n" + "\n".join(f"- {d}" for d in rng.sample(DUTIES["default"], 3)),
+            "**What you will do**\n\n" + "\n".join(f"- {d}" for d in rng.sample(DUTIES, 3)),
             "**What you bring**\n\n"
             f"- {' or '.join(specialty.credentials[:2]) or 'A coding'} credential\n"
             f"- {rng.randint(1, 5)}+ years of {specialty.name.lower()} coding\n",

@@ -317,3 +317,29 @@ def test_save_and_unsave_a_job(app, job):
     post_form(client, f"/jobs/{job}/unsave", {}, page=f"/jobs/{job}")
     saved = client.get("/seeker").get_data(as_text=True).split('id="saved-jobs"', 1)[1]
     assert "None yet." in saved.split("</section>", 1)[0]
+
+
+def test_lists_of_postings_load_their_tags_in_a_fixed_number_of_queries(app, job):
+    """Cards show specialties and credentials: one query per posting would grow with the list."""
+    from sqlalchemy import event
+
+    client = app.test_client()
+    Auth(client).register("seeker")
+    post_form(client, "/seeker/profile", {"credentials": ["CPC"], "specialties": ["evaluation-management"]})
+    with app.app_context():
+        for n in range(15):
+            make_posting(title=f"E/M coder {n}", specialties=["evaluation-management"])
+        engine = db.engine
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for url in ("/seeker", "/", "/specialties/evaluation-management"):
+            statements.clear()
+            assert client.get(url).status_code == 200
+            assert len(statements) <= 15, (url, len(statements))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -16,7 +16,7 @@ from sqlalchemy import (
     exists,
     select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
 
 from jobboard.extensions import db
 from jobboard.models.base import TimestampMixin, utcnow
@@ -204,3 +204,12 @@ class Posting(TimestampMixin, db.Model):
 
     def __repr__(self):
         return f"<Posting {self.id} {self.status} {self.title!r}>"
+
+
+def with_tags(query):
+    """Load what a posting card or document shows (company, specialties, codes, credentials)
+    in a few queries instead of one per posting."""
+    return query.options(
+        joinedload(Posting.company), selectinload(Posting.specialties),
+        selectinload(Posting.cpt_codes),
+        selectinload(Posting.credential_links).joinedload(PostingCredential.credential))

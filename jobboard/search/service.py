@@ -14,13 +14,12 @@ from werkzeug.datastructures import MultiDict
 
 from jobboard.extensions import db
 from jobboard.models.base import utcnow
-from jobboard.models.posting import Posting
+from jobboard.models.posting import Posting, with_tags
 from jobboard.reference_data import load_credentials, specialty_slugs_for_code
 from jobboard.search.backend import SearchRequest
 from jobboard.search.params import InvalidParameter, SearchParams, parse_params
 from jobboard.search.query import parse
 from jobboard.search.snippets import snippet
-from jobboard.search.sync import eager
 from jobboard.search.text import CREDENTIALS
 
 
@@ -71,7 +70,7 @@ def search_postings(params: SearchParams, now=None, held_credentials=None) -> Se
     postings = []
     if hits.ids:
         found = {p.id: p for p in db.session.scalars(
-            eager(Posting.visible().where(Posting.id.in_(hits.ids))))}
+            with_tags(Posting.visible().where(Posting.id.in_(hits.ids))))}
         postings = [found[i] for i in hits.ids if i in found]
     facets = dict(hits.facets)
     if "credential" in facets:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from flask import current_app, has_app_context
 from sqlalchemy import and_, delete, event, inspect, insert, or_, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session
 
 from jobboard.extensions import db
 from jobboard.models.base import utcnow
@@ -31,6 +31,7 @@ from jobboard.models.posting import (
     Posting,
     PostingCredential,
     posting_cpt_code,
+    with_tags,
     posting_specialty,
 )
 from jobboard.models.search import SearchOutbox
@@ -50,14 +51,6 @@ BATCH = 500
 # Attributes of related rows that appear in posting documents.
 WATCHED = {Company: ("name",), User: ("active",), Specialty: ("slug",),
            CptCode: ("code", "section", "subsection"), Credential: ("abbreviation",)}
-
-
-def eager(query):
-    """The relationships a document needs, loaded in a few queries."""
-    return query.options(
-        joinedload(Posting.company), selectinload(Posting.specialties),
-        selectinload(Posting.cpt_codes),
-        selectinload(Posting.credential_links).joinedload(PostingCredential.credential))
 
 
 def _timeout() -> float:
@@ -154,7 +147,7 @@ def _after_flush(session, flush_context):
         return
     documents = {}
     if ids & visible:
-        for posting in session.scalars(eager(select(Posting).where(Posting.id.in_(ids & visible)))):
+        for posting in session.scalars(with_tags(select(Posting).where(Posting.id.in_(ids & visible)))):
             documents[posting.id] = posting_document(posting)
     pending = session.info.setdefault(PENDING, {})
     for row_id, posting_id in rows:
@@ -237,7 +230,7 @@ def drain(rows=None, batch: int = BATCH, timeout: float | None = None, limit: in
                     query = query.where(SearchOutbox.id.in_(remaining[:batch]))
                 taken.update(session.execute(query.limit(batch)).all())
                 ids = set(taken.values())
-                postings = session.scalars(eager(
+                postings = session.scalars(with_tags(
                     Posting.visible().where(Posting.id.in_(ids)))).all() if ids else []
                 documents = [posting_document(p) for p in postings]
                 return documents, sorted(ids - {p.id for p in postings})
@@ -297,7 +290,7 @@ def _visible_postings(chunk: int = 1000):
     with Session(db.engine) as session:
         last = 0
         while True:
-            postings = session.scalars(eager(Posting.visible().where(Posting.id > last)
+            postings = session.scalars(with_tags(Posting.visible().where(Posting.id > last)
                                              .order_by(Posting.id).limit(chunk))).all()
             if not postings:
                 return

@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from jobboard import reference_data
 from jobboard.cms_rvu import RvuRow, SkippedRow, parse_rvu_file
 from jobboard.extensions import db
-from jobboard.models.posting import Posting
+from jobboard.models.posting import Posting, with_tags
 from jobboard.models.taxonomy import CptCode, CptModifierRvu, Specialty
 from jobboard.services import NotFound
 from jobboard.services.taxonomy import sync_taxonomy
@@ -205,8 +205,8 @@ def open_jobs_for_code(code: CptCode, limit: int = 20) -> tuple[list[Posting], i
                 Posting.specialties.any(Specialty.slug.in_(slugs)))
     query = Posting.visible().where(needs)
     count = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    jobs = db.session.scalars(query.order_by(Posting.published_at.desc(), Posting.id.desc())
-                              .limit(limit)).all()
+    jobs = db.session.scalars(with_tags(query.order_by(Posting.published_at.desc(), Posting.id.desc())
+                                        .limit(limit))).all()
     return jobs, count
 
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 
 from jobboard.extensions import db
-from jobboard.models.posting import Posting, PostingCredential
+from jobboard.models.posting import Posting, PostingCredential, with_tags
 from jobboard.models.seeker import SeekerProfile
 from jobboard.models.taxonomy import Specialty
 
@@ -43,9 +43,9 @@ def recommendations(profile: SeekerProfile, limit: int = 10) -> list[tuple[Posti
     query = Posting.visible().where(or_(
         Posting.specialties.any(Specialty.id.in_(specialty_ids)),
         Posting.credential_links.any(PostingCredential.credential_id.in_(credential_ids)),
-    )).order_by(Posting.published_at.desc()).limit(400)
+    )).order_by(Posting.published_at.desc()).limit(200)
     scored = []
-    for posting in db.session.scalars(query):
+    for posting in db.session.scalars(with_tags(query)):
         match = fit(posting, profile)
         score = 3 * len(match.shared_specialties) + (2 if match.meets_requirements else -len(match.missing))
         if profile.preferred_arrangement and posting.arrangement == profile.preferred_arrangement:

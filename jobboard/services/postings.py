@@ -24,6 +24,7 @@ from jobboard.models.taxonomy import ARRANGEMENTS, EMPLOYMENT_TYPES, US_STATES, 
 from jobboard.models.user import User
 from jobboard.reference_data import normalize_code
 from jobboard.services import Conflict, DomainError, NotFound
+from jobboard.services.accounts import slugify, unique_company_slug
 from jobboard.tagging import suggest_tags
 
 SALARY_UNITS = ("year", "hour")
@@ -288,8 +289,6 @@ def _string_list(record, name) -> list[str]:
 
 
 def _company_named(name: str) -> Company:
-    from jobboard.services.accounts import slugify, unique_company_slug
-
     company = db.session.scalar(select(Company).where(
         (func.lower(Company.name) == name.lower()) | (Company.slug == slugify(name))))
     if company is None:

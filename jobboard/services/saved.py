@@ -4,7 +4,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from jobboard.extensions import db
@@ -55,7 +55,7 @@ def clean_query(query: str) -> str:
 def save_search(user: User, name: str, query: str, frequency: str) -> SavedSearch:
     if frequency not in ALERT_INTERVALS:
         raise DomainError("Choose daily or weekly alerts.", field="frequency")
-    count = len(db.session.scalars(select(SavedSearch.id).where(SavedSearch.user_id == user.id)).all())
+    count = db.session.scalar(select(func.count(SavedSearch.id)).where(SavedSearch.user_id == user.id))
     if count >= MAX_SAVED_SEARCHES:
         raise DomainError(f"You can keep at most {MAX_SAVED_SEARCHES} saved searches.")
     search = SavedSearch(user_id=user.id, name=name.strip()[:120], query=clean_query(query),

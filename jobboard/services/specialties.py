@@ -2,7 +2,7 @@
 from sqlalchemy import case, func, select
 
 from jobboard.extensions import db
-from jobboard.models.posting import HOURS_PER_YEAR, Posting, posting_specialty
+from jobboard.models.posting import HOURS_PER_YEAR, Posting, posting_specialty, with_tags
 from jobboard.models.taxonomy import Specialty
 from jobboard.services import NotFound
 
@@ -38,7 +38,7 @@ def specialty_jobs(specialty: Specialty, limit: int = 20):
         select(func.count(Posting.id), func.min(_annual(Posting.salary_min)),
                func.max(_annual(Posting.salary_max))).where(Posting.id.in_(select(ids.c.id)))
     ).one()
-    jobs = db.session.scalars(query.order_by(Posting.published_at.desc(), Posting.id.desc())
-                              .limit(limit)).all()
+    jobs = db.session.scalars(with_tags(query.order_by(Posting.published_at.desc(), Posting.id.desc())
+                                        .limit(limit))).all()
     pay_range = (int(low), int(high)) if low is not None and high is not None else None
     return jobs, count, pay_range

@@ -15,7 +15,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from jobboard.extensions import limiter
+from jobboard.extensions import db, limiter
 from jobboard.forms.applications import ApplyForm
 from jobboard.forms.auth import ConfirmForm
 from jobboard.forms.moderation import ReportForm
@@ -94,8 +94,6 @@ def job_posting_ld(posting: Posting) -> str:
 @bp.get("/jobs/<int:posting_id>")
 def detail(posting_id):
     """The public posting; its own company's employers also see it before it is published."""
-    from jobboard.extensions import db
-
     posting = db.session.get(Posting, posting_id)
     if posting is None:
         abort(404)
@@ -261,8 +259,6 @@ def transition(posting_id, action):
 @role_required("seeker")
 def apply(posting_id):
     """Apply with a cover note and a résumé; a repeat or double click says so, never a 500."""
-    from jobboard.extensions import db
-
     posting = db.session.get(Posting, posting_id)
     if posting is None:
         abort(404)
