@@ -4,6 +4,7 @@
 """
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -12,10 +13,13 @@ from flask import Flask
 from jobboard import models  # noqa: F401  (registers every table on the metadata)
 from jobboard.config import (
     DEV_SECRET_KEY,
+    DEV_SITE_URL,
     Defaults,
     InsecureSecretKey,
+    InvalidSetting,
     database_uri,
     from_environment,
+    site_url_problem,
 )
 from jobboard.extensions import csrf, db, limiter, login_manager, migrate
 from jobboard.search import register_search
@@ -33,6 +37,7 @@ def create_app(test_config=None):
         static_folder=str(PROJECT_ROOT / "static"),
     )
     configure(app, test_config)
+    register_transport(app)
     register_extensions(app)
     register_search(app)
     register_blueprints(app)
@@ -66,6 +71,39 @@ def configure(app, test_config=None):
             "Refusing to start with the development SECRET_KEY outside debug or testing. "
             "Set SECRET_KEY in the environment or in instance/config.py."
         )
+    configure_site(app)
+
+
+def configure_site(app):
+    """Resolve SITE_URL and what follows from it: trusted hosts, secure cookies.
+
+    Outside debug/testing the app refuses to start without SITE_URL, since emailed links
+    are built from it and never from the request's Host header.
+    """
+    config = app.config
+    development = app.debug or app.testing
+    if not config["SITE_URL"] and development:
+        config["SITE_URL"] = f"http://{config['SERVER_NAME']}" if config.get("SERVER_NAME") else DEV_SITE_URL
+    problem = site_url_problem(config["SITE_URL"])
+    if problem:
+        raise InvalidSetting(
+            f"{problem} Set SITE_URL (e.g. https://jobs.example.com) in the environment or in "
+            "instance/config.py: every link in every email is built from it."
+        )
+    config["SITE_URL"] = config["SITE_URL"].rstrip("/")
+    site = urlsplit(config["SITE_URL"])
+    if config["TRUSTED_HOSTS"] is None and not development:
+        config["TRUSTED_HOSTS"] = [site.hostname]
+    if config["SECURE_TRANSPORT"] is None:
+        config["SECURE_TRANSPORT"] = site.scheme == "https"
+    if config["SECURE_TRANSPORT"]:
+        config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def register_transport(app):
+    from jobboard.transport import register
+
+    register(app)
 
 
 def register_extensions(app):

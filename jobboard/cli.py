@@ -106,18 +106,19 @@ def jobs_expire():
 
 @alerts_cli.command("send")
 def alerts_send():
-    """Email every due saved search the postings that are new since its last alert."""
-    from flask import current_app
+    """Email every due saved search the postings that are new since its last alert.
 
+    A saved search that fails is logged and skipped; the others are still sent (exit 1).
+    """
     from jobboard.search.service import find_new_postings
     from jobboard.services.saved import send_alerts
 
-    site_url = current_app.config.get("SITE_URL")
-    if not site_url and not current_app.config.get("SERVER_NAME"):
-        raise click.ClickException("Set SITE_URL (e.g. https://jobs.example.com) for the links in alerts.")
-    with current_app.test_request_context(base_url=site_url or None):
-        emails, due = send_alerts(find_new_postings)
-    click.echo(f"Sent {emails} alert emails for {due} due saved searches.")
+    run = send_alerts(find_new_postings)
+    click.echo(f"Sent {run.emails} alert emails for {run.due} due saved searches.")
+    if run.failed:
+        click.echo(f"{len(run.failed)} of {run.due} saved searches failed and were skipped "
+                   f"(ids {', '.join(map(str, run.failed))}); see the log.", err=True)
+        sys.exit(1)
 
 
 def register(app):

@@ -5,6 +5,7 @@ mapping a test passes to ``create_app``. Only the names in ``ENVIRONMENT_KEYS`` 
 from the environment.
 """
 import os
+from urllib.parse import urlsplit
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"
 
@@ -20,9 +21,22 @@ ENVIRONMENT_KEYS = (
     "CMS_CONVERSION_FACTOR",
     "CMS_YEAR",
     "SITE_URL",
+    "TRUSTED_HOSTS",
+    "SECURE_TRANSPORT",
+    "HSTS_MAX_AGE",
+    "PROXY_FIX_X_FOR",
+    "PROXY_FIX_X_PROTO",
+    "PROXY_FIX_X_HOST",
+    "PROXY_FIX_X_PORT",
+    "PROXY_FIX_X_PREFIX",
 )
 
-INTEGER_KEYS = {"MAIL_PORT", "CMS_YEAR"}
+INTEGER_KEYS = {"MAIL_PORT", "CMS_YEAR", "HSTS_MAX_AGE", "PROXY_FIX_X_FOR", "PROXY_FIX_X_PROTO",
+                "PROXY_FIX_X_HOST", "PROXY_FIX_X_PORT", "PROXY_FIX_X_PREFIX"}
+LIST_KEYS = {"TRUSTED_HOSTS"}
+BOOLEAN_KEYS = {"SECURE_TRANSPORT"}
+# Where a development server listens when SITE_URL is not set (debug and tests only).
+DEV_SITE_URL = "http://localhost:5000"
 
 
 class Defaults:
@@ -57,7 +71,22 @@ class Defaults:
     CMS_CONVERSION_FACTOR = None
     CMS_YEAR = None
 
-    SITE_URL = None  # absolute links in emails; defaults to the request's host
+    # The public origin (scheme, host, optional path) every emailed link is built from; never
+    # the request's Host header. Required outside debug/testing.
+    SITE_URL = None
+    # Host names the site answers for; any other Host header gets a 400. None: the host of
+    # SITE_URL outside debug/testing, any host in debug/testing. A leading dot allows subdomains.
+    TRUSTED_HOSTS = None
+    # Secure cookies and HSTS. None: on when SITE_URL is https.
+    SECURE_TRANSPORT = None
+    HSTS_MAX_AGE = 60 * 60 * 24 * 365  # seconds; 0 sends no HSTS header
+    # How many proxies in front of the app set each X-Forwarded-* header (0: ignore the header).
+    # With PROXY_FIX_X_FOR = 1 the per-address rate limits see the client behind one proxy.
+    PROXY_FIX_X_FOR = 0
+    PROXY_FIX_X_PROTO = 0
+    PROXY_FIX_X_HOST = 0
+    PROXY_FIX_X_PORT = 0
+    PROXY_FIX_X_PREFIX = 0
     PASSWORD_RESET_MAX_AGE = 60 * 60  # seconds a reset link stays valid
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
     SESSION_COOKIE_HTTPONLY = True
@@ -73,9 +102,32 @@ def from_environment(environ=os.environ):
     found = {}
     for key in ENVIRONMENT_KEYS:
         if key in environ and environ[key] != "":
-            value = environ[key]
-            found[key] = int(value) if key in INTEGER_KEYS else value
+            found[key] = _typed(key, environ[key])
     return found
+
+
+def _typed(key: str, value: str):
+    if key in INTEGER_KEYS:
+        return int(value)
+    if key in LIST_KEYS:
+        return [item.strip() for item in value.split(",") if item.strip()]
+    if key in BOOLEAN_KEYS:
+        if value.strip().lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            raise InvalidSetting(f"{key} must be 1/true/yes/on or 0/false/no/off, not {value!r}.")
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return value
+
+
+def site_url_problem(url: str | None) -> str | None:
+    """Why ``url`` cannot be the public origin of emailed links, or None when it can."""
+    if not url:
+        return "SITE_URL is not set."
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"SITE_URL must be an http or https address such as https://jobs.example.com, not {url!r}."
+    if parts.query or parts.fragment or parts.username or parts.password:
+        return f"SITE_URL must be an origin (and optional path) without query, fragment or login: {url!r}."
+    return None
 
 
 def database_uri(url, instance_path):
@@ -91,3 +143,7 @@ def database_uri(url, instance_path):
 
 class InsecureSecretKey(RuntimeError):
     """Raised when the app would serve production traffic with the development key."""
+
+
+class InvalidSetting(RuntimeError):
+    """Raised at start-up when a setting is missing or malformed (e.g. no SITE_URL in production)."""

@@ -2,12 +2,13 @@
 import pytest
 
 from jobboard import create_app
-from jobboard.config import DEV_SECRET_KEY, InsecureSecretKey, database_uri, from_environment
+from jobboard.config import DEV_SECRET_KEY, InsecureSecretKey, InvalidSetting, database_uri, from_environment
 
 
 def test_defaults_then_instance_file_then_environment_then_test_mapping(tmp_path, monkeypatch):
     (tmp_path / "config.py").write_text(
         "SECRET_KEY = 'from-instance-file'\nMAIL_SERVER = 'mail.instance'\nMAIL_PORT = 2525\n"
+        "SITE_URL = 'https://jobs.example.com'\n"
     )
     monkeypatch.setenv("JOBBOARD_INSTANCE_PATH", str(tmp_path))
     monkeypatch.delenv("SECRET_KEY", raising=False)
@@ -29,9 +30,15 @@ def test_defaults_then_instance_file_then_environment_then_test_mapping(tmp_path
 
 
 def test_environment_values_are_typed(monkeypatch):
-    env = {"MAIL_PORT": "587", "CMS_YEAR": "2023", "DATABASE_URL": "postgres://u@h/db", "SITE_URL": ""}
+    env = {"MAIL_PORT": "587", "CMS_YEAR": "2023", "DATABASE_URL": "postgres://u@h/db", "SITE_URL": "",
+           "TRUSTED_HOSTS": "jobs.example.com, .example.org,", "SECURE_TRANSPORT": "off",
+           "PROXY_FIX_X_FOR": "1"}
     found = from_environment(env)
-    assert found == {"MAIL_PORT": 587, "CMS_YEAR": 2023, "DATABASE_URL": "postgres://u@h/db"}
+    assert found == {"MAIL_PORT": 587, "CMS_YEAR": 2023, "DATABASE_URL": "postgres://u@h/db",
+                     "TRUSTED_HOSTS": ["jobs.example.com", ".example.org"], "SECURE_TRANSPORT": False,
+                     "PROXY_FIX_X_FOR": 1}
+    with pytest.raises(InvalidSetting, match="SECURE_TRANSPORT"):
+        from_environment({"SECURE_TRANSPORT": "maybe"})
 
 
 def test_database_url_forms():
@@ -62,5 +69,6 @@ def test_secret_from_environment_starts_production(tmp_path, monkeypatch):
     monkeypatch.setenv("JOBBOARD_INSTANCE_PATH", str(tmp_path))
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
     monkeypatch.setenv("SECRET_KEY", "a-long-production-secret-from-the-environment")
+    monkeypatch.setenv("SITE_URL", "https://jobs.example.com")
     app = create_app()
     assert not app.debug and app.config["SECRET_KEY"].startswith("a-long-production")

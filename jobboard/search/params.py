@@ -18,7 +18,10 @@ MAX_RESULTS = 10_000   # deepest result reachable by paging
 MAX_DAYS = 3650
 MAX_SALARY = 10_000_000
 MAX_QUERY_ECHO = 500   # the parser reads less; this much is kept for the search box
-_NUMBER_RE = re.compile(r"\$?\s*(\d+(?:\.\d+)?)\s*(k)?", re.IGNORECASE)
+# ASCII digits only: str.isdigit() and \d also accept "²", "①" or "٣", which int() then
+# rejects or reads. A length cap keeps int() away from its 4,300-digit limit.
+_INTEGER_RE = re.compile(r"[0-9]{1,12}")
+_NUMBER_RE = re.compile(r"\$?\s*([0-9]{1,12}(?:\.[0-9]{1,12})?)\s*(k)?", re.IGNORECASE)
 
 
 class InvalidParameter(ValueError):
@@ -102,7 +105,7 @@ def _integer(args, name: str, low: int, high: int, what: str) -> int | None:
     raw = _first(args, name)
     if raw is None:
         return None
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not _INTEGER_RE.fullmatch(raw) or not low <= int(raw) <= high:
         raise InvalidParameter(name, f"{what} from {low} to {high:,}, not {raw[:40]!r}.")
     return int(raw)
 

@@ -3,7 +3,7 @@ import hashlib
 import hmac
 import re
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +15,7 @@ from jobboard.models.seeker import SeekerProfile
 from jobboard.models.user import User, normalize_email
 from jobboard.services import Conflict, DomainError, NotFound
 from jobboard.services.mail import commit_and_deliver, queue_email
+from jobboard.urls import external_url
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 128
@@ -201,7 +202,7 @@ def request_password_reset(email: str) -> None:
     user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
     if user is None or not user.active:
         return
-    link = url_for("auth.reset_password", token=reset_token(user), _external=True)
+    link = external_url("auth.reset_password", token=reset_token(user))
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     queue_email(
         user.email,

@@ -1,5 +1,4 @@
 """Applying on the site and the applicant pipeline both sides can see."""
-from flask import url_for
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -16,6 +15,7 @@ from jobboard.models.user import User
 from jobboard.services import Conflict, DomainError, NotFound
 from jobboard.services.mail import commit_and_deliver, queue_email
 from jobboard.services.resumes import current_resume
+from jobboard.urls import external_url
 
 ALREADY_APPLIED = "You already applied to this job."
 STAGE_LABELS = {"applied": "Applied", "screening": "Screening", "interview": "Interview",
@@ -57,7 +57,7 @@ def apply(posting: Posting, seeker: User, cover_note: str, resume=None) -> Appli
                 employer.email, f"New application: {posting.title}",
                 f"{seeker.name or seeker.email} applied to {posting.title}.\n\n"
                 "Review applicants: "
-                f"{url_for('employer.applicants', posting_id=posting.id, _external=True)}\n")
+                f"{external_url('employer.applicants', posting_id=posting.id)}\n")
     try:
         commit_and_deliver()
     except IntegrityError:
@@ -72,7 +72,7 @@ def _notify_seeker(application: Application) -> None:
         f"Your application to {application.posting.company.name}: {STAGE_LABELS[application.stage]}",
         f"Your application for {application.posting.title} at {application.posting.company.name} "
         f"is now at the stage: {STAGE_LABELS[application.stage]}.\n\n"
-        f"See all your applications: {url_for('seeker.profile', _external=True)}\n")
+        f"See all your applications: {external_url('seeker.profile')}\n")
 
 
 def move(application: Application, stage: str) -> Application:

@@ -1,8 +1,9 @@
 """Saved jobs and saved searches with email alerts of new matches."""
+from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +15,7 @@ from jobboard.models.posting import Posting
 from jobboard.models.user import User
 from jobboard.services import DomainError, NotFound
 from jobboard.services.mail import commit_and_deliver, queue_email
+from jobboard.urls import external_url
 
 ALERT_INTERVALS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 MAX_SAVED_SEARCHES = 20
@@ -100,32 +102,51 @@ def unsubscribe(token: str) -> SavedSearch:
     return search
 
 
-def send_alerts(find_new_postings, now=None) -> tuple[int, int]:
+@dataclass
+class AlertRun:
+    """What one ``send_alerts`` pass did."""
+
+    emails: int = 0
+    due: int = 0
+    failed: list[int] = field(default_factory=list)  # ids of saved searches that raised
+
+
+def send_alerts(find_new_postings, now=None) -> AlertRun:
     """Email each due saved search the postings published since its last alert.
 
     ``find_new_postings(query, since)`` returns the visible postings matching the saved query
-    and published after ``since`` (the search layer provides it). Returns (emails, searches due).
+    and published after ``since`` (the search layer provides it). Each search is its own
+    transaction: one that fails is logged, rolled back and retried next run, and the rest are
+    still sent.
     """
     now = now or utcnow()
-    due = [s for s in db.session.scalars(select(SavedSearch).where(SavedSearch.alerts.is_(True)))
-           if s.last_alert_at + ALERT_INTERVALS[s.frequency] <= now and s.user.active]
-    sent = 0
-    for search in due:
-        postings = [p for p in find_new_postings(search.query, search.last_alert_at)
-                    if p.published_at and search.last_alert_at < p.published_at <= now]
-        search.last_alert_at = now
-        if postings:
-            lines = "\n".join(
-                f"- {p.title} at {p.company.name}: "
-                f"{url_for('postings.detail', posting_id=p.id, _external=True)}" for p in postings[:25])
-            more = f"\n…and {len(postings) - 25} more." if len(postings) > 25 else ""
-            queue_email(
-                search.user.email,
-                f"{len(postings)} new job{'' if len(postings) == 1 else 's'} for “{search.name}”",
-                f"New postings matching your saved search “{search.name}”:\n\n{lines}{more}\n\n"
-                f"See them all: {url_for('search.jobs', _external=True)}?{search.query}\n\n"
-                f"Stop these emails: "
-                f"{url_for('seeker.unsubscribe', token=unsubscribe_token(search), _external=True)}\n")
-            sent += 1
-        commit_and_deliver()
-    return sent, len(due)
+    due_ids = [s.id for s in db.session.scalars(select(SavedSearch).where(SavedSearch.alerts.is_(True)))
+               if s.last_alert_at + ALERT_INTERVALS[s.frequency] <= now and s.user.active]
+    run = AlertRun(due=len(due_ids))
+    for search_id in due_ids:
+        try:
+            run.emails += _send_alert(db.session.get(SavedSearch, search_id), find_new_postings, now)
+        except Exception:
+            db.session.rollback()
+            current_app.logger.exception("Saved search %s: alert failed; skipped", search_id)
+            run.failed.append(search_id)
+    return run
+
+
+def _send_alert(search: SavedSearch, find_new_postings, now) -> int:
+    """Queue one saved search's alert (if it has new postings) and commit; returns emails queued."""
+    postings = [p for p in find_new_postings(search.query, search.last_alert_at)
+                if p.published_at and search.last_alert_at < p.published_at <= now]
+    search.last_alert_at = now
+    if postings:
+        lines = "\n".join(f"- {p.title} at {p.company.name}: {external_url('postings.detail', posting_id=p.id)}"
+                          for p in postings[:25])
+        more = f"\n…and {len(postings) - 25} more." if len(postings) > 25 else ""
+        queue_email(
+            search.user.email,
+            f"{len(postings)} new job{'' if len(postings) == 1 else 's'} for “{search.name}”",
+            f"New postings matching your saved search “{search.name}”:\n\n{lines}{more}\n\n"
+            f"See them all: {external_url('search.jobs')}?{search.query}\n\n"
+            f"Stop these emails: {external_url('seeker.unsubscribe', token=unsubscribe_token(search))}\n")
+    commit_and_deliver()
+    return 1 if postings else 0
