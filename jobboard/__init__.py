@@ -119,9 +119,9 @@ def register_extensions(app):
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
-    from jobboard.services.accounts import load_user_from_cookie
+    from jobboard.services.sessions import load_user
 
-    login_manager.user_loader(load_user_from_cookie)
+    login_manager.user_loader(load_user)
 
 
 def configure_sqlite(engine):

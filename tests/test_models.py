@@ -47,14 +47,10 @@ def test_timestamps_are_per_row_timezone_aware_utc(app):
         assert first.updated_at > created
 
 
-def test_password_is_hashed_with_scrypt_and_rotates_the_session_token(app):
+def test_password_is_hashed_with_scrypt(app):
     with app.app_context():
         user = User(email="b@example.com", password="correct horse battery", role="seeker")
         assert user.password_hash.startswith("scrypt:")
         assert "correct horse" not in user.password_hash
         assert user.check_password("correct horse battery")
         assert not user.check_password("wrong")
-        token = user.session_token
-        user.set_password("another good passphrase")
-        assert user.session_token != token
-        assert user.get_id().endswith("." + user.session_token)

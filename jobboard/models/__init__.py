@@ -25,6 +25,7 @@ from jobboard.models.taxonomy import (
     Specialty,
 )
 from jobboard.models.user import ROLES, User
+from jobboard.models.user_session import UserSession
 
 __all__ = [
     "REPORT_REASONS", "STAGES", "Application", "ApplicationNote", "PostingStats",
@@ -32,5 +33,5 @@ __all__ = [
     "ARRANGEMENTS", "EMPLOYMENT_TYPES", "ROLES", "US_STATES", "Base", "Company", "CptCode",
     "CptModifierRvu", "CptSection", "Credential", "IllegalTransition", "OutboundEmail", "Posting",
     "PostingCredential", "SearchOutbox", "SeekerProfile", "Specialty",
-    "TimestampMixin", "User", "utcnow",
+    "TimestampMixin", "User", "UserSession", "utcnow",
 ]

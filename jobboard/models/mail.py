@@ -12,6 +12,9 @@ class OutboundEmail(db.Model):
     __tablename__ = "outbound_email"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Set once when queued and sent with every attempt, so a receiver drops a resend
+    # (after a worker crash between sending and recording it) as a duplicate.
+    message_id: Mapped[str] = mapped_column(String(255))
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
@@ -20,4 +23,6 @@ class OutboundEmail(db.Model):
     claimed_until: Mapped[datetime | None]
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0)
+    # None: due now. After a failure the next try waits longer each time (exponential backoff).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
     last_error: Mapped[str] = mapped_column(Text, default="")

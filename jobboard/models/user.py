@@ -1,6 +1,4 @@
 """Accounts: employers, job seekers and admins."""
-import hmac
-import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -12,10 +10,6 @@ from jobboard.extensions import db
 from jobboard.models.base import TimestampMixin
 
 ROLES = ("employer", "seeker", "admin")
-
-
-def new_session_token() -> str:
-    return secrets.token_urlsafe(24)
 
 
 def normalize_email(email: str) -> str:
@@ -33,8 +27,6 @@ class User(UserMixin, TimestampMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)
-    # Part of every session and remember-me cookie; rotating it signs the user out everywhere.
-    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     company_id: Mapped[int | None] = mapped_column(ForeignKey("company.id", ondelete="SET NULL"))
     last_login_at: Mapped[datetime | None]
 
@@ -42,6 +34,13 @@ class User(UserMixin, TimestampMixin, db.Model):
     seeker_profile: Mapped["SeekerProfile | None"] = relationship(  # noqa: F821
         back_populates="user", cascade="all, delete-orphan", uselist=False
     )
+    sessions: Mapped[list["UserSession"]] = relationship(  # noqa: F821
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+    # The signed-in device this request came from (set by the session loader, not stored):
+    # its ``<id>.<secret>`` is what Flask-Login keeps in the session and remember-me cookies.
+    current_session = None
+    session_cookie_id = ""
 
     def __init__(self, *, email, password, role, **kwargs):
         super().__init__(email=normalize_email(email), role=role, **kwargs)
@@ -49,20 +48,12 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")
-        self.rotate_session_token()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
-    def rotate_session_token(self) -> None:
-        """Invalidate every existing session and remember-me cookie of this user."""
-        self.session_token = new_session_token()
-
     def get_id(self) -> str:
-        return f"{self.id}.{self.session_token}"
-
-    def token_matches(self, token: str) -> bool:
-        return hmac.compare_digest(self.session_token.encode(), token.encode())
+        return self.session_cookie_id
 
     @property
     def is_active(self) -> bool:

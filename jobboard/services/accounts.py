@@ -15,6 +15,7 @@ from jobboard.models.seeker import SeekerProfile
 from jobboard.models.user import User, normalize_email
 from jobboard.services import Conflict, DomainError, NotFound
 from jobboard.services.mail import commit_and_deliver, queue_email
+from jobboard.services.sessions import end_other_sessions
 from jobboard.urls import external_url
 
 MIN_PASSWORD_LENGTH = 10
@@ -77,7 +78,7 @@ def _add_user(user: User) -> User:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("An account with this email already exists.", field="email")
+        raise Conflict("An account with this email already exists.", field="email") from None
     return user
 
 
@@ -134,29 +135,19 @@ def authenticate(email: str, password: str) -> User:
     return user
 
 
-def load_user_from_cookie(cookie_id: str) -> User | None:
-    """Flask-Login loader: the cookie holds ``<id>.<session token>``; a rotated token fails."""
-    user_id, _, token = cookie_id.partition(".")
-    if not user_id.isdigit() or not token:
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.token_matches(token):
-        return None
-    return user
-
-
 def _require_password(user: User, password: str) -> None:
     if not user.check_password(password):
         raise DomainError("Your current password is not correct.", field="current_password")
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
-    """Set a new password; every other session and remember-me cookie stops working."""
+    """Set a new password; every other device is signed out, this one stays signed in."""
     _require_password(user, current_password)
     problem = password_problem(new_password, user.email)
     if problem:
         raise DomainError(problem, field="new_password")
     user.set_password(new_password)
+    end_other_sessions(user, keep=user.current_session)
     db.session.commit()
 
 
@@ -169,12 +160,7 @@ def change_email(user: User, current_password: str, new_email: str) -> None:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("An account with this email already exists.", field="email")
-
-
-def logout_everywhere(user: User) -> None:
-    user.rotate_session_token()
-    db.session.commit()
+        raise Conflict("An account with this email already exists.", field="email") from None
 
 
 def delete_account(user: User, current_password: str) -> None:
@@ -221,9 +207,9 @@ def user_for_reset_token(token: str) -> User:
             token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
         )
     except SignatureExpired:
-        raise NotFound("This reset link has expired. Ask for a new one.")
+        raise NotFound("This reset link has expired. Ask for a new one.") from None
     except (BadSignature, ValueError, TypeError):
-        raise NotFound("This reset link is not valid. Ask for a new one.")
+        raise NotFound("This reset link is not valid. Ask for a new one.") from None
     user = db.session.get(User, user_id)
     if user is None or not hmac.compare_digest(_password_fingerprint(user), str(fingerprint)):
         raise NotFound("This reset link has already been used. Ask for a new one.")
@@ -236,5 +222,6 @@ def reset_password(token: str, new_password: str) -> User:
     if problem:
         raise DomainError(problem, field="password")
     user.set_password(new_password)
+    end_other_sessions(user)  # whoever knew the old password is signed out too
     db.session.commit()
     return user

@@ -3,12 +3,14 @@
 A message is a row in ``outbound_email`` written with the change that causes it, so a
 rollback drops it and a crash after commit loses nothing: ``deliver_pending`` (run right
 after commit and by ``flask worker``) sends whatever is due. Rows are claimed before
-sending so that two senders never deliver the same message.
+sending so that two senders never deliver the same message. Each row keeps one Message-ID for
+all its attempts, and a failed message waits longer before each retry (exponential backoff).
 """
 import smtplib
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
+from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import event, or_, select, update
@@ -19,6 +21,13 @@ from jobboard.models.base import utcnow
 from jobboard.models.mail import OutboundEmail
 
 CLAIM_SECONDS = 120
+RETRY_FIRST = timedelta(minutes=1)  # wait after the first failure; doubles after each one
+RETRY_MAX = timedelta(hours=6)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long a message that has failed ``attempts`` times waits before the next try."""
+    return min(RETRY_FIRST * 2 ** min(max(attempts - 1, 0), 20), RETRY_MAX)
 
 
 def _single_line(value: str) -> str:
@@ -28,8 +37,10 @@ def _single_line(value: str) -> str:
 
 def queue_email(recipient: str, subject: str, body: str) -> OutboundEmail:
     """Add a message to the current transaction; it is sent only if that transaction commits."""
+    domain = urlsplit(current_app.config["SITE_URL"]).hostname
     message = OutboundEmail(
-        recipient=_single_line(recipient), subject=_single_line(subject)[:300], body=body
+        message_id=make_msgid(idstring="outbox", domain=domain),
+        recipient=_single_line(recipient), subject=_single_line(subject)[:300], body=body,
     )
     db.session.add(message)
     db.session.info.setdefault("queued_emails", []).append(message)
@@ -67,14 +78,21 @@ def build_message(email: OutboundEmail) -> EmailMessage:
     message["From"] = config["MAIL_DEFAULT_SENDER"]
     message["To"] = email.recipient
     message["Subject"] = email.subject
-    message["Message-ID"] = make_msgid(idstring=f"outbox{email.id}", domain="medcodejobs.example")
+    message["Message-ID"] = email.message_id
     message.set_content(email.body)
     return message
 
 
-def deliver_pending(ids=None, limit=100) -> tuple[int, int]:
-    """Send due messages (all, or just ``ids``); returns (sent, failed)."""
-    query = select(OutboundEmail.id).where(OutboundEmail.sent_at.is_(None))
+def deliver_pending(ids=None, limit=100, now=None) -> tuple[int, int]:
+    """Send due messages (all, or just ``ids``); returns (sent, failed).
+
+    A message is due unless an earlier failure scheduled its next try after ``now``.
+    """
+    now = now or utcnow()
+    query = select(OutboundEmail.id).where(
+        OutboundEmail.sent_at.is_(None),
+        or_(OutboundEmail.next_attempt_at.is_(None), OutboundEmail.next_attempt_at <= now),
+    )
     if ids is not None:
         query = query.where(OutboundEmail.id.in_(ids))
     due = db.session.scalars(query.order_by(OutboundEmail.id).limit(limit)).all()
@@ -97,8 +115,7 @@ def deliver_pending(ids=None, limit=100) -> tuple[int, int]:
             try:
                 smtp.send_message(build_message(email))
             except (smtplib.SMTPException, OSError) as exc:
-                email.attempts += 1
-                email.last_error = str(exc)[:1000]
+                _failed(email, str(exc))
                 email.claimed_until = None
                 failed += 1
             else:
@@ -120,13 +137,15 @@ def _log_instead(ids) -> int:
     return len(ids)
 
 
+def _failed(email: OutboundEmail, error: str) -> None:
+    email.attempts += 1
+    email.last_error = error[:1000]
+    email.next_attempt_at = utcnow() + retry_delay(email.attempts)
+
+
 def _record_failure(ids, error) -> None:
-    db.session.execute(
-        update(OutboundEmail)
-        .where(OutboundEmail.id.in_(ids))
-        .values(attempts=OutboundEmail.attempts + 1, last_error=error[:1000])
-        .execution_options(synchronize_session=False)
-    )
+    for email_id in ids:
+        _failed(db.session.get(OutboundEmail, email_id), error)
     db.session.commit()
 
 

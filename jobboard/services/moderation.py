@@ -10,6 +10,7 @@ from jobboard.models.posting import Posting
 from jobboard.models.user import User
 from jobboard.search.sync import reindex_postings
 from jobboard.services import Conflict, DomainError
+from jobboard.services.sessions import end_other_sessions
 
 MAX_NOTE_LENGTH = 2000
 
@@ -102,7 +103,7 @@ def suspend_user(user: User) -> None:
     if user.is_admin:
         raise Conflict("Admin accounts cannot be suspended here.")
     user.active = False
-    user.rotate_session_token()
+    end_other_sessions(user)
     postings = _reindex_postings_of(user)
     _resolve_reports([p.id for p in postings], "author suspended")
     db.session.commit()

@@ -1,4 +1,6 @@
 """Accounts: register, log in and out, reset a password, account settings."""
+from contextlib import suppress
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -13,7 +15,7 @@ from jobboard.forms.auth import (
     ResetPasswordForm,
     ResetRequestForm,
 )
-from jobboard.services import DomainError, NotFound, accounts
+from jobboard.services import DomainError, NotFound, accounts, sessions
 from jobboard.views.helpers import flash_domain_error, home_for, redirect_next
 
 bp = Blueprint("auth", __name__)
@@ -21,6 +23,26 @@ bp = Blueprint("auth", __name__)
 
 def _limit(key):
     return limiter.limit(lambda: current_app.config[key], methods=["POST"])
+
+
+def _sign_in(user, remember=False):
+    """Record this device's session on the server, then put its id in the cookies."""
+    sessions.start_session(user, request.headers.get("User-Agent", ""), request.remote_addr or "")
+    login_user(user, remember=remember)
+
+
+def _sign_out():
+    """End this device's session on the server and drop the cookies."""
+    if current_user.is_authenticated and current_user.current_session is not None:
+        with suppress(NotFound):  # already ended from another device
+            sessions.end_session(current_user, current_user.current_session.id)
+    logout_user()
+
+
+@bp.before_app_request
+def record_session_use():
+    if request.endpoint != "static" and current_user.is_authenticated:
+        sessions.record_use(current_user._get_current_object())
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -46,7 +68,7 @@ def register():
         except DomainError as error:
             flash_domain_error(form, error)
         else:
-            login_user(user)
+            _sign_in(user)
             flash("Welcome to MedCode Jobs! Your account is ready.", "success")
             return redirect(home_for(user))
     if request.method == "POST":
@@ -68,7 +90,7 @@ def login():
             flash(error.message, "danger")
             status = 401
         else:
-            login_user(user, remember=form.remember.data)
+            _sign_in(user, remember=form.remember.data)
             flash("You are signed in.", "success")
             return redirect_next("public.home") if request.args.get("next") else redirect(home_for(user))
     elif form.errors:
@@ -79,7 +101,7 @@ def login():
 @bp.post("/logout")
 def logout():
     if ConfirmForm().validate_on_submit():
-        logout_user()
+        _sign_out()
         flash("You are signed out.", "info")
     return redirect(url_for("public.home"))
 
@@ -88,7 +110,7 @@ def logout():
 @login_required
 def logout_everywhere():
     if ConfirmForm().validate_on_submit():
-        accounts.logout_everywhere(current_user._get_current_object())
+        sessions.end_all_sessions(current_user._get_current_object())
         logout_user()
         flash("You are signed out on every device.", "info")
     return redirect(url_for("auth.login"))
@@ -142,7 +164,6 @@ def account():
             if action == "password" and password_form.validate_on_submit():
                 accounts.change_password(user, password_form.current_password.data,
                                          password_form.new_password.data)
-                login_user(user)  # the token rotated: keep this session, drop the others
                 flash("Your password is changed. Other devices are signed out.", "success")
                 return redirect(url_for("auth.account"))
             if action == "email" and email_form.validate_on_submit():
@@ -151,7 +172,7 @@ def account():
                 return redirect(url_for("auth.account"))
             if action == "delete" and delete_form.validate_on_submit():
                 accounts.delete_account(user, delete_form.current_password.data)
-                logout_user()
+                logout_user()  # the account's sessions went with it
                 flash("Your account is deleted.", "info")
                 return redirect(url_for("public.home"))
         except DomainError as error:
@@ -159,4 +180,25 @@ def account():
             flash_domain_error(form, error)
         status = 422
     return render_template("auth/account.html", password_form=password_form,
-                           email_form=email_form, delete_form=delete_form), status
+                           email_form=email_form, delete_form=delete_form,
+                           devices=sessions.signed_in_devices(user)), status
+
+
+@bp.post("/account/devices/<int:session_id>/sign-out")
+@login_required
+def sign_out_device(session_id):
+    """Sign one device out from the account page (this one included)."""
+    if ConfirmForm().validate_on_submit():
+        user = current_user._get_current_object()
+        this_device = user.current_session.id if user.current_session is not None else None
+        try:
+            sessions.end_session(user, session_id)
+        except NotFound as error:
+            flash(error.message, "info")
+        else:
+            if session_id == this_device:
+                logout_user()
+                flash("You are signed out.", "info")
+                return redirect(url_for("auth.login"))
+            flash("That device is signed out.", "success")
+    return redirect(url_for("auth.account"))
