@@ -20,6 +20,7 @@ install: $(VENV)/.installed
 instance/config.py:
 	mkdir -p instance
 	$(PY) -c "import secrets; print('SECRET_KEY = %r' % secrets.token_hex(32)); print('MAIL_SERVER = \"console\"')" > $@
+	echo 'SITE_URL = "http://$(HOST):$(PORT)"' >> $@
 
 setup-db: install instance/config.py
 	$(FLASK) db upgrade

@@ -15,3 +15,11 @@ SECRET_KEY = "change-me"
 
 # Shared rate-limit counters when several hosts serve the site:
 # RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/0"
+
+# The public address every emailed link is built from (required outside debug/testing):
+SITE_URL = "https://jobs.example.com"
+# Host names the site answers for (default: the host of SITE_URL); others get a 400.
+# TRUSTED_HOSTS = ["jobs.example.com", "localhost"]
+# Behind one reverse proxy that sets X-Forwarded-For and X-Forwarded-Proto:
+# PROXY_FIX_X_FOR = 1
+# PROXY_FIX_X_PROTO = 1

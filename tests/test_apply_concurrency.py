@@ -30,7 +30,8 @@ def start_server(app, port):
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
            "SECRET_KEY": "concurrency-test-secret-key", "JOBBOARD_INSTANCE_PATH": app.instance_path,
            "UPLOAD_DIR": app.config["UPLOAD_DIR"], "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"],
-           "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(app.config["MAIL_PORT"])}
+           "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(app.config["MAIL_PORT"]),
+           "SITE_URL": f"http://127.0.0.1:{port}"}
     env.pop("FLASK_DEBUG", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "jobboard", "run", "--port", str(port),
