@@ -62,12 +62,19 @@ def test_employer_needs_a_company_or_a_valid_join_code(app, client, auth):
 
 
 @pytest.mark.parametrize("role", ["seeker", "employer"])
-def test_duplicate_email_is_refused_case_insensitively(app, client, auth, role):
+def test_duplicate_email_is_refused_case_insensitively_without_telling_the_visitor(
+        app, client, auth, mailbox, role):
     auth.register(role, email="taken@example.com")
     auth.logout()
     _, response = auth.register(role, email="TAKEN@example.com")
-    assert response.status_code == 422
-    assert "An account with this email already exists." in response.get_data(as_text=True)
+    assert response.status_code == 302 and location(response) == "/login"
+    page = client.get("/login").get_data(as_text=True)
+    assert "Check your email: we have sent a message to that address" in page
+    assert "already" not in page and client.get("/seeker").status_code == 302  # not signed in
+    [notice] = mailbox.to("taken@example.com")
+    assert notice["Subject"] == "Someone tried to create a MedCode Jobs account with your address"
+    assert "http://jobs.test/login" in mailbox.body(notice)
+    assert "http://jobs.test/reset-password" in mailbox.body(notice)
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(User.id))) == 1
 

@@ -26,6 +26,10 @@ COMMON_PASSWORDS = frozenset(
     changeme123 football12 baseball12 sunshine12 princess12 monkey1234 dragon1234""".split()
 )
 INVALID_CREDENTIALS = "Invalid email or password."
+# What registration answers for an address that already has an account: the same for everyone,
+# so the form does not tell a stranger who is registered. The owner gets an email instead.
+CHECK_YOUR_EMAIL = ("Check your email: we have sent a message to that address telling its owner "
+                    "how to continue.")
 # A real hash to compare against when the email is unknown, so both cases take as long.
 _DUMMY_USER_PASSWORD = "not-a-real-password-for-timing"
 
@@ -72,14 +76,38 @@ def email_taken(email: str, except_user_id: int | None = None) -> bool:
     return db.session.scalar(query) is not None
 
 
+class AccountExists(Conflict):
+    """Registration with an address that has an account; its owner was emailed a notice."""
+
+    def __init__(self):
+        super().__init__(CHECK_YOUR_EMAIL)
+
+
 def _add_user(user: User) -> User:
     db.session.add(user)
     try:
         db.session.commit()
-    except IntegrityError:
+    except IntegrityError:  # registered a moment ago by a concurrent request
         db.session.rollback()
-        raise Conflict("An account with this email already exists.", field="email") from None
+        _notify_owner_of_signup(user.email)
+        raise AccountExists() from None
     return user
+
+
+def _notify_owner_of_signup(email: str) -> None:
+    """Tell the owner of ``email`` that someone tried to register it, and how to get back in."""
+    owner = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    if owner is None:
+        return
+    queue_email(
+        owner.email,
+        "Someone tried to create a MedCode Jobs account with your address",
+        "Someone, perhaps you, tried to create a MedCode Jobs account with this email address.\n\n"
+        f"You already have an account. Sign in here: {external_url('auth.login')}\n"
+        f"Forgot the password? Choose a new one here: {external_url('auth.reset_request')}\n\n"
+        "If it was not you, you can ignore this message: nothing has changed.\n",
+    )
+    commit_and_deliver()
 
 
 def register_seeker(*, email: str, password: str, name: str = "") -> User:
@@ -108,16 +136,21 @@ def register_employer(
 
 
 def create_admin(email: str, password: str) -> User:
+    """An admin account, from the CLI: the operator is told plainly when the address is taken."""
+    if email_taken(email):
+        raise Conflict("An account with this email already exists.", field="email")
     _check_new_account(email, password)
     return _add_user(User(email=email, password=password, role="admin"))
 
 
 def _check_new_account(email: str, password: str) -> None:
+    """:raise AccountExists: the address has an account (its owner is emailed, not the visitor told)."""
     problem = password_problem(password, email)
     if problem:
         raise DomainError(problem, field="password")
     if email_taken(email):
-        raise Conflict("An account with this email already exists.", field="email")
+        _notify_owner_of_signup(email)
+        raise AccountExists()
 
 
 def authenticate(email: str, password: str) -> User:

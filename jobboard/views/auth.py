@@ -65,6 +65,9 @@ def register():
                 user = accounts.register_seeker(
                     email=form.email.data, password=form.password.data, name=form.name.data
                 )
+        except accounts.AccountExists as notice:
+            flash(notice.message, "info")
+            return redirect(url_for("auth.login"))
         except DomainError as error:
             flash_domain_error(form, error)
         else:
