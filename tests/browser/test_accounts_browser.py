@@ -42,3 +42,38 @@ def test_seeker_registers_logs_out_logs_in_and_sees_profile(page):
     expect(page).to_have_url(re.compile(r"/seeker$"))
     expect(page.get_by_role("heading", name="Robin Surgical")).to_be_visible()
     expect(page.get_by_text("Add a headline so employers see what you code.")).to_be_visible()
+
+
+def test_signing_out_another_device_from_the_account_page(chromium, live_server, page):
+    """Signed in on a laptop and a phone, the coder signs the phone out from the laptop."""
+    page.goto("/register?role=seeker")
+    page.get_by_label("Your name").fill("Robin Surgical")
+    page.get_by_label("Email").fill("devices@example.com")
+    page.get_by_label("Password", exact=True).fill("Sturdy-passphrase-42")
+    page.get_by_label("Repeat password").fill("Sturdy-passphrase-42")
+    page.get_by_role("button", name="Create account").click()
+    expect(page).to_have_url(re.compile(r"/seeker$"))
+
+    phone = chromium.new_context(base_url=live_server.url, user_agent=(
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1")).new_page()
+    phone.goto("/login")
+    phone.get_by_label("Email").fill("devices@example.com")
+    phone.get_by_label("Password").fill("Sturdy-passphrase-42")
+    phone.get_by_label("Keep me signed in on this device").check()
+    phone.get_by_role("button", name="Sign in").click()
+    expect(phone).to_have_url(re.compile(r"/seeker$"))
+
+    page.goto("/account")
+    devices = page.get_by_role("table")
+    expect(devices.get_by_role("row")).to_have_count(3)  # the header and two devices
+    phone_row = devices.get_by_role("row").filter(has_text="Mobile Safari on iOS")
+    expect(phone_row).to_have_count(1)
+    expect(devices.get_by_role("row").filter(has_text="This device")).not_to_contain_text("Mobile Safari")
+    phone_row.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("That device is signed out.")).to_be_visible()
+    expect(devices.get_by_role("row")).to_have_count(2)
+
+    phone.goto("/seeker")
+    expect(phone).to_have_url(re.compile(r"/login"))
+    phone.context.close()
