@@ -138,6 +138,9 @@ def configure_sqlite(engine):
 
 
 def register_blueprints(app):
+    from jobboard.urls import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any rule uses it
     from jobboard.views import admin, api, auth, codes, employer, postings, public, search, seeker
 
     for module in (public, auth, seeker, employer, postings, codes, api, admin, search):

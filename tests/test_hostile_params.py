@@ -1,4 +1,5 @@
 """Query parameters of every kind of Unicode never give a 5xx; integers are ASCII digits only."""
+import re
 from datetime import timedelta
 from urllib.parse import quote_from_bytes
 
@@ -113,3 +114,21 @@ def test_one_bad_saved_search_does_not_stop_the_others(app, runner, mailbox, mon
         broken = db.session.get(SavedSearch, seekers["broken"])
         last = db.session.get(SavedSearch, seekers["last"])
         assert broken.last_alert_at < last.last_alert_at  # retried on the next run
+
+
+def int_routes(app):
+    """Every route with an ``<int:...>`` part."""
+    return [rule for rule in app.url_map.iter_rules() if "<int:" in rule.rule]
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "2147483648", "%D9%A3", "%EF%BC%91", "1" * 5000])
+def test_integer_path_parts_out_of_range_or_not_ascii_are_404(app, client, auth, value):
+    auth.register("employer")
+    rules = int_routes(app)
+    assert len(rules) >= 10  # postings, applications, résumés, devices, moderation...
+    for rule in rules:
+        path = re.sub(r"<int:\w+>", value, rule.rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(path, method=method)
+            assert response.status_code == 404, (method, path)
+    assert client.get("/jobs/2147483647").status_code == 404  # the largest id: looked up, not found

@@ -140,3 +140,14 @@ def test_device_summary_reads_common_browsers():
     assert device_summary(IPHONE) == "Mobile Safari on iOS"
     assert device_summary("") == "Unknown browser"
     assert len(device_summary("x" * 100_000)) <= 120
+
+
+def test_malformed_session_ids_sign_nobody_in(app):
+    from jobboard.services.sessions import load_user
+
+    email, _ = Auth(app.test_client()).register("seeker")
+    [row] = sessions_of(app, email)
+    with app.app_context():
+        for forged in ["", ".", f"{row.id}", f"{row.id}.", f"{row.id}.{'A' * 43}", "99999999999999999999." + "A" * 43,
+                       f"٣.{'A' * 43}", f"{row.id}.{'A' * 43}\x00", "1.2.3"]:
+            assert load_user(forged) is None, forged

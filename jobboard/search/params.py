@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, replace
 
 from jobboard.models.taxonomy import ARRANGEMENTS, EMPLOYMENT_TYPES, US_STATES
+from jobboard.numbers import parse_int
 from jobboard.reference_data import CODE_FORMATS, get_specialty, normalize_code
 from jobboard.search.backend import SORTS
 from jobboard.search.text import CREDENTIALS
@@ -18,9 +19,6 @@ MAX_RESULTS = 10_000   # deepest result reachable by paging
 MAX_DAYS = 3650
 MAX_SALARY = 10_000_000
 MAX_QUERY_ECHO = 500   # the parser reads less; this much is kept for the search box
-# ASCII digits only: str.isdigit() and \d also accept "²", "①" or "٣", which int() then
-# rejects or reads. A length cap keeps int() away from its 4,300-digit limit.
-_INTEGER_RE = re.compile(r"[0-9]{1,12}")
 _NUMBER_RE = re.compile(r"\$?\s*([0-9]{1,12}(?:\.[0-9]{1,12})?)\s*(k)?", re.IGNORECASE)
 
 
@@ -105,9 +103,10 @@ def _integer(args, name: str, low: int, high: int, what: str) -> int | None:
     raw = _first(args, name)
     if raw is None:
         return None
-    if not _INTEGER_RE.fullmatch(raw) or not low <= int(raw) <= high:
+    number = parse_int(raw)
+    if number is None or not low <= number <= high:
         raise InvalidParameter(name, f"{what} from {low} to {high:,}, not {raw[:40]!r}.")
-    return int(raw)
+    return number
 
 
 def _salary(args) -> int | None:

@@ -15,11 +15,12 @@ from jobboard.extensions import db
 from jobboard.models.base import utcnow
 from jobboard.models.user import User
 from jobboard.models.user_session import UserSession, secret_digest
+from jobboard.numbers import MAX_ID, parse_int
 from jobboard.services import NotFound
 
 # ``last_used_at`` is written at most this often: not one UPDATE per page view.
 RECORD_USE_EVERY = timedelta(minutes=1)
-_COOKIE_ID_RE = re.compile(r"([0-9]{1,18})\.([A-Za-z0-9_-]{32,64})")
+_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{32,64}")
 
 
 def device_summary(user_agent: str) -> str:
@@ -50,13 +51,14 @@ def _attach(user: User, row: UserSession, secret: str) -> None:
 
 def load_user(cookie_id: str) -> User | None:
     """Flask-Login loader: the user of a live session row whose secret matches, if active."""
-    match = _COOKIE_ID_RE.fullmatch(cookie_id or "")
-    if match is None:
+    row_id, _, secret = (cookie_id or "").partition(".")
+    row_id = parse_int(row_id)
+    if row_id is None or row_id > MAX_ID or not _SECRET_RE.fullmatch(secret):
         return None
-    row = db.session.get(UserSession, int(match[1]))
-    if row is None or not row.secret_matches(match[2]) or not row.user.active:
+    row = db.session.get(UserSession, row_id)
+    if row is None or not row.secret_matches(secret) or not row.user.active:
         return None
-    _attach(row.user, row, match[2])
+    _attach(row.user, row, secret)
     return row.user
 
 
