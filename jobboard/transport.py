@@ -4,11 +4,12 @@
 ``X-Forwarded-For`` without a proxy in front would let any client pick its own address and so
 dodge the per-address rate limits.
 """
-from flask import render_template, request
+from flask import jsonify, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+UNKNOWN_HOST = "This site does not answer for the host name in your request. Check the address you typed."
 PROXY_FIX_KEYS = {"x_for": "PROXY_FIX_X_FOR", "x_proto": "PROXY_FIX_X_PROTO",
                   "x_host": "PROXY_FIX_X_HOST", "x_port": "PROXY_FIX_X_PORT",
                   "x_prefix": "PROXY_FIX_X_PREFIX"}
@@ -22,7 +23,9 @@ def register(app):
     @app.errorhandler(SecurityError)
     def unknown_host(error):
         """A Host header not in TRUSTED_HOSTS. URLs cannot be built for it, so the page is standalone."""
-        return render_template("errors/unknown_host.html"), 400
+        if request.path.startswith("/api/"):
+            return jsonify({"error": {"code": "unknown_host", "message": UNKNOWN_HOST}}), 400
+        return render_template("errors/unknown_host.html", message=UNKNOWN_HOST), 400
 
     @app.after_request
     def transport_headers(response):
