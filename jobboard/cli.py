@@ -42,7 +42,7 @@ def create_admin(email, password):
     try:
         create(email, password)
     except DomainError as error:
-        raise click.ClickException(error.message)
+        raise click.ClickException(error.message) from None
     click.echo(f"Admin {email} created.")
 
 
@@ -73,7 +73,7 @@ def codes_import_rvu(path, no_descriptors):
         with click.progressbar(length=total, label="CMS rows") as bar:
             summary = import_rvu(path, progress=bar.update, store_descriptors=not no_descriptors)
     except RvuFormatError as error:
-        raise click.ClickException(f"{path}: {error}")
+        raise click.ClickException(f"{path}: {error}") from None
     for row in summary.bad_rows:
         click.echo(f"line {row.line}: {row.reason}", err=True)
     click.echo(summary.line())

@@ -20,11 +20,12 @@ from jobboard.urls import external_url
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 128
-COMMON_PASSWORDS = frozenset(
-    """password password1 password123 passw0rd 123456789 1234567890 12345678910 qwertyuiop
-    qwerty123 iloveyou1 letmein123 welcome123 admin12345 abc1234567 medicalcoder coding1234
-    changeme123 football12 baseball12 sunshine12 princess12 monkey1234 dragon1234""".split()
-)
+COMMON_PASSWORDS = frozenset([
+    "password", "password1", "password123", "passw0rd", "123456789", "1234567890", "12345678910",
+    "qwertyuiop", "qwerty123", "iloveyou1", "letmein123", "welcome123", "admin12345", "abc1234567",
+    "medicalcoder", "coding1234", "changeme123", "football12", "baseball12", "sunshine12",
+    "princess12", "monkey1234", "dragon1234",
+])
 INVALID_CREDENTIALS = "Invalid email or password."
 # What registration answers for an address that already has an account: the same for everyone,
 # so the form does not tell a stranger who is registered. The owner gets an email instead.
