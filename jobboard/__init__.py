@@ -5,7 +5,8 @@
 import os
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, g
+from werkzeug.routing import IntegerConverter
 
 # The models package is imported before the extensions: extensions.py needs the
 # declarative base, and the models need the bound ``db`` object.
@@ -17,7 +18,7 @@ from jobboard.config import (
     database_uri,
     from_environment,
 )
-from jobboard.extensions import csrf, db, limiter, login_manager, migrate
+from jobboard.extensions import compress, csrf, db, limiter, login_manager, migrate
 from jobboard.search import register_search
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +34,7 @@ def create_app(test_config=None):
         static_folder=str(PROJECT_ROOT / "static"),
     )
     configure(app, test_config)
+    app.url_map.converters["int"] = RowId
     register_extensions(app)
     register_search(app)
     register_blueprints(app)
@@ -40,6 +42,15 @@ def create_app(test_config=None):
     register_template_helpers(app)
     register_commands(app)
     return app
+
+
+class RowId(IntegerConverter):
+    """``<int:...>`` in every route: ids past PostgreSQL's INTEGER (and SQLite's 64 bits) are a
+    plain 404 instead of a database overflow error."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def configure(app, test_config=None):
@@ -84,6 +95,19 @@ def register_extensions(app):
     from jobboard.services.accounts import load_user_from_cookie
 
     login_manager.user_loader(load_user_from_cookie)
+
+    app.config["COMPRESS_REGISTER"] = False  # compress_response decides, below
+    compress.init_app(app)
+    app.after_request(compress_response)
+
+
+def compress_response(response):
+    """Compress text (CSS, JS, JSON, pages) unless the page carries a CSRF token: a compressed
+    secret next to reflected input (the search box) could be guessed byte by byte (BREACH)."""
+    token = g.get("csrf_token")
+    if token and not response.is_streamed and token.encode() in response.get_data():
+        return response
+    return compress.after_request(response)
 
 
 def configure_sqlite(engine):

@@ -9,12 +9,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from jobboard import reference_data
-
 from jobboard.extensions import db
+from jobboard.models.base import utcnow
 from jobboard.models.company import Company
 from jobboard.models.seeker import SeekerProfile
 from jobboard.models.taxonomy import Credential, Specialty
-from jobboard.models.base import utcnow
 from jobboard.models.user import User
 from jobboard.services.postings import import_postings
 
@@ -176,3 +175,9 @@ def demo_posting_records(count: int, seed: int = 1, now: datetime | None = None)
             "posted_at": (now - timedelta(days=rng.randint(0, 25), minutes=i)).isoformat(),
         })
     return records
+
+
+def database_has_content() -> bool:
+    """True once anyone has an account or a company exists: demo data must not overwrite them."""
+    return db.session.scalar(select(User.id).limit(1)) is not None or \
+        db.session.scalar(select(Company.id).limit(1)) is not None
