@@ -9,11 +9,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from jobboard import reference_data
+
 from jobboard.extensions import db
-from jobboard.models.base import utcnow
 from jobboard.models.company import Company
 from jobboard.models.seeker import SeekerProfile
 from jobboard.models.taxonomy import Credential, Specialty
+from jobboard.models.base import utcnow
 from jobboard.models.user import User
 from jobboard.services.postings import import_postings
 
