@@ -11,6 +11,7 @@ from jobboard.models.posting import Posting
 from jobboard.models.taxonomy import Specialty
 from jobboard.models.user import User
 from jobboard.services.applications import apply
+from jobboard.services.moderation import report_posting
 from jobboard.services.resumes import save_resume
 from tests.browser.conftest import scroll_width
 from tests.conftest import PASSWORD
@@ -48,6 +49,10 @@ def site(live_server):
         save_resume(seeker, io.BytesIO(pdf_bytes()), "cv.pdf")
         apply(db.session.get(Posting, ids["general-surgery"]), seeker, "Six years of surgical coding.")
         ids["company"] = boss.company.slug
+        db.session.add(User(email="admin@example.com", password=PASSWORD, role="admin", name="Admin"))
+        db.session.commit()
+        report_posting(db.session.get(Posting, ids["long"]), seeker, "spam",
+                       "The title is one endless word " + LONG_WORD)
     return ids
 
 
@@ -126,3 +131,57 @@ def test_an_unbroken_long_title_does_not_widen_the_page(chromium, live_server, s
     sign_in(page, "boss@example.com")
     page.goto("/employer")
     assert scroll_width(page) <= viewport["width"]
+
+
+def axe_problems(page) -> list[str]:
+    """axe-core's violations on the current page (axe.min.js comes from the axe-playwright-python
+    package: no CDN, no copy in the repository), plus sideways scrolling."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.wait_for_load_state("load")
+    results = Axe().run(page)
+    problems = [f"{v['id']} ({v['impact']}): {v['help']} at "
+                + "; ".join(" ".join(n["target"]) for n in v["nodes"][:3])
+                for v in results.response["violations"]]
+    width = page.viewport_size["width"]
+    if scroll_width(page) > width:
+        problems.append(f"scrolls sideways: {scroll_width(page)} px wide at {width} px")
+    return problems
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "390"])
+def test_key_pages_have_no_axe_violations_and_no_sideways_scroll(chromium, live_server, site, viewport):
+    public = [
+        "/", "/jobs?q=surgery+coder", f"/jobs/{site['general-surgery']}", f"/companies/{site['company']}",
+        "/codes", "/codes/38900", "/specialties/risk-adjustment", "/login", "/register",
+    ]
+    signed_in = {
+        "coder@example.com": ["/seeker"],
+        "boss@example.com": ["/employer", f"/employer/jobs/{site['general-surgery']}/applicants"],
+    }
+    problems = {}
+    page = open_page(chromium, live_server, viewport)
+    for path in public:
+        page.goto(path)
+        problems[path] = axe_problems(page)
+    for email, paths in signed_in.items():
+        page = open_page(chromium, live_server, viewport)
+        sign_in(page, email)
+        for path in paths:
+            page.goto(path)
+            problems[path] = axe_problems(page)
+    assert len(problems) == 12
+    assert {path: found for path, found in problems.items() if found} == {}
+
+
+def test_moderation_queue_is_cards_with_every_button_on_screen_on_a_phone(chromium, live_server, site):
+    page = open_page(chromium, live_server, PHONE)
+    sign_in(page, "admin@example.com")
+    page.goto("/admin")
+    buttons = page.locator("#reports button")
+    expect(buttons).to_have_count(3)
+    for i in range(3):
+        box = buttons.nth(i).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert scroll_width(page) <= 390
+    expect(page.locator("#reports thead")).not_to_be_in_viewport()
