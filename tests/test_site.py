@@ -196,3 +196,12 @@ def test_dashboard_and_moderation_tables_become_cards_on_a_phone(client, auth):
     assert 'class="table align-middle table-cards" id="postings"' in html
     css = client.get("/static/css/site.css").get_data(as_text=True)
     assert 'table.table-cards td[data-label]::before { content: attr(data-label) ": "' in css
+
+
+@pytest.mark.parametrize("app_config", [{"SITE_URL": "https://medcodejobs.example/"}])
+def test_canonical_and_preview_links_use_the_configured_site_url(client, app_config):
+    html = client.get("/specialties/risk-adjustment", headers={"Host": "evil.example"}).get_data(as_text=True)
+    assert '<link rel="canonical" href="https://medcodejobs.example/specialties/risk-adjustment">' in html
+    assert 'content="https://medcodejobs.example/static/img/og-card.png"' in html
+    assert "evil.example" not in html
+    assert client.get("/api/openapi.json").get_json()["servers"] == [{"url": "https://medcodejobs.example"}]
