@@ -6,13 +6,20 @@ FLASK := $(VENV)/bin/flask --app jobboard
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install setup-db worker clean
+.PHONY: run test install install-serve setup-db worker clean
 
-$(VENV)/.installed: setup.cfg pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+# Serving needs only the package; the test tools (pytest, Playwright...) come with `make test`.
+$(VENV)/.serve-installed: setup.cfg pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.serve-installed
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $@
+
+install-serve: $(VENV)/.serve-installed
 
 install: $(VENV)/.installed
 
@@ -22,9 +29,10 @@ instance/config.py:
 	$(PY) -c "import secrets; print('SECRET_KEY = %r' % secrets.token_hex(32)); print('MAIL_SERVER = \"console\"')" > $@
 	echo 'SITE_URL = "http://$(HOST):$(PORT)"' >> $@
 
-setup-db: install instance/config.py
+# Demo data goes only into an empty database: a restart never undoes what users changed.
+setup-db: install-serve instance/config.py
 	$(FLASK) db upgrade
-	$(FLASK) demo load
+	$(FLASK) demo load --if-empty
 
 run: setup-db
 	$(FLASK) run --host $(HOST) --port $(PORT)
@@ -32,7 +40,7 @@ run: setup-db
 test: install
 	$(PY) -m pytest
 
-worker: install instance/config.py
+worker: install-serve instance/config.py
 	$(FLASK) worker
 
 clean:

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, g
 
 # The models package is imported before the extensions: extensions.py needs the
 # declarative base, and the models need the bound ``db`` object.
@@ -21,7 +21,7 @@ from jobboard.config import (
     from_environment,
     site_url_problem,
 )
-from jobboard.extensions import csrf, db, limiter, login_manager, migrate
+from jobboard.extensions import compress, csrf, db, limiter, login_manager, migrate
 from jobboard.search import register_search
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +45,7 @@ def create_app(test_config=None):
     register_template_helpers(app)
     register_commands(app)
     return app
+
 
 
 def configure(app, test_config=None):
@@ -122,6 +123,19 @@ def register_extensions(app):
     from jobboard.services.sessions import load_user
 
     login_manager.user_loader(load_user)
+
+    app.config["COMPRESS_REGISTER"] = False  # compress_response decides, below
+    compress.init_app(app)
+    app.after_request(compress_response)
+
+
+def compress_response(response):
+    """Compress text (CSS, JS, JSON, pages) unless the page carries a CSRF token: a compressed
+    secret next to reflected input (the search box) could be guessed byte by byte (BREACH)."""
+    token = g.get("csrf_token")
+    if token and not response.is_streamed and token.encode() in response.get_data():
+        return response
+    return compress.after_request(response)
 
 
 def configure_sqlite(engine):

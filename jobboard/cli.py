@@ -17,11 +17,17 @@ alerts_cli = AppGroup("alerts", help="Saved-search email alerts.")
 @demo_cli.command("load")
 @click.option("--jobs", "jobs", default=300, show_default=True, help="How many demo postings.")
 @click.option("--seed", default=1, show_default=True, help="Same seed, same data.")
-def demo_load(jobs, seed):
+@click.option("--if-empty", is_flag=True,
+              help="Load only into a database without accounts or companies (what `make run` does), "
+                   "so a restart never undoes users' edits.")
+def demo_load(jobs, seed, if_empty):
     """Create demo companies, employers, seekers and postings (deterministic, idempotent)."""
-    from jobboard.demo import DEMO_PASSWORD, load_demo
+    from jobboard.demo import DEMO_PASSWORD, database_has_content, load_demo
     from jobboard.services.codes import load_curated_codes
 
+    if if_empty and database_has_content():
+        click.echo("The database already has data: demo data not loaded (run `demo load` to refresh it).")
+        return
     load_curated_codes()
     with click.progressbar(length=jobs, label="Demo postings") as bar:
         counts = load_demo(jobs=jobs, seed=seed, progress=bar.update)

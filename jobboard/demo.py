@@ -176,3 +176,9 @@ def demo_posting_records(count: int, seed: int = 1, now: datetime | None = None)
             "posted_at": (now - timedelta(days=rng.randint(0, 25), minutes=i)).isoformat(),
         })
     return records
+
+
+def database_has_content() -> bool:
+    """True once anyone has an account or a company exists: demo data must not overwrite them."""
+    return db.session.scalar(select(User.id).limit(1)) is not None or \
+        db.session.scalar(select(Company.id).limit(1)) is not None

@@ -175,7 +175,8 @@ def test_the_queue_lists_postings_with_open_reports_most_reported_first(app):
 
     html = admin.get("/admin").get_data(as_text=True)
     assert html.index("Busy Coder") < html.index("Quiet Coder")
-    assert '<td class="report-count">2</td>' in html and '<td class="report-count">1</td>' in html
+    assert '<td class="report-count" data-label="Reports">2</td>' in html
+    assert '<td class="report-count" data-label="Reports">1</td>' in html
     for label in ("Spam or scam", "Misleading pay or details", "The job is filled or closed"):
         assert label in html
     assert "Pay is per visit, not hourly." in html

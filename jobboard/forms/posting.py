@@ -1,16 +1,16 @@
 """The posting form (new and edit)."""
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from jobboard.forms import Form
 from jobboard.forms.profiles import STATE_CHOICES, CheckboxListField
 from jobboard.models.taxonomy import ARRANGEMENTS, EMPLOYMENT_TYPES
 from jobboard.services.postings import PostingFields, split_codes
 
 
-class PostingForm(FlaskForm):
+class PostingForm(Form):
     title = StringField("Job title", validators=[DataRequired(), Length(max=200)],
                         description="For example: Remote Surgical Coder (CPC)")
     description = TextAreaField(
@@ -54,7 +54,7 @@ class PostingForm(FlaskForm):
     def fields(self) -> PostingFields:
         expires = None
         if self.expires_at.data:
-            expires = datetime.combine(self.expires_at.data, time(23, 59), tzinfo=timezone.utc)
+            expires = datetime.combine(self.expires_at.data, time(23, 59), tzinfo=UTC)
         return PostingFields(
             title=self.title.data or "", description=self.description.data or "",
             city=self.city.data or "", state=self.state.data or "",

@@ -19,7 +19,7 @@ from jobboard.services.codes import (
     specialties_for_code,
     work_rvu_standing,
 )
-from jobboard.services.specialties import open_job_counts, specialty_by_slug, specialty_jobs
+from jobboard.services.specialties import open_job_counts, pay_by_credential, specialty_by_slug, specialty_jobs
 from jobboard.views.errors import error_response
 
 bp = Blueprint("codes", __name__)
@@ -94,7 +94,8 @@ def specialty(slug):
     credentials = db.session.scalars(
         select(Credential).where(Credential.abbreviation.in_(found.credential_list))).all()
     return render_template("codes/specialty.html", specialty=found, jobs=jobs, job_count=count,
-                           pay_range=pay_range, credentials=credentials)
+                           pay_range=pay_range, credentials=credentials,
+                           pay_by_credential=pay_by_credential(found))
 
 
 # --- JSON ---------------------------------------------------------------------------------------

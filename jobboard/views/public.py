@@ -1,5 +1,5 @@
-"""Public pages: home, company pages, robots.txt."""
-from flask import Blueprint, Response, abort, render_template, url_for
+"""Public pages: home, company pages, the site's own pages (about, privacy...), robots.txt."""
+from flask import Blueprint, Response, abort, current_app, render_template, url_for
 from sqlalchemy import select
 
 from jobboard.extensions import db
@@ -23,13 +23,30 @@ def home():
                            newest=newest, companies=companies)
 
 
+# Signed-in areas, account pages and actions: nothing there for a search engine.
+ROBOTS_DISALLOW = ("/admin", "/employer", "/seeker", "/account", "/login", "/logout", "/register",
+                   "/reset-password", "/jobs/new", "/api/v1/")
+
+
 @bp.get("/robots.txt")
 def robots():
     body = "\n".join([
-        "User-agent: *", "Disallow: /employer", "Disallow: /seeker", "Disallow: /account",
-        "Disallow: /api/", f"Sitemap: {url_for('public.sitemap', _external=True)}", "",
+        "User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW),
+        f"Sitemap: {url_for('public.sitemap', _external=True)}", "",
     ])
     return Response(body, mimetype="text/plain")
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers and crawlers ask for /favicon.ico whatever the page links to."""
+    return current_app.send_static_file("img/favicon.ico")
+
+
+@bp.get("/<any(about, privacy, terms, contact):name>")
+def page(name):
+    """The site's own short pages, linked from the footer."""
+    return render_template(f"public/{name}.html")
 
 
 @bp.get("/sitemap.xml")

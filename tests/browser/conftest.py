@@ -66,3 +66,8 @@ def page(chromium, live_server):
     page.set_default_timeout(int(os.environ.get("BROWSER_TIMEOUT_MS", "10000")))
     yield page
     context.close()
+
+
+def scroll_width(page) -> int:
+    """The page's full width: more than the viewport means sideways scrolling."""
+    return page.evaluate("document.documentElement.scrollWidth")
