@@ -109,12 +109,16 @@ def _evidence(text: str) -> list[str]:
     return found
 
 
-def classify(title: str, text: str, credentials: Iterable[str] = (), codes: Iterable[str] = ()) -> Classification:
+def classify(title: str, text: str, credentials: Iterable[str] = (), codes: Iterable[str] = (),
+             specialties: Iterable[str] = ()) -> Classification:
     """Classify a posting from its title, its full text, and the coding credentials and CPT codes
-    the tagger found in context (see :func:`jobboard.tagging.suggest_tags`)."""
+    found in context (see :func:`jobboard.tagging.suggest_tags`) or the specialties, credentials
+    and codes its author tagged it with."""
     title = (title or "").strip()
-    credentials, codes = list(credentials), list(codes)
+    credentials, codes, specialties = list(credentials), list(codes), list(specialties)
     evidence = _evidence(text or "")
+    if specialties:
+        evidence.append("tagged " + ", ".join(specialties))
     if credentials:
         evidence.append("credentials " + ", ".join(credentials))
     if codes:

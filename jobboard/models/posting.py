@@ -15,6 +15,7 @@ from sqlalchemy import (
     and_,
     exists,
     select,
+    true,
 )
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
 
@@ -100,6 +101,11 @@ class Posting(TimestampMixin, db.Model):
     closed_at: Mapped[datetime | None]
     # Set by an admin acting on a report; hides the posting whatever its status.
     suspended_at: Mapped[datetime | None]
+    # Whether the text reads as a medical-coding-related job (coding, CDI, auditing, billing/RCM,
+    # HIM), why, and when an admin confirmed a posting the classifier doubted.
+    coding_related: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    coding_evidence: Mapped[str] = mapped_column(Text, default="", server_default="")
+    coding_reviewed_at: Mapped[datetime | None]
 
     company: Mapped[Company] = relationship(lazy="joined")
     created_by: Mapped[User | None] = relationship()
@@ -145,6 +151,21 @@ class Posting(TimestampMixin, db.Model):
         self.published_at = now
         self.expires_at = now + lifetime
         self.closed_at = None
+
+    def classify(self, coding_related: bool, evidence: str) -> None:
+        """Record the classifier's verdict; an admin's approval stands over later edits."""
+        self.coding_evidence = evidence
+        self.coding_related = coding_related or self.coding_reviewed_at is not None
+
+    def approve_as_coding(self, now=None) -> None:
+        """An admin confirms the posting is a coding-related job: it leaves the review queue."""
+        self.coding_reviewed_at = now or utcnow()
+        self.coding_related = True
+
+    @classmethod
+    def needs_coding_review(cls):
+        """Visible postings that do not look like coding jobs and no admin has confirmed."""
+        return cls.visible().where(cls.coding_related.is_(False), cls.coding_reviewed_at.is_(None))
 
     # --- the visibility rule -------------------------------------------------------------------
 
