@@ -43,6 +43,7 @@ class SearchHits:
     suggestion: str | None = None       # the query with misspelt words replaced
     relaxed: bool = False               # no posting had every word; these have some
     highlight: frozenset[str] = frozenset()  # index tokens to mark in snippets
+    unmatched: tuple[str, ...] = ()     # words of the query that match no (coding) posting
 
 
 @dataclass

@@ -38,10 +38,13 @@ def _epoch(value) -> int:
 
 
 def domain_level(posting: Posting, description: str) -> int:
-    """0-2: credential or code tags and medical wording each count once."""
+    """0 for a posting that is not a coding job; 1-2 for one, by how plainly: credential or code
+    tags and medical wording each count once."""
+    if not posting.coding_related:
+        return 0
     signals = (bool(posting.credential_links), bool(posting.cpt_codes),
                _has_medical_context(f"{posting.title}\n{description}", False))
-    return min(2, sum(signals))
+    return max(1, min(2, sum(signals)))
 
 
 def posting_document(posting: Posting) -> dict:

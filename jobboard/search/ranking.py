@@ -24,8 +24,14 @@ SEARCH_BOOSTS = {
     "credential_listed": 90,
     # "remote", "contract"...: a word naming the posting's arrangement or employment type.
     "attribute": 60,
-    # The domain prior, per level of how plainly a posting is a coding job (0-2); larger when a
+    # The domain prior, per level of how plainly a posting is a coding job (1-2); larger when a
     # query word also means something outside coding ("code", "CPC").
     "domain": 10,
     "domain_ambiguous": 30,
+    # Every coding-related posting (the classifier's verdict, or an admin's) gets this on top:
+    # more than any sum of matches, so an ad that only shares words ranks below every coding job.
+    "coding_job": 10_000,
+    # Two or more words of the query side by side in the title ("ambulatory surgery center",
+    # "credentialing specialist"), per adjacent pair.
+    "title_phrase": 150,
 }

@@ -32,6 +32,7 @@ class SearchPage:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     suggestion: str | None = None
     relaxed: bool = False
+    unmatched: tuple[str, ...] = ()     # words of the query no posting matches
 
     @property
     def page(self) -> int:
@@ -84,6 +85,7 @@ def search_postings(params: SearchParams, now=None, held_credentials=None) -> Se
         facets=facets,
         suggestion=hits.suggestion,
         relaxed=hits.relaxed,
+        unmatched=hits.unmatched,
     )
 
 

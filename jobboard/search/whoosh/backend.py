@@ -130,16 +130,22 @@ class WhooshBackend:
             matched = live
         else:
             matched = live
-            for group in query.groups:
+            for group in query.required_groups:
                 matched &= scorer.group_match(group)
-            if not matched & filtered and len(query.groups) > 1:
+            if not matched & filtered and len(query.required_groups) > 1:
                 relaxed = True
                 matched = 0
-                for group in query.groups:
+                for group in query.required_groups:
                     matched |= scorer.group_match(group)
                 matched &= live
             for clause in query.excluded:
                 matched &= ~scorer.match(clause)
+        # Postings that do not read as coding jobs (domain level 0, waiting for an admin) show
+        # only when no coding job matches: a coder's search never lists them above or among
+        # coding jobs, and a search only they match still finds them.
+        coding = view.any("domain", ("1", "2"))
+        if matched & filtered & coding:
+            matched &= coding
         hits = matched & filtered
         facets = {}
         for facet in FACETS:
@@ -177,6 +183,8 @@ class WhooshBackend:
             ids=[pid[d] for d in page], total=hits.bit_count(), facets=facets,
             suggestion=suggestion(view, scorer, query), relaxed=relaxed,
             highlight=frozenset(scorer.highlight),
+            unmatched=tuple(group[0].raw for group in query.groups
+                            if not scorer.group_match(group) & (live & coding or live)),
         )
 
     # -- checking ------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ TAG = BOOSTS["specialty_tag"]
 CODE_TAG, CODE_RANGE = BOOSTS["code_tag"], BOOSTS["code_range"]
 REQUIRED, LISTED = BOOSTS["credential_required"], BOOSTS["credential_listed"]
 PRIOR, PRIOR_AMBIGUOUS = BOOSTS["domain"], BOOSTS["domain_ambiguous"]
+CODING_JOB, TITLE_PHRASE = BOOSTS["coding_job"], BOOSTS["title_phrase"]
 
 
 class Scorer:
@@ -166,6 +167,25 @@ class Scorer:
             found |= self.match(clause)
         return found
 
+    def title_phrases(self, query, scope: int) -> list[tuple[int, int]]:
+        """Exclusive (weight, documents) levels: how many adjacent pairs of the query's words
+        stand side by side in the title."""
+        words = [t for group in query.groups if len(group) == 1 and group[0].kind in ("word", "concept")
+                 for t in text.tokens(group[0].raw)]
+        levels = defaultdict(int)   # number of pairs in the title -> documents
+        for pair in zip(words, words[1:]):
+            members = scope & self._phrase(pair) & self._all_words("title", pair)
+            for n in sorted(levels, reverse=True):
+                levels[n + 1] |= levels[n] & members
+            levels[1] |= members
+        exclusive, covered = [], 0
+        for n in sorted(levels, reverse=True):
+            members = levels[n] & ~covered
+            if members:
+                exclusive.append((n * TITLE_PHRASE, members))
+                covered |= members
+        return exclusive
+
     def group_levels(self, group, scope: int) -> list[tuple[int, int]]:
         """Exclusive (score, documents) levels of a group: a document takes its best clause."""
         merged = defaultdict(int)
@@ -203,15 +223,17 @@ def tiers(scorer: Scorer, query, hits: int, relaxed: bool) -> list[tuple[int, in
     """(score, documents) groups of ``hits``, best first."""
     states = {0: hits}
     for group in query.groups:
-        states = _advance(states, scorer.group_levels(group, hits), keep_unmatched=relaxed)
+        states = _advance(states, scorer.group_levels(group, hits),
+                          keep_unmatched=relaxed or query.boosts_only(group))
+    states = _advance(states, scorer.title_phrases(query, hits), keep_unmatched=True)
     weight = PRIOR_AMBIGUOUS if query.ambiguous else PRIOR
     prior = defaultdict(int)
     for score, members in states.items():
         rest = members
-        for level in (2, 1):
+        for level in (2, 1):  # level 0: not a coding job, no prior
             hit = members & scorer.view.term("domain", str(level))
             if hit:
-                prior[score + level * weight] |= hit
+                prior[score + CODING_JOB + level * weight] |= hit
                 rest &= ~hit
         if rest:
             prior[score] |= rest
