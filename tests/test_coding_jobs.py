@@ -203,3 +203,58 @@ def test_import_keeps_every_coding_job_and_flags_the_rest(app, runner, tmp_path)
         assert not by_id["3"].coding_related
         assert by_id["3"].specialties == [] and by_id["3"].credential_links == [] and by_id["3"].cpt_codes == []
         assert by_id["3"].is_visible
+
+
+# --- re-import -----------------------------------------------------------------------------------
+
+def feed(tmp_path, records, name="feed.jsonl"):
+    path = tmp_path / name
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    return str(path)
+
+
+def test_reimporting_a_changed_file_updates_each_posting_and_its_index_document(app, runner, tmp_path):
+    with app.app_context():
+        load_curated_codes()
+    first = [
+        {"title": "Surgical Coder", "company": "Peachtree Surgical", "external_id": "S-1",
+         "description": "Code lymph node cases with CPT 38900 and 38792. CPC required.", "salary_min": 50000},
+        {"title": "Risk Adjustment Coder", "company": "Peachtree Surgical", "external_id": "S-2",
+         "description": "Code Medicare Advantage charts to HCCs with ICD-10-CM. CRC required, CPC preferred."},
+        {"title": "Paid Search Manager", "company": "Peachtree Surgical", "external_id": "S-3",
+         "description": PPC_TEXT},
+        {"title": "Emergency Department Coder", "company": "Peachtree Surgical", "external_id": "S-4",
+         "description": "Assign E/M levels 99281-99285 for ED visits with ICD-10-CM. CEDC required."},
+        # Pay finer than cents once indexed the unrounded figure and drifted on re-import.
+        {"title": "Hourly Coder", "company": "Peachtree Surgical", "external_id": "S-5", "salary_unit": "hour",
+         "salary_min": 24.555, "salary_max": 26.125, "description": "Medical coder for CPT and ICD-10-CM. CPC required."},
+    ]
+    assert runner.invoke(args=["jobs", "import", feed(tmp_path, first)]).exit_code == 0
+    changed = [
+        {**first[0], "description": "Code lymph node cases with CPT 38900 only. CGSC required.",
+         "salary_min": 56000},
+        {**first[1], "title": "Senior Risk Adjustment Coder"},
+        first[2],  # unchanged
+        {**first[3], "credentials_required": ["CEDC", "CPC"], "specialties": ["emergency-department"]},
+        first[4],
+    ]
+    for _ in range(2):  # the changed file, then the same file again
+        result = runner.invoke(args=["jobs", "import", feed(tmp_path, changed, "changed.jsonl")])
+        assert result.exit_code == 0 and "0 created, 5 updated, 0 failed" in result.output, result.output
+        check = runner.invoke(args=["search", "check"])
+        assert check.exit_code == 0, check.output
+    with app.app_context():
+        by_id = {p.external_id: p for p in db.session.scalars(select(Posting))}
+        assert len(by_id) == 5
+        assert (by_id["S-5"].salary_min, by_id["S-5"].salary_max) == (Decimal("24.56"), Decimal("26.13"))
+        assert [c.code for c in by_id["S-1"].cpt_codes] == ["38900"]
+        assert [c.abbreviation for c in by_id["S-1"].credentials_required] == ["CGSC"]
+        assert by_id["S-1"].salary_min == Decimal("56000")
+        assert by_id["S-2"].title == "Senior Risk Adjustment Coder"
+        assert {c.abbreviation for c in by_id["S-4"].credentials_required} == {"CEDC", "CPC"}
+    client = app.test_client()
+    assert [i["title"] for i in client.get("/api/v1/jobs", query_string={"q": "senior"}).get_json()["items"]] == [
+        "Senior Risk Adjustment Coder"]
+    items = client.get("/api/v1/jobs", query_string={"q": "CGSC"}).get_json()["items"]
+    assert [i["title"] for i in items] == ["Surgical Coder"]
+    assert client.get("/api/v1/jobs", query_string={"q": "38792"}).get_json()["total"] == 0

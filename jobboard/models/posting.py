@@ -1,6 +1,6 @@
 """Job postings: a status with transition methods and the one ``visible()`` rule."""
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import (
     Boolean,
@@ -17,7 +17,7 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload, validates
 
 from jobboard.extensions import db
 from jobboard.models.base import TimestampMixin, utcnow
@@ -195,6 +195,15 @@ class Posting(TimestampMixin, db.Model):
             and self.suspended_at is None
             and (self.created_by is None or self.created_by.active)
         )
+
+    @validates("salary_min", "salary_max")
+    def _to_cents(self, key, value):
+        """Keep pay as the column stores it (cents): a document built from the object before it
+        is reloaded must equal one built from the row, or the search index drifts ("24.555" an
+        hour would index as 51,074 a year and read back as 51,084)."""
+        if value is None:
+            return None
+        return Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
     # --- derived values ---------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ import json
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from sqlalchemy import func, select
 
@@ -285,7 +285,7 @@ def parse_decimal(value) -> Decimal | None:
         raise ValueError(f"not a number: {text[:40]!r}")
     if number != 0 and not (Decimal("0.01") <= abs(number) <= MAX_PAY):
         raise ValueError("enter a pay figure between 0 and 10,000,000")
-    return number.quantize(Decimal("0.01"))
+    return number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 # --- JSON Lines import ----------------------------------------------------------------------
