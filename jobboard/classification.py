@@ -35,7 +35,8 @@ class Classification:
 
 # Titles naming coding-side work: coding, CDI, auditing, billing/RCM, HIM.
 _CODING_TITLE = re.compile(
-    r"\b(?:coders?|coding|abstractors?|CDI|clinical documentation|documentation (?:integrity|improvement)|"
+    r"\b(?:coders?|coding|abstractors?|CDI|clinical documentation|"
+    r"documentation (?:integrity|improvement)|"
     r"auditors?|billers?|billing|revenue cycle|RCM|reimbursement|charge (?:capture|entry|master)|"
     r"chargemaster|claims?|denials?|accounts? receivable|A/R|patient accounts?|collections?|"
     r"credentialing|payer enrollment|provider enrollment|HIM|health information|medical records?|"
@@ -44,8 +45,9 @@ _CODING_TITLE = re.compile(
 )
 # Titles naming other work that shares words with coding.
 _OTHER_TITLE = re.compile(
-    r"\b(?:engineers?|engineering|developers?|programmers?|software|devops|data (?:analyst|scientist|science|engineer)s?|"
-    r"actuar\w*|scientists?|statisticians?|nurses?|RN|LPN|CNA|therapists?|"
+    r"\b(?:engineers?|engineering|developers?|programmers?|software|devops|"
+    r"data (?:analyst|scientist|science|engineer)s?|actuar\w*|scientists?|statisticians?|"
+    r"nurses?|RN|LPN|CNA|therapists?|"
     r"pharmac\w*|technologists?|histotech\w*|phlebotomists?|sales|marketing|PPC|paid (?:search|media|social)|"
     r"SEO|SEM|ads|advertising|instructors?|teachers?|tutors?|bootcamp|network|systems? administrator|"
     r"designers?|account manager|insurance agent|customer (?:care|service|success)|drivers?|interns?|"
@@ -61,14 +63,16 @@ _EVIDENCE = [
     ("HCPCS", r"\bHCPCS\b"),
     ("DRG", r"\b(?:MS-)?DRGs?\b"),
     ("E/M levels", r"\bE/M\b|\bE&M\b|\bevaluation and management\b"),
-    ("code assignment", r"\b(?:assign(?:s|ing)?|select(?:s|ing)?|abstract(?:s|ing)?)\b[^.;\n]{0,40}\b(?:codes?|data)\b"),
+    ("code assignment", r"\b(?:assign(?:s|ing)?|select(?:s|ing)?|abstract(?:s|ing)?)\b[^.;\n]{0,40}"
+                        r"\b(?:codes?|data)\b"),
     ("coding from records", r"\bcod(?:e|es|ing)\s+(?:from\s+)?(?:the\s+)?(?:charts?|records?|encounters?|visits?|"
                             r"operative reports?|op notes|admissions?|stays?)\b"),
     ("modifiers", r"\bmodifiers?\b"),
     ("chart review or audit", r"\b(?:chart|coding|claims?) (?:reviews?|audits?|auditing)\b|"
                               r"\baudit(?:s|ing)?\s+(?:the\s+)?(?:charts?|coding|coders?|provider documentation)\b"),
     ("clinical documentation integrity", r"(?i:\bclinical documentation (?:integrity|improvement)\b)|\bCDI\b"),
-    ("physician queries", r"\bquer(?:y|ies) (?:to )?(?:physicians?|providers?)\b|\b(?:compliant|physician|provider) quer(?:y|ies)\b"),
+    ("physician queries", r"\bquer(?:y|ies) (?:to )?(?:physicians?|providers?)\b|"
+                          r"\b(?:compliant|physician|provider) quer(?:y|ies)\b"),
     ("medical billing", r"\bmedical bill(?:ing|ers?)\b"),
     ("revenue cycle", r"\brevenue cycle\b"),
     ("claims and denials", r"\bdenials?\b|\bEOBs?\b|\b(?:unpaid|denied|rejected) claims\b|\bclaim edits?\b|"

@@ -247,8 +247,8 @@ class _Candidate:
     end: int
     code: str
     accepted: bool = False
-    range_end: "_Candidate | None" = None  # set on the first code of a written range
-    range_start: "_Candidate | None" = None
+    range_end: _Candidate | None = None  # set on the first code of a written range
+    range_start: _Candidate | None = None
 
 
 def _hard_excluded(text: str, start: int, end: int) -> bool:
@@ -267,9 +267,7 @@ def _hard_excluded(text: str, start: int, end: int) -> bool:
     if _COUNT_AFTER.match(after) or _STREET_AFTER.match(after):
         return True
     number = text[start:end]
-    if number.isdigit() and int(number) % 100 == 0 and _ROUND_COUNT_AFTER.match(after):
-        return True
-    return False
+    return bool(number.isdigit() and int(number) % 100 == 0 and _ROUND_COUNT_AFTER.match(after))
 
 
 _DESCRIPTION_STOPWORDS = frozenset("""
@@ -302,7 +300,7 @@ def _code_words(code: str) -> frozenset[str]:
     return frozenset(words)
 
 
-def _described_nearby(text: str, cand: "_Candidate", s_start: int, s_end: int) -> bool:
+def _described_nearby(text: str, cand: _Candidate, s_start: int, s_end: int) -> bool:
     """Whether the few words around the number say what that code is ("96372 injections")."""
     before = re.findall(r"\S+", text[s_start:cand.start])[-5:]
     after = re.findall(r"\S+", text[cand.end:s_end])[:5]
@@ -323,7 +321,7 @@ def _analyse_codes(text: str) -> list[_Candidate]:
         return cands
 
     # Lists and ranges: neighbours joined only by connectors vouch for each other.
-    for a, b in zip(cands, cands[1:]):
+    for a, b in zip(cands, cands[1:], strict=False):
         gap = text[a.end:b.start]
         if len(gap) > 30 or not _LIST_GAP.match(gap):
             continue
@@ -350,7 +348,7 @@ def _analyse_codes(text: str) -> list[_Candidate]:
             c.accepted = True
 
     # Enumerations: "lumpectomy 19301, mastectomy 19303 and thyroidectomy 60240".
-    for a, b in zip(cands, cands[1:]):
+    for a, b in zip(cands, cands[1:], strict=False):
         gap = text[a.end:b.start]
         if len(gap) <= _ENUMERATION_GAP and re.search(r",|\b(?:and|or|plus)\b", gap) and \
                 sentence[id(a)] == sentence[id(b)]:
@@ -522,7 +520,7 @@ def _credential_hits(text: str) -> list[tuple[int, str]]:
         raw.append((m.start(), m.end(), m.group(1), False))
     for m in _lowercase_credential_regex().finditer(text):
         raw.append((m.start(), m.end(), m.group(1).upper(), True))
-    for start, end, abbr, _lower in raw:
+    for _start, end, abbr, _lower in raw:
         if _COMPANY_AFTER.match(text[end:end + 30]) or _defined_after(text, end, abbr):
             other.add(abbr)
     spans = _sentence_spans(text)

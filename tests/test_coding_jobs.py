@@ -227,7 +227,8 @@ def test_reimporting_a_changed_file_updates_each_posting_and_its_index_document(
          "description": "Assign E/M levels 99281-99285 for ED visits with ICD-10-CM. CEDC required."},
         # Pay finer than cents once indexed the unrounded figure and drifted on re-import.
         {"title": "Hourly Coder", "company": "Peachtree Surgical", "external_id": "S-5", "salary_unit": "hour",
-         "salary_min": 24.555, "salary_max": 26.125, "description": "Medical coder for CPT and ICD-10-CM. CPC required."},
+         "salary_min": 24.555, "salary_max": 26.125,
+         "description": "Medical coder for CPT and ICD-10-CM. CPC required."},
     ]
     assert runner.invoke(args=["jobs", "import", feed(tmp_path, first)]).exit_code == 0
     changed = [

@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from sqlalchemy import func, select
 
+from jobboard.classification import classify
 from jobboard.extensions import db
 from jobboard.models.base import utcnow
 from jobboard.models.company import Company
@@ -20,12 +21,18 @@ from jobboard.models.posting import (
     Posting,
     PostingCredential,
 )
-from jobboard.models.taxonomy import ARRANGEMENTS, EMPLOYMENT_TYPES, US_STATES, CptCode, Credential, Specialty
+from jobboard.models.taxonomy import (
+    ARRANGEMENTS,
+    EMPLOYMENT_TYPES,
+    US_STATES,
+    CptCode,
+    Credential,
+    Specialty,
+)
 from jobboard.models.user import User
 from jobboard.reference_data import normalize_code
 from jobboard.services import Conflict, DomainError, NotFound
 from jobboard.services.accounts import slugify, unique_company_slug
-from jobboard.classification import classify
 from jobboard.tagging import suggest_tags
 
 SALARY_UNITS = ("year", "hour")

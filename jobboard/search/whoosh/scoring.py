@@ -173,7 +173,7 @@ class Scorer:
         words = [t for group in query.groups if len(group) == 1 and group[0].kind in ("word", "concept")
                  for t in text.tokens(group[0].raw)]
         levels = defaultdict(int)   # number of pairs in the title -> documents
-        for pair in zip(words, words[1:]):
+        for pair in zip(words, words[1:], strict=False):
             members = scope & self._phrase(pair) & self._all_words("title", pair)
             for n in sorted(levels, reverse=True):
                 levels[n + 1] |= levels[n] & members
