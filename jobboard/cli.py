@@ -6,6 +6,7 @@ from flask.cli import AppGroup
 
 from jobboard.search import cli as search_cli
 from jobboard.services import DomainError
+from jobboard.worker import worker
 
 demo_cli = AppGroup("demo", help="Demo data.")
 users_cli = AppGroup("users", help="Accounts.")
@@ -129,5 +130,6 @@ def alerts_send():
 
 def register(app):
     search_cli.register(app)
+    app.cli.add_command(worker)
     for group in (demo_cli, users_cli, codes_cli, jobs_cli, alerts_cli):
         app.cli.add_command(group)

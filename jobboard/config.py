@@ -12,6 +12,7 @@ DEV_SECRET_KEY = "dev-only-insecure-secret-key"
 ENVIRONMENT_KEYS = (
     "SECRET_KEY",
     "DATABASE_URL",
+    "SEARCH_BACKEND",
     "SEARCH_INDEX_DIR",
     "UPLOAD_DIR",
     "MAIL_SERVER",
@@ -45,6 +46,7 @@ class Defaults:
     SECRET_KEY = DEV_SECRET_KEY
     # None means "SQLite in the instance folder"; resolved in create_app.
     DATABASE_URL = None
+    SEARCH_BACKEND = "whoosh"  # a name in jobboard.search.BACKENDS
     SEARCH_INDEX_DIR = None  # instance/search-index
     # Seconds a request waits for the index writer before leaving the change to the worker.
     SEARCH_WRITER_TIMEOUT = 2.0

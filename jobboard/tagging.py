@@ -53,10 +53,11 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from jobboard import reference_data as rd
+from jobboard.classification import Classification, classify
 
 __all__ = [
     "MAX_SPECIALTIES",
@@ -76,6 +77,10 @@ class Tags:
     specialties: tuple[str, ...]   # slugs, best first, at most 5
     credentials: tuple[str, ...]   # abbreviations as in credentials.csv, order of appearance
     codes: tuple[str, ...]         # CPT codes, order of appearance, no duplicates
+    required: tuple[str, ...] = ()   # the credentials split as each clause reads them
+    preferred: tuple[str, ...] = ()
+    # Whether this is a coding-related job at all, with the evidence; not part of equality.
+    classification: Classification | None = field(default=None, compare=False)
 
 
 # =========================================================================== shared text helpers
@@ -242,8 +247,8 @@ class _Candidate:
     end: int
     code: str
     accepted: bool = False
-    range_end: "_Candidate | None" = None  # set on the first code of a written range
-    range_start: "_Candidate | None" = None
+    range_end: _Candidate | None = None  # set on the first code of a written range
+    range_start: _Candidate | None = None
 
 
 def _hard_excluded(text: str, start: int, end: int) -> bool:
@@ -262,9 +267,7 @@ def _hard_excluded(text: str, start: int, end: int) -> bool:
     if _COUNT_AFTER.match(after) or _STREET_AFTER.match(after):
         return True
     number = text[start:end]
-    if number.isdigit() and int(number) % 100 == 0 and _ROUND_COUNT_AFTER.match(after):
-        return True
-    return False
+    return bool(number.isdigit() and int(number) % 100 == 0 and _ROUND_COUNT_AFTER.match(after))
 
 
 _DESCRIPTION_STOPWORDS = frozenset("""
@@ -297,7 +300,7 @@ def _code_words(code: str) -> frozenset[str]:
     return frozenset(words)
 
 
-def _described_nearby(text: str, cand: "_Candidate", s_start: int, s_end: int) -> bool:
+def _described_nearby(text: str, cand: _Candidate, s_start: int, s_end: int) -> bool:
     """Whether the few words around the number say what that code is ("96372 injections")."""
     before = re.findall(r"\S+", text[s_start:cand.start])[-5:]
     after = re.findall(r"\S+", text[cand.end:s_end])[:5]
@@ -318,7 +321,7 @@ def _analyse_codes(text: str) -> list[_Candidate]:
         return cands
 
     # Lists and ranges: neighbours joined only by connectors vouch for each other.
-    for a, b in zip(cands, cands[1:]):
+    for a, b in zip(cands, cands[1:], strict=False):
         gap = text[a.end:b.start]
         if len(gap) > 30 or not _LIST_GAP.match(gap):
             continue
@@ -345,7 +348,7 @@ def _analyse_codes(text: str) -> list[_Candidate]:
             c.accepted = True
 
     # Enumerations: "lumpectomy 19301, mastectomy 19303 and thyroidectomy 60240".
-    for a, b in zip(cands, cands[1:]):
+    for a, b in zip(cands, cands[1:], strict=False):
         gap = text[a.end:b.start]
         if len(gap) <= _ENUMERATION_GAP and re.search(r",|\b(?:and|or|plus)\b", gap) and \
                 sentence[id(a)] == sentence[id(b)]:
@@ -479,29 +482,61 @@ def _other_acronyms(text: str) -> set[str]:
     return found
 
 
+# Words after an abbreviation that make it a company's name: "CCS, LLC", "CCS Home Supply",
+# "CCS offers remote work".
+_COMPANY_AFTER = re.compile(
+    r"^(?:,?\s+(?:LLC|L\.L\.C\.|Inc\b|Incorporated|Corp\b|Corporation|Co\.|Company|Ltd|Group|Holdings|"
+    r"Technologies|Solutions|Global|Consulting|Partners|Systems|Services|Supply|Home|Labs?)\b|"
+    r"['’]s\b|\s+(?:offers|provides|builds|ships|serves|employs|sells|makes)\b)"
+)
+# IT and other certificate programmes that reuse coding abbreviations ("Citrix CCA").
+_IT_CONTEXT = re.compile(
+    r"\b(?:Citrix|Cloudera|Cisco|CCNA|CCNP|CompTIA|Security\+|VMware|VCP|AWS|Azure|Microsoft|Oracle|"
+    r"Salesforce|Kubernetes|Linux|firewalls?|switches|servers?)\b"
+)
+# "CIC (Certified Insurance Counselor)": a definition after the abbreviation.
+_DEFINITION_AFTER = re.compile(r"^\s*\(([A-Z][A-Za-z]*(?:\s+(?:and|of|the|in|for|&|[A-Z][A-Za-z]*))*)\)")
+
+
+def _defined_after(text: str, end: int, abbr: str) -> bool:
+    """Whether "ABBR (Words Spelling It)" names something other than the credential."""
+    m = _DEFINITION_AFTER.match(text[end:end + 80])
+    if not m:
+        return False
+    words = [w for w in m.group(1).split() if w.lower() not in _MINOR_WORDS]
+    letters = abbr.replace("-", "").lower()
+    if "".join(w[0] for w in words).lower() != letters:
+        return False
+    own = [w for w in re.findall(r"[a-z]+", _credential_table()[abbr].lower()) if w not in _MINOR_WORDS]
+    return [w.lower() for w in words] != own[:len(words)]
+
+
 def _credential_hits(text: str) -> list[tuple[int, str]]:
+    """(position, abbreviation) of each credential mention that is not something else: a
+    company's name, an IT certificate, an advertising metric or an acronym the text defines."""
     other = _other_acronyms(text)
-    hits = []
+    raw = []
     for m in _credential_regex().finditer(text):
-        abbr = m.group(1)
+        raw.append((m.start(), m.end(), m.group(1), False))
+    for m in _lowercase_credential_regex().finditer(text):
+        raw.append((m.start(), m.end(), m.group(1).upper(), True))
+    for _start, end, abbr, _lower in raw:
+        if _COMPANY_AFTER.match(text[end:end + 30]) or _defined_after(text, end, abbr):
+            other.add(abbr)
+    spans = _sentence_spans(text)
+    hits = []
+    for start, end, abbr, lower in raw:
         if abbr in other:
             continue
-        rule = _AMBIGUOUS.get(abbr)
-        if rule is not None:
-            pattern, radius = rule
-            window = text[max(0, m.start() - radius):m.end() + radius]
-            if pattern.search(window):
-                continue
-        hits.append((m.start(), abbr))
-    for m in _lowercase_credential_regex().finditer(text):
-        abbr = m.group(1).upper()
-        window = text[max(0, m.start() - 30):m.end() + 30]
-        if abbr in other or not _CREDENTIAL_WORDS.search(window):
+        if lower and not _CREDENTIAL_WORDS.search(text[max(0, start - 30):end + 30]):
             continue
         rule = _AMBIGUOUS.get(abbr)
-        if rule is not None and rule[0].search(text[max(0, m.start() - rule[1]):m.end() + rule[1]]):
+        if rule is not None and rule[0].search(text[max(0, start - rule[1]):end + rule[1]]):
             continue
-        hits.append((m.start(), abbr))
+        s_start, s_end = spans[_sentence_index(spans, start)]
+        if _IT_CONTEXT.search(text[s_start:s_end]):
+            continue
+        hits.append((start, abbr))
     hits.sort()
     return hits
 
@@ -511,6 +546,72 @@ def _credentials(text: str, hits: list[tuple[int, str]] | None = None) -> list[s
     for _, abbr in hits if hits is not None else _credential_hits(text):
         seen.setdefault(abbr, None)
     return list(seen)
+
+
+# Required or preferred, read per clause: "CRC required, CPC preferred" gives one of each; a
+# bare list takes the word after it ("CPC, CCS or COC required"); "one of" lists are required;
+# a clause with no word of its own takes the nearest heading above it ("Preferred
+# qualifications:"); with nothing at all a credential counts as required.
+_PREFERRED_WORDS = re.compile(
+    r"\b(?:preferred|prefer|a plus|desired|desirable|nice to have|welcome|welcomed|bonus|"
+    r"an advantage|ideally|encouraged|accepted)\b",
+    re.IGNORECASE,
+)
+_REQUIRED_WORDS = re.compile(
+    r"\b(?:required|requires?|requirements?|must|mandatory|necessary|need(?:ed)?|one of|active|hold|"
+    r"within (?:\w+ )?(?:months?|year|days))\b",
+    re.IGNORECASE,
+)
+_HEADING = re.compile(
+    r"(?:^|\n)\s*(?:(?P<pref>preferred|nice to have|desired|bonus|pluses)|"
+    r"(?P<req>requirements|required|minimum qualifications|qualifications|must have))[^\n]{0,30}:?\s*(?=\n)",
+    re.IGNORECASE,
+)
+_CLAUSE_SPLIT = re.compile(r",\s+(?!(?:or|and)\b)|,\s+(?=(?:or|and)\b[^,]*\b(?:required|preferred)\b)|\s+\band\b\s+|;")
+
+
+def _role_of(piece: str, offset: int) -> str | None:
+    """The role the nearest cue word in a clause gives the credential at ``offset``."""
+    cues = [(m.start(), "preferred") for m in _PREFERRED_WORDS.finditer(piece)]
+    cues += [(m.start(), "required") for m in _REQUIRED_WORDS.finditer(piece)]
+    if not cues:
+        return None
+    return min(cues, key=lambda c: abs(c[0] - offset))[1]
+
+
+def _credential_roles(text: str, hits: list[tuple[int, str]]) -> tuple[list[str], list[str]]:
+    """Split the credentials found into (required, preferred), reading each clause."""
+    spans = _sentence_spans(text)
+    headings = [(m.start(), "preferred" if m.group("pref") else "required") for m in _HEADING.finditer(text)]
+    by_sentence: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for pos, abbr in hits:
+        by_sentence[_sentence_index(spans, pos)].append((pos, abbr))
+    role: dict[str, str] = {}
+    for index, sentence_hits in by_sentence.items():
+        s_start, s_end = spans[index]
+        sentence = text[s_start:s_end]
+        pieces, last = [], 0
+        for m in _CLAUSE_SPLIT.finditer(sentence):
+            pieces.append((last, m.start()))
+            last = m.end()
+        pieces.append((last, len(sentence)))
+        piece_roles = [_role_of(sentence[a:b], 0) for a, b in pieces]
+        for pos, abbr in sentence_hits:
+            rel = pos - s_start
+            k = next(i for i, (a, b) in enumerate(pieces) if rel < b or i == len(pieces) - 1)
+            a, b = pieces[k]
+            found = _role_of(sentence[a:b], rel - a)
+            if found is None:  # a bare list item takes the next clause that says, else the previous
+                later = [r for r in piece_roles[k + 1:] if r]
+                earlier = [r for r in piece_roles[:k] if r]
+                found = later[0] if later else (earlier[-1] if earlier else None)
+            if found is None:
+                above = [r for h, r in headings if h < s_start]
+                found = above[-1] if above else "required"
+            if role.get(abbr) != "required":
+                role[abbr] = found
+    ordered = _credentials(text, hits)
+    return ([a for a in ordered if role[a] == "required"], [a for a in ordered if role[a] == "preferred"])
 
 
 # =========================================================================== specialties
@@ -536,6 +637,18 @@ _EXTRA_WEAK_PHRASES = {
     "inpatient-facility": ("inpatient",),
     "outpatient-facility": ("outpatient",),
     "general-surgery": ("surgical oncology",),
+}
+# Phrases real postings use for the work itself, beyond the synonyms; all strong. "Coder In/Out"
+# and "inpatient and outpatient coding" name both facility settings; "auditing charts" is the
+# auditing work however it is worded.
+_BOTH_SETTINGS = ("in/out", "inpatient/outpatient", "outpatient/inpatient", "inpatient and outpatient coder",
+                  "inpatient and outpatient coding", "outpatient and inpatient coder",
+                  "outpatient and inpatient coding")
+_EXTRA_PHRASES = {
+    "inpatient-facility": _BOTH_SETTINGS,
+    "outpatient-facility": _BOTH_SETTINGS,
+    "auditing-compliance": ("auditing chart", "audit chart", "chart audit", "chart auditing", "coding audit",
+                            "auditing coding", "coding auditor", "coding integrity"),
 }
 _SYNONYM_WEIGHT = 1.0
 _WEAK_WEIGHT = 0.4
@@ -586,7 +699,7 @@ def _vocabulary() -> list[tuple[str, str, bool, re.Pattern[str]]]:
         else:
             phrases.add(name)
         weak = set(_EXTRA_WEAK_PHRASES.get(spec.slug, ())) | (phrases & _WEAK_SYNONYMS)
-        phrases |= weak
+        phrases |= weak | set(_EXTRA_PHRASES.get(spec.slug, ()))
         for phrase in sorted(phrases):
             vocab.append((spec.slug, phrase, phrase in weak, _phrase_pattern(phrase)))
     return vocab
@@ -645,6 +758,11 @@ _EXPERIENCE_CLAUSE = re.compile(
     re.IGNORECASE,
 )
 _EXPERIENCE_FACTOR = 0.5
+# "ophthalmology, pain management, podiatry and endoscopy cases": a list of three or more short
+# items names a case mix; a specialty named only inside such a list counts half as well.
+_ITEM = r"[A-Za-z][\w/&'-]*(?:[ \t]+[A-Za-z][\w/&'-]*){0,2}"
+_ENUMERATION = re.compile(rf"{_ITEM}(?:,[ \t]+{_ITEM})+,?[ \t]+(?:and|or)[ \t]+{_ITEM}")
+_ENUMERATION_FACTOR = 0.5
 
 
 def _vocabulary_scores(text: str) -> dict[str, float]:
@@ -656,15 +774,19 @@ def _vocabulary_scores(text: str) -> dict[str, float]:
     # "cath lab" over "lab"); equal spans from different specialties all stand.
     matches.sort(key=lambda t: (-(t[1] - t[0]), t[0]))
     taken: list[tuple[int, int]] = []
+    counted: set[tuple[int, int, str]] = set()   # one specialty counts a span once ("pediatric(s)")
     hits: dict[tuple[str, str, bool], list[int]] = defaultdict(list)
     for start, end, slug, phrase, is_weak in matches:
-        if any(start < e and s < end and (e - s) > (end - start) for s, e in taken):
+        if any(start < e and s < end and (e - s) > (end - start) for s, e in taken) or \
+                (start, end, slug) in counted:
             continue
         taken.append((start, end))
+        counted.add((start, end, slug))
         hits[(slug, phrase, is_weak)].append(start)
 
     title_end = _title_end(text)
     experience = [(m.start(), m.end()) for m in _EXPERIENCE_CLAUSE.finditer(text)]
+    enumerations = [(m.start(), m.end()) for m in _ENUMERATION.finditer(text)]
     strong: dict[str, float] = defaultdict(float)
     weak: dict[str, float] = defaultdict(float)
     for (slug, _phrase, is_weak), starts in hits.items():
@@ -672,6 +794,8 @@ def _vocabulary_scores(text: str) -> dict[str, float]:
         score *= 1 + _REPEAT_BONUS * (min(len(starts), _REPEAT_CAP) - 1)
         if all(any(a <= s < b for a, b in experience) for s in starts):
             score *= _EXPERIENCE_FACTOR
+        elif all(any(a <= s < b for a, b in enumerations) for s in starts):
+            score *= _ENUMERATION_FACTOR
         if any(s < title_end for s in starts):
             score *= _TITLE_FACTOR
         (weak if is_weak else strong)[slug] += score
@@ -710,11 +834,19 @@ def _debug_scores(text: str) -> dict[str, float]:
 # =========================================================================== entry point
 
 def suggest_tags(text: str) -> Tags:
-    """Specialties, credentials and CPT codes suggested for a posting's title and description."""
+    """Specialties, credentials (required / preferred) and CPT codes suggested for a posting's
+    title and description. A text that is not a coding-related job gets no tags at all; its
+    ``classification`` says why."""
     text = text or ""
     hits = _credential_hits(text)
     credentials = _credentials(text, hits)
-    if not _has_medical_context(text, bool(credentials)):
-        return Tags((), tuple(credentials), ())
-    codes = _codes(text)
-    return Tags(tuple(_specialties(text, codes)), tuple(credentials), tuple(codes))
+    medical = _has_medical_context(text, bool(credentials))
+    codes = _codes(text) if medical else []
+    verdict = classify(text[:_title_end(text)], text, credentials, codes)
+    if not verdict.coding_related:
+        return Tags((), (), (), classification=verdict)
+    required, preferred = _credential_roles(text, hits)
+    if not medical:
+        return Tags((), tuple(credentials), (), tuple(required), tuple(preferred), verdict)
+    return Tags(tuple(_specialties(text, codes)), tuple(credentials), tuple(codes),
+                tuple(required), tuple(preferred), verdict)

@@ -30,7 +30,7 @@ def postings(app):
 
 def test_search_json_has_the_contract_shape(client, postings):
     body = client.get("/api/v1/jobs", query_string={"q": "coder"}).get_json()
-    assert set(body) == {"total", "page", "per_page", "items", "facets", "suggestion"}
+    assert set(body) == {"total", "page", "per_page", "items", "facets", "suggestion", "unmatched"}
     assert body["total"] == 2 and body["page"] == 1 and body["per_page"] == 20
     assert set(body["facets"]) == {"specialty", "credential", "arrangement", "employment_type"}
     assert body["facets"]["specialty"] == {"general-surgery": 1, "hemic-lymphatic": 1,

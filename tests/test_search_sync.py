@@ -19,7 +19,8 @@ from jobboard.models.taxonomy import CptCode
 from jobboard.search import sync
 from jobboard.search.params import parse_params
 from jobboard.search.service import search_postings
-from jobboard.search.whoosh_backend import WhooshBackend
+from jobboard.search.sync import log as outbox_log
+from jobboard.search.whoosh import WhooshBackend, storage
 from jobboard.services.moderation import suspend_user, unpublish_posting
 from jobboard.services.postings import change_status, expire_due, update_posting
 from tests.conftest import base_config
@@ -186,7 +187,7 @@ def test_bulk_sql_changes_reach_the_index_through_reindex_postings(app):
 
 def test_crash_between_commit_and_index_write_is_repaired_by_the_outbox(app, monkeypatch):
     with app.app_context():
-        monkeypatch.setattr(sync, "apply_pending", lambda pending: None)  # the process dies here
+        monkeypatch.setattr(outbox_log, "apply_pending", lambda pending: None)  # the process dies here
         posting = make_posting(title="Survivor Coder")
         assert indexed(app) == set()
         assert outbox() == [posting.id]
@@ -204,7 +205,7 @@ def test_a_busy_index_never_fails_a_request(app, auth, client):
     with app.app_context():
         posting = make_posting(title="Busy Coder")
         backend = app.extensions["search"]
-        writer = backend._writer(timeout=1)  # someone else holds the index
+        writer = storage.open_writer(backend.ix, timeout=1)  # someone else holds the index
         try:
             change_status(posting, "close")
             assert posting.id in indexed(app)  # not yet removed...
@@ -219,9 +220,9 @@ def test_a_busy_index_never_fails_a_request(app, auth, client):
 def test_app_start_drains_the_outbox_and_survives_missing_tables(app, tmp_path):
     with app.app_context():
         posting_id = make_posting(title="Leftover Coder").id
-        app.extensions["search"].delete([posting_id], timeout=5)
+        app.extensions["search"].apply(lambda: ([], [posting_id]), timeout=5)
         sync.reindex_postings([posting_id])  # as if a previous process had died
-        db.session.info.pop(sync.DRAIN)
+        db.session.info.pop(outbox_log.DRAIN)
         db.session.commit()
         uri = app.config["SQLALCHEMY_DATABASE_URI"]
     restarted = create_app({**base_config(uri, tmp_path, 25), "SEARCH_DRAIN_ON_START": True})
@@ -270,11 +271,9 @@ def test_rebuild_gives_the_same_results_as_incremental_updates(app):
 
 
 def test_parallel_rebuild_writes_several_segments_with_the_same_results(app, monkeypatch):
-    from jobboard.search import whoosh_backend
-
-    monkeypatch.setattr(whoosh_backend, "PARALLEL_MIN_DOCS", 1)  # worker processes even here
-    monkeypatch.setattr(whoosh_backend, "BATCH_DOCS", 2)
-    monkeypatch.setattr(whoosh_backend, "SEGMENT_DOCS", 3)
+    monkeypatch.setattr(storage, "PARALLEL_MIN_DOCS", 1)  # worker processes even here
+    monkeypatch.setattr(storage, "BATCH_DOCS", 2)
+    monkeypatch.setattr(storage, "SEGMENT_DOCS", 3)
     with app.app_context():
         author = make_employer()
         for i in range(9):

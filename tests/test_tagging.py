@@ -22,16 +22,29 @@ KINDS = ("specialties", "credentials", "codes")
 # little under them so that small reference-data edits do not break the build. Raise them when
 # the tagger improves; never lower them to let a regression through.
 FLOORS = {
-    "specialties": (0.90, 0.90),
-    "credentials": (0.95, 0.95),
+    "specialties": (0.95, 0.95),
+    "credentials": (0.98, 0.95),
+    "codes": (0.95, 0.95),
+}
+# The held-out cases were written before the tagger was tuned on real-language cases and are
+# never tuned on; their floors are what the tagger reached on them when they were first run.
+HELD_OUT = [c for c in CASES if c.get("set") == "held-out"]
+TUNED = [c for c in CASES if c.get("set") != "held-out"]
+HELD_OUT_FLOORS = {
+    "specialties": (0.70, 0.85),
+    "credentials": (0.98, 0.95),
     "codes": (0.95, 0.95),
 }
 
 
-def _micro(kind):
+def _is_coding(case):
+    return case.get("coding_related", bool(case["specialties"]))
+
+
+def _micro(kind, cases=None):
     tp = fp = fn = 0
     misses = []
-    for case in CASES:
+    for case in TUNED if cases is None else cases:
         got = set(getattr(suggest_tags(case["text"]), kind))
         want = set(case[kind])
         tp += len(got & want)
@@ -77,12 +90,49 @@ def test_micro_precision_and_recall_meet_floors(kind):
     assert recall >= r_floor, detail
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_held_out_cases_meet_their_floors(kind):
+    precision, recall, misses = _micro(kind, HELD_OUT)
+    p_floor, r_floor = HELD_OUT_FLOORS[kind]
+    detail = f"{kind}: precision {precision:.3f}, recall {recall:.3f}; misses: {misses}"
+    assert precision >= p_floor, detail
+    assert recall >= r_floor, detail
+
+
+def test_corpus_has_real_language_tuning_and_held_out_cases():
+    assert len(HELD_OUT) >= 12 and len([c for c in CASES if c.get("set") == "tuning"]) >= 12
+    for group in (HELD_OUT, [c for c in CASES if c.get("set") == "tuning"]):
+        assert sum(_is_coding(c) for c in group) >= 6
+        assert sum(not _is_coding(c) for c in group) >= 6
+        for case in group:
+            assert set(case["required"]) | set(case["preferred"]) == set(case["credentials"]), case["id"]
+
+
+def test_classifier_tells_coding_jobs_from_ads_that_share_words():
+    wrong = [c["id"] for c in CASES
+             if suggest_tags(c["text"]).classification.coding_related != _is_coding(c)]
+    assert wrong == []
+
+
+def test_credential_roles_are_read_per_clause_on_the_corpus():
+    wrong = []
+    for case in CASES:
+        if "required" not in case:
+            continue
+        tags = suggest_tags(case["text"])
+        if set(tags.required) != set(case["required"]) or set(tags.preferred) != set(case["preferred"]):
+            wrong.append((case["id"], tags.required, tags.preferred))
+    assert wrong == []
+
+
 def test_non_coding_postings_get_no_tags():
     for case in CASES:
-        if case["specialties"]:
+        if _is_coding(case):
             continue
         tags = suggest_tags(case["text"])
         assert tags == Tags((), (), ()), (case["id"], tags)
+        assert tags.classification.coding_related is False
+        assert tags.classification.evidence, case["id"]
 
 
 def test_tags_shape():
@@ -314,3 +364,55 @@ def test_search_relevance_judgments_are_well_formed():
         assert named <= keys, q["q"]
         assert set(q["top"]) <= set(q["relevant"]), q["q"]
         assert all(len(pair) == 2 for pair in q["below"]), q["q"]
+
+
+# --------------------------------------------------------------------------- real-language classes
+
+@pytest.mark.parametrize("text, required, preferred", [
+    ("Risk adjustment coder. CRC required, CPC preferred.", ("CRC",), ("CPC",)),
+    ("Medical coder. CPC, CCS or COC required; RHIT a plus.", ("CPC", "CCS", "COC"), ("RHIT",)),
+    ("Medical coder. Preferred: CPC, CCS.", (), ("CPC", "CCS")),
+    ("Medical coder for E/M visits. CPC-A welcome.", (), ("CPC-A",)),
+    ("Medical coder. You must hold one of CCA, CCS-P or CDIP.", ("CCA", "CCS-P", "CDIP"), ()),
+    ("Medical coder.\nPreferred qualifications:\nCPMA and CEMC.", (), ("CPMA", "CEMC")),
+    ("Medical coder. CPC plus CPMA or CEMC.", ("CPC", "CPMA", "CEMC"), ()),
+])
+def test_required_and_preferred_read_per_clause(text, required, preferred):
+    tags = suggest_tags(text)
+    assert (tags.required, tags.preferred) == (required, preferred)
+
+
+def test_abbreviations_used_as_company_names_products_or_it_certificates_are_not_credentials():
+    assert suggest_tags("Medical coder at CCS, LLC. CPC required.").credentials == ("CPC",)
+    assert suggest_tags("Medical coder. CCS Home Supply offers benefits. CPC required.").credentials == ("CPC",)
+    assert suggest_tags("Medical coder for ICD-10 work. Citrix CCA a plus; CPC required.").credentials == ("CPC",)
+    text = "Billing specialist for a clinic's claims and denials. CIC (Certified Insurance Counselor) a plus."
+    assert suggest_tags(text).credentials == ()
+    # The credential's own name in parentheses keeps it.
+    assert suggest_tags("Medical coder. CIC (Certified Inpatient Coder) required.").credentials == ("CIC",)
+
+
+def test_specialties_from_the_coding_work_described():
+    asc = "Coder - Ambulatory Surgical Center\nCode operative notes with CPT and ICD-10-CM. CPC required."
+    assert suggest_tags(asc).specialties[0] == "ambulatory-surgery"
+    audit = "Coding Quality Reviewer\nYou will spend the day auditing charts coded by others. CPC required."
+    assert "auditing-compliance" in suggest_tags(audit).specialties
+    va = "Medical Records Technician (Coder In/Out)\nAssign ICD-10-CM and CPT codes to health records. CCS required."
+    assert set(suggest_tags(va).specialties) >= {"inpatient-facility", "outpatient-facility"}
+    # A case-mix list names each specialty only weakly.
+    mix = ("Medical Coder\nCode ICD-10-CM and CPT for our clinics: cardiology, dermatology, urology and "
+           "pediatrics visits. CPC required.")
+    assert suggest_tags(mix).specialties == ()
+
+
+@pytest.mark.parametrize("text", [
+    "Risk Adjustment Data Analyst\nBuild SQL models of RAF scores and HCC capture for Medicare Advantage.",
+    "Software Engineering Intern\nF-1 students may use CPT for this summer internship; Python required.",
+    "Coding Bootcamp Instructor\nTeach JavaScript coding to adult learners; grade coding projects.",
+    "ASIC Design Engineer\nDesign readout chips for CT and radiology scanners used in hospitals.",
+    "Registered Nurse - Emergency Department\nTriage ED patients; BLS and ACLS required.",
+])
+def test_non_coding_work_sharing_coding_words_gets_no_tags(text):
+    tags = suggest_tags(text)
+    assert tags == Tags((), (), ())
+    assert not tags.classification.coding_related

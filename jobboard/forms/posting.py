@@ -6,8 +6,32 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from jobboard.forms import Form
 from jobboard.forms.profiles import STATE_CHOICES, CheckboxListField
+from jobboard.models.posting import MAX_SPECIALTIES
 from jobboard.models.taxonomy import ARRANGEMENTS, EMPLOYMENT_TYPES
-from jobboard.services.postings import PostingFields, split_codes
+from jobboard.services.postings import PostingFields, parse_decimal, split_codes
+
+
+class PayField(DecimalField):
+    """A pay figure read by the same rule as the importer: "$52,000" works; NaN, sNaN, Infinity
+    and figures such as 1e-999999 get a message beside the field instead of failing later."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            self.data = parse_decimal(valuelist[0])
+        except ValueError as error:
+            self.data = None
+            raise ValueError(f"Enter an amount such as 52000 or 24.50 ({error}).") from None
+
+
+class CodesField(StringField):
+    """CPT codes typed as text; a stored posting's code rows show as "38900, 38792"."""
+
+    def process_data(self, value):
+        if isinstance(value, list | tuple):
+            value = ", ".join(getattr(c, "code", str(c)) for c in value)
+        super().process_data(value)
 
 
 class PostingForm(Form):
@@ -21,14 +45,15 @@ class PostingForm(Form):
     state = SelectField("State", choices=STATE_CHOICES, validators=[Optional()])
     arrangement = SelectField("Work arrangement", choices=list(ARRANGEMENTS.items()))
     employment_type = SelectField("Employment type", choices=list(EMPLOYMENT_TYPES.items()))
-    salary_min = DecimalField("Pay from", places=2, validators=[Optional(), NumberRange(min=0)])
-    salary_max = DecimalField("Pay up to", places=2, validators=[Optional(), NumberRange(min=0)])
+    salary_min = PayField("Pay from", places=2, validators=[Optional(), NumberRange(min=0)])
+    salary_max = PayField("Pay up to", places=2, validators=[Optional(), NumberRange(min=0)])
     salary_unit = SelectField("Pay per", choices=[("year", "Year"), ("hour", "Hour")])
-    specialties = CheckboxListField("Specialties (1 to 5)", coerce=str)
+    specialties = CheckboxListField(f"Specialties (up to {MAX_SPECIALTIES})", coerce=str)
     credentials_required = CheckboxListField("Credentials required", coerce=str)
     credentials_preferred = CheckboxListField("Credentials preferred", coerce=str)
-    cpt_codes = StringField("CPT codes", validators=[Optional(), Length(max=800)],
-                            description="Separate with commas or spaces, e.g. 38900, 38792")
+    cpt_codes = CodesField("CPT codes", validators=[Optional(), Length(max=800)],
+                           description="Separate with commas or spaces, e.g. 38900, 38792. Leave every tag "
+                                       "empty and we fill them in from the text.")
     apply_url = URLField("External application address (optional)",
                          validators=[Optional(), Length(max=500)],
                          description="Leave empty to receive applications on MedCode Jobs.")
@@ -46,10 +71,21 @@ class PostingForm(Form):
             raise ValidationError("The maximum pay must be at least the minimum.")
 
     def validate_specialties(self, field):
-        if not field.data:
-            raise ValidationError("Choose at least one specialty.")
-        if len(field.data) > 5:
-            raise ValidationError("Choose at most 5 specialties.")
+        if len(field.data or []) > MAX_SPECIALTIES:
+            raise ValidationError(f"Choose at most {MAX_SPECIALTIES} specialties.")
+
+    def tick_suggestions(self, suggestions: dict) -> None:
+        """Tick what the tagger suggests next to what the employer already chose (one step:
+        untick to reject, tick more to add); codes are added to the typed ones."""
+        def merged(chosen, suggested, limit=None):
+            out = list(dict.fromkeys(list(chosen or []) + list(suggested)))
+            return out[:limit] if limit else out
+        self.specialties.data = merged(self.specialties.data, suggestions["specialties"], MAX_SPECIALTIES)
+        self.credentials_required.data = merged(self.credentials_required.data, suggestions["credentials_required"])
+        self.credentials_preferred.data = merged(
+            self.credentials_preferred.data,
+            [c for c in suggestions["credentials_preferred"] if c not in self.credentials_required.data])
+        self.cpt_codes.data = ", ".join(merged(split_codes(self.cpt_codes.data), suggestions["cpt_codes"]))
 
     def fields(self) -> PostingFields:
         expires = None

@@ -1,6 +1,6 @@
 """Job postings: a status with transition methods and the one ``visible()`` rule."""
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import (
     Boolean,
@@ -15,8 +15,9 @@ from sqlalchemy import (
     and_,
     exists,
     select,
+    true,
 )
-from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload, validates
 
 from jobboard.extensions import db
 from jobboard.models.base import TimestampMixin, utcnow
@@ -100,6 +101,11 @@ class Posting(TimestampMixin, db.Model):
     closed_at: Mapped[datetime | None]
     # Set by an admin acting on a report; hides the posting whatever its status.
     suspended_at: Mapped[datetime | None]
+    # Whether the text reads as a medical-coding-related job (coding, CDI, auditing, billing/RCM,
+    # HIM), why, and when an admin confirmed a posting the classifier doubted.
+    coding_related: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    coding_evidence: Mapped[str] = mapped_column(Text, default="", server_default="")
+    coding_reviewed_at: Mapped[datetime | None]
 
     company: Mapped[Company] = relationship(lazy="joined")
     created_by: Mapped[User | None] = relationship()
@@ -146,6 +152,21 @@ class Posting(TimestampMixin, db.Model):
         self.expires_at = now + lifetime
         self.closed_at = None
 
+    def classify(self, coding_related: bool, evidence: str) -> None:
+        """Record the classifier's verdict; an admin's approval stands over later edits."""
+        self.coding_evidence = evidence
+        self.coding_related = coding_related or self.coding_reviewed_at is not None
+
+    def approve_as_coding(self, now=None) -> None:
+        """An admin confirms the posting is a coding-related job: it leaves the review queue."""
+        self.coding_reviewed_at = now or utcnow()
+        self.coding_related = True
+
+    @classmethod
+    def needs_coding_review(cls):
+        """Visible postings that do not look like coding jobs and no admin has confirmed."""
+        return cls.visible().where(cls.coding_related.is_(False), cls.coding_reviewed_at.is_(None))
+
     # --- the visibility rule -------------------------------------------------------------------
 
     @classmethod
@@ -174,6 +195,15 @@ class Posting(TimestampMixin, db.Model):
             and self.suspended_at is None
             and (self.created_by is None or self.created_by.active)
         )
+
+    @validates("salary_min", "salary_max")
+    def _to_cents(self, key, value):
+        """Keep pay as the column stores it (cents): a document built from the object before it
+        is reloaded must equal one built from the row, or the search index drifts ("24.555" an
+        hour would index as 51,074 a year and read back as 51,084)."""
+        if value is None:
+            return None
+        return Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
     # --- derived values ---------------------------------------------------------------------
 

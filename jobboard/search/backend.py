@@ -1,6 +1,6 @@
-"""What the application asks of a search engine, so that Whoosh can be swapped out.
+"""The contract between the application and a search engine, so that Whoosh can be swapped out.
 
-A backend stores one document per visible posting (``schema.posting_document``), applies
+A backend stores one document per visible posting (``document.posting_document``), applies
 changes with a single writer at a time, rebuilds atomically, answers a ``SearchRequest`` with
 posting ids in order plus counts, and lists what it holds for drift checks. A PostgreSQL
 full-text backend would implement the same protocol.
@@ -8,7 +8,7 @@ full-text backend would implement the same protocol.
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from jobboard.search.query import ParsedQuery
 
@@ -43,6 +43,7 @@ class SearchHits:
     suggestion: str | None = None       # the query with misspelt words replaced
     relaxed: bool = False               # no posting had every word; these have some
     highlight: frozenset[str] = frozenset()  # index tokens to mark in snippets
+    unmatched: tuple[str, ...] = ()     # words of the query that match no (coding) posting
 
 
 @dataclass
@@ -58,24 +59,26 @@ class IndexBusy(Exception):
     """Another writer held the index for longer than the caller was willing to wait."""
 
 
+@runtime_checkable
 class SearchBackend(Protocol):
-    def index(self, documents: Iterable[dict], timeout: float) -> None:
-        """Add or replace documents (by posting id)."""
-
-    def delete(self, posting_ids: Iterable[int], timeout: float) -> None:
-        """Remove documents; unknown ids are ignored."""
+    """What ``register_search`` checks a configured backend against (see ``tests``)."""
 
     def apply(self, changes: Changes, timeout: float, background: bool = False) -> None:
         """Hold the single writer, call ``changes()`` for (documents, deleted ids), write them.
 
+        Documents replace those with the same posting id; unknown deleted ids are ignored.
         Reading the database inside ``changes`` while the writer is held is what keeps two
         processes from writing an older state over a newer one. Raises IndexBusy on timeout.
         A ``background`` caller (the worker) may spend longer on housekeeping.
         """
 
-    def rebuild(self, documents: Iterable[dict], progress: Callable[[int], None] | None = None
-                ) -> int:
-        """Replace the whole index; readers see the old one until the new one is complete."""
+    def rebuild(self, documents: Iterable[dict], progress: Callable[[int], None] | None = None,
+                total: int | None = None, timeout: float = 60.0) -> int:
+        """Replace the whole index with ``documents`` (about ``total`` of them); returns the count.
+
+        Readers see the old index until the new one is complete. Raises IndexBusy if the writer
+        stays locked for ``timeout`` seconds.
+        """
 
     def search(self, request: SearchRequest) -> SearchHits:
         """Ids, total, facet counts and a suggestion for ``request``."""

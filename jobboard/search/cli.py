@@ -1,10 +1,9 @@
-"""``flask search reindex``, ``flask search check`` and ``flask worker``."""
+"""``flask search reindex`` and ``flask search check``."""
 import sys
 import time
 
 import click
-from flask import current_app
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import AppGroup
 
 from jobboard.search.backend import IndexBusy
 
@@ -49,37 +48,5 @@ def check():
     click.echo("No drift: the index matches the database.")
 
 
-@click.command("worker")
-@click.option("--once", is_flag=True, help="Drain what is pending now, then exit.")
-@click.option("--interval", default=1.0, show_default=True, help="Seconds between polls.")
-@with_appcontext
-def worker(once, interval):
-    """Apply pending search index updates and send queued email."""
-    from jobboard.extensions import db
-    from jobboard.search.sync import drain
-    from jobboard.services.mail import deliver_pending
-
-    while True:
-        applied = sent = failed = 0
-        try:
-            applied = drain(background=True)
-        except IndexBusy as busy:
-            current_app.logger.info("Index busy, retrying: %s", busy)
-        except Exception:
-            current_app.logger.exception("Applying index updates failed")
-        try:
-            sent, failed = deliver_pending()
-        except Exception:
-            current_app.logger.exception("Sending email failed")
-        finally:
-            db.session.remove()
-        if once:
-            click.echo(f"Applied {applied} index updates; sent {sent} emails, {failed} failed.")
-            return
-        if not (applied or sent):
-            time.sleep(interval)
-
-
 def register(app):
     app.cli.add_command(search_cli)
-    app.cli.add_command(worker)

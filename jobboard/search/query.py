@@ -83,6 +83,18 @@ class ParsedQuery:
     def empty(self) -> bool:
         return not self.groups
 
+    def boosts_only(self, group: tuple[Clause, ...]) -> bool:
+        """A credential beside other words only boosts: "CIC inpatient coder" also finds
+        inpatient coders who do not ask for CIC. Alone ("CPC") it must match."""
+        def credential(g):
+            return all(c.kind == "credential" for c in g)
+        return credential(group) and not all(credential(g) for g in self.groups)
+
+    @property
+    def required_groups(self) -> list[tuple[Clause, ...]]:
+        """The groups every matching posting must satisfy (see :meth:`boosts_only`)."""
+        return [g for g in self.groups if not self.boosts_only(g)]
+
     @property
     def ambiguous(self) -> bool:
         """Whether a word means something else outside medical coding (CPC, coder...)."""

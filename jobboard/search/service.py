@@ -8,7 +8,6 @@ from dataclasses import dataclass, field, replace
 from math import ceil
 from urllib.parse import parse_qsl
 
-from flask import current_app
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
@@ -16,6 +15,7 @@ from jobboard.extensions import db
 from jobboard.models.base import utcnow
 from jobboard.models.posting import Posting, with_tags
 from jobboard.reference_data import load_credentials, specialty_slugs_for_code
+from jobboard.search import search_backend
 from jobboard.search.backend import SearchRequest
 from jobboard.search.params import InvalidParameter, SearchParams, parse_params
 from jobboard.search.query import parse
@@ -32,6 +32,7 @@ class SearchPage:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     suggestion: str | None = None
     relaxed: bool = False
+    unmatched: tuple[str, ...] = ()     # words of the query no posting matches
 
     @property
     def page(self) -> int:
@@ -66,7 +67,7 @@ def search_postings(params: SearchParams, now=None, held_credentials=None) -> Se
         offset=params.offset,
         limit=params.per_page,
     )
-    hits = current_app.extensions["search"].search(request)
+    hits = search_backend().search(request)
     postings = []
     if hits.ids:
         found = {p.id: p for p in db.session.scalars(
@@ -84,6 +85,7 @@ def search_postings(params: SearchParams, now=None, held_credentials=None) -> Se
         facets=facets,
         suggestion=hits.suggestion,
         relaxed=hits.relaxed,
+        unmatched=hits.unmatched,
     )
 
 

@@ -4,7 +4,7 @@ import re
 
 from markupsafe import Markup, escape
 
-from jobboard.search.schema import index_text
+from jobboard.search.document import index_text
 from jobboard.search.text import tokens as index_tokens
 
 WIDTH = 240

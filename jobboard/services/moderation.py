@@ -1,4 +1,5 @@
-"""Moderation: reports of postings, the admins' queue, unpublishing postings, suspensions."""
+"""Moderation: reports of postings, the admins' queue, unpublishing postings, suspensions, and
+the review of postings that do not look like coding jobs."""
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -81,6 +82,18 @@ def unpublish_posting(posting: Posting) -> None:
     if posting.suspended_at is None:
         posting.suspended_at = utcnow()
     _resolve_reports([posting.id], "unpublished")
+    db.session.commit()
+
+
+def postings_needing_coding_review() -> list[Posting]:
+    """Visible postings the classifier says are not coding jobs, oldest first."""
+    return db.session.scalars(
+        Posting.needs_coding_review().order_by(Posting.published_at, Posting.id)).all()
+
+
+def approve_as_coding(posting: Posting) -> None:
+    """An admin confirms a doubted posting is a coding-related job; it ranks like one again."""
+    posting.approve_as_coding()
     db.session.commit()
 
 

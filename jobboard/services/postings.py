@@ -5,12 +5,13 @@ serves the posting form, the JSON Lines importer and the demo loader alike.
 """
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from sqlalchemy import func, select
 
+from jobboard.classification import classify
 from jobboard.extensions import db
 from jobboard.models.base import utcnow
 from jobboard.models.company import Company
@@ -20,7 +21,14 @@ from jobboard.models.posting import (
     Posting,
     PostingCredential,
 )
-from jobboard.models.taxonomy import ARRANGEMENTS, EMPLOYMENT_TYPES, US_STATES, CptCode, Credential, Specialty
+from jobboard.models.taxonomy import (
+    ARRANGEMENTS,
+    EMPLOYMENT_TYPES,
+    US_STATES,
+    CptCode,
+    Credential,
+    Specialty,
+)
 from jobboard.models.user import User
 from jobboard.reference_data import normalize_code
 from jobboard.services import Conflict, DomainError, NotFound
@@ -104,8 +112,6 @@ def _resolve(fields: PostingFields):
     unknown = sorted(set(slugs) - {s.slug for s in specialties})
     if unknown:
         errors["specialties"] = "Unknown specialty: " + ", ".join(unknown) + "."
-    elif not slugs:
-        errors["specialties"] = "Choose at least one specialty."
     elif len(slugs) > MAX_SPECIALTIES:
         errors["specialties"] = f"Choose at most {MAX_SPECIALTIES} specialties."
 
@@ -134,8 +140,26 @@ def _resolve(fields: PostingFields):
     return ordered_specialties, credentials, [codes[c] for c in normalized]
 
 
+def _with_inferred_tags(fields: PostingFields, tags) -> PostingFields:
+    """A posting given no tags at all gets the tagger's (none for a non-coding job)."""
+    if fields.specialties or fields.credentials_required or fields.credentials_preferred or fields.cpt_codes:
+        return fields
+    return replace(fields, specialties=list(tags.specialties), credentials_required=list(tags.required),
+                   credentials_preferred=list(tags.preferred), cpt_codes=_known_codes(tags.codes))
+
+
 def _apply(posting: Posting, fields: PostingFields) -> Posting:
+    """Validate and copy the fields onto the posting, classify it, and fill in missing tags."""
+    text = f"{fields.title}\n{fields.description}"
+    tags = suggest_tags(text)
+    fields = _with_inferred_tags(fields, tags)
     specialties, credentials, codes = _resolve(fields)
+    verdict = tags.classification
+    if not verdict.coding_related and (specialties or credentials or codes):
+        # The author's own coding tags are evidence too.
+        verdict = classify(fields.title, text, list(credentials), [c.code for c in codes],
+                           [s.name for s in specialties])
+    posting.classify(verdict.coding_related, verdict.summary())
     posting.title = fields.title.strip()
     posting.description = fields.description.strip()
     posting.city = fields.city.strip()
@@ -227,24 +251,48 @@ def expire_due(now: datetime | None = None) -> int:
     return len(due)
 
 
-def suggested_tags(text: str) -> dict[str, list[str]]:
-    """The tagger's suggestions, limited to tags the database knows."""
+def _known_codes(codes) -> list[str]:
+    """The codes our code reference holds, in the given order."""
+    codes = list(codes)
+    known = set(db.session.scalars(select(CptCode.code).where(CptCode.code.in_(codes))))
+    return [c for c in codes if c in known]
+
+
+def suggested_tags(text: str) -> dict:
+    """The tagger's suggestions for a title and description, limited to tags the database knows,
+    with the coding-job verdict and its evidence."""
     tags = suggest_tags(text)
-    known_codes = set(db.session.scalars(select(CptCode.code).where(CptCode.code.in_(tags.codes))))
     return {
         "specialties": list(tags.specialties),
-        "credentials": list(tags.credentials),
-        "cpt_codes": [c for c in tags.codes if c in known_codes],
+        "credentials_required": list(tags.required),
+        "credentials_preferred": list(tags.preferred),
+        "cpt_codes": _known_codes(tags.codes),
+        "coding_related": tags.classification.coding_related,
+        "evidence": list(tags.classification.evidence),
     }
 
 
+MAX_PAY = Decimal(10_000_000)
+
+
 def parse_decimal(value) -> Decimal | None:
+    """A pay figure ("$52,000", "24.50") as a Decimal rounded to cents.
+
+    :raise ValueError: not a number, not finite (NaN, sNaN, Infinity) or beyond 10,000,000 either
+        way (so "1e-999999" and "1e999999" are refused instead of failing later).
+    """
     if value in (None, ""):
         return None
+    text = str(value).replace(",", "").replace("$", "").strip()
     try:
-        return Decimal(str(value).replace(",", "").replace("$", "").strip())
+        number = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"not a number: {value!r}")
+        raise ValueError(f"not a number: {text[:40]!r}") from None
+    if not number.is_finite():
+        raise ValueError(f"not a number: {text[:40]!r}")
+    if number != 0 and not (Decimal("0.01") <= abs(number) <= MAX_PAY):
+        raise ValueError("enter a pay figure between 0 and 10,000,000")
+    return number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 # --- JSON Lines import ----------------------------------------------------------------------
@@ -314,7 +362,7 @@ def _import_record(record: dict, now: datetime) -> bool:
     required = _string_list(record, "credentials_required")
     preferred = _string_list(record, "credentials_preferred")
     if not required and not preferred:
-        required = list(tags.credentials)
+        required, preferred = list(tags.required), list(tags.preferred)
     codes = _string_list(record, "cpt_codes")
     if not codes:
         codes = suggested_tags(text)["cpt_codes"]

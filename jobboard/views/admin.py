@@ -1,4 +1,5 @@
-"""The admins' pages: the report queue, unpublishing postings, suspending accounts."""
+"""The admins' pages: the report queue, postings that do not look like coding jobs,
+unpublishing postings, suspending accounts."""
 from flask import Blueprint, flash, redirect, render_template, url_for
 
 from jobboard.extensions import db
@@ -25,7 +26,14 @@ def _back(message):
 @bp.get("")
 def queue():
     return render_template("admin/queue.html", entries=moderation.open_reports(),
-                           suspended=moderation.suspended_users(), REPORT_REASONS=REPORT_REASONS)
+                           suspended=moderation.suspended_users(), REPORT_REASONS=REPORT_REASONS,
+                           not_coding=moderation.postings_needing_coding_review())
+
+
+@bp.post("/postings/<int:posting_id>/approve-coding")
+def approve_coding(posting_id):
+    moderation.approve_as_coding(db.get_or_404(Posting, posting_id))
+    return _back("The posting is confirmed as a coding job.")
 
 
 @bp.post("/postings/<int:posting_id>/dismiss")

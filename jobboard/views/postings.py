@@ -181,12 +181,19 @@ def _form_for(posting=None):
     return form
 
 
-def _save(form, posting=None):
-    """Run the form's action: preview or suggest (nothing saved), save as draft, or publish."""
-    action = request.form.get("action", "draft")
-    if action in ("preview", "suggest"):
-        return None, {"preview": render_description(form.description.data or "", code_url),
-                      "suggestions": suggested_tags(f"{form.title.data}\n{form.description.data}")}
+def _preview(form) -> dict:
+    """Preview the description and tick the tagger's suggestions; nothing is saved. Works on an
+    empty form too (there is simply nothing to suggest yet)."""
+    suggestions = suggested_tags(f"{form.title.data or ''}\n{form.description.data or ''}")
+    form.tick_suggestions(suggestions)
+    specialty_names = dict(form.specialties.choices)
+    return {"preview": render_description(form.description.data or "", code_url),
+            "suggestions": suggestions,
+            "suggested_specialties": [specialty_names.get(s, s) for s in suggestions["specialties"]]}
+
+
+def _save(form, posting, action):
+    """Save as draft or publish; None when the service refused a field (its message is set)."""
     try:
         if posting is None:
             posting = create_posting(current_company(), current_user._get_current_object(),
@@ -198,24 +205,35 @@ def _save(form, posting=None):
     except PostingInvalid as error:
         for name, message in error.errors.items():
             getattr(form, name).errors = list(getattr(form, name).errors or []) + [message]
-        return None, {}
+        return None
     flash("The posting is published." if posting.status == Posting.PUBLISHED and action == "publish"
           else "The posting is saved.", "success")
-    return redirect(url_for("postings.edit", posting_id=posting.id)), {}
+    return redirect(url_for("postings.edit", posting_id=posting.id))
+
+
+def _form_page(posting=None):
+    """The new/edit page: preview and suggest tags, save a draft, or publish."""
+    form = _form_for(posting)
+    extra = {}
+    action = request.form.get("action", "draft")
+    if request.method == "POST" and action in ("preview", "suggest"):
+        if form.csrf_token.validate(form):
+            extra = _preview(form)
+        else:
+            flash("Your form expired; please try again.", "danger")
+    elif form.validate_on_submit():
+        response = _save(form, posting, action)
+        if response is not None:
+            return response
+    status = 422 if request.method == "POST" and form.errors else 200
+    return render_template("postings/form.html", form=form, posting=posting, **extra), status
 
 
 @bp.route("/jobs/new", methods=["GET", "POST"])
 @role_required("employer")
 def new():
     current_company()
-    form = _form_for()
-    extra = {}
-    if form.validate_on_submit():
-        response, extra = _save(form)
-        if response is not None:
-            return response
-    status = 422 if request.method == "POST" and form.errors else 200
-    return render_template("postings/form.html", form=form, posting=None, **extra), status
+    return _form_page()
 
 
 def _own_posting(posting_id):
@@ -229,15 +247,7 @@ def _own_posting(posting_id):
 @bp.route("/jobs/<int:posting_id>/edit", methods=["GET", "POST"])
 @role_required("employer")
 def edit(posting_id):
-    posting = _own_posting(posting_id)
-    form = _form_for(posting)
-    extra = {}
-    if form.validate_on_submit():
-        response, extra = _save(form, posting)
-        if response is not None:
-            return response
-    status = 422 if request.method == "POST" and form.errors else 200
-    return render_template("postings/form.html", form=form, posting=posting, **extra), status
+    return _form_page(_own_posting(posting_id))
 
 
 @bp.post("/jobs/<int:posting_id>/<any(publish, close, renew):action>")

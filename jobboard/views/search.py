@@ -9,6 +9,7 @@ from jobboard.models.base import utcnow
 from jobboard.models.taxonomy import ARRANGEMENTS, EMPLOYMENT_TYPES
 from jobboard.reference_data import load_specialties
 from jobboard.search.params import InvalidParameter, SearchParams, parse_params
+from jobboard.search.query import parse
 from jobboard.search.service import search_postings
 from jobboard.search.text import CREDENTIALS
 from jobboard.views.api import job_json
@@ -41,6 +42,17 @@ def _held_credentials():
 def _url(pairs, endpoint="search.jobs") -> str:
     query = urlencode(pairs)
     return url_for(endpoint) + ("?" + query if query else "")
+
+
+def _unmatched(words) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Each query word no posting matches, with the specialty pages it names (if any)."""
+    names = {s.slug: s.name for s in load_specialties()}
+    found = []
+    for word in words:
+        groups = parse(word).groups
+        slugs = groups[0][0].specialties if groups else ()
+        found.append((word, [(names[s], url_for("codes.specialty", slug=s)) for s in slugs if s in names]))
+    return found
 
 
 def _chips(params: SearchParams, labels: dict) -> list[tuple[str, str]]:
@@ -110,7 +122,7 @@ def jobs():
         page_url=lambda page: _url(params.args(page=page)),
         feed_url=_url(params.args(page=1), "search.feed"),
         specialties=load_specialties(), posted_within=POSTED_WITHIN, sort_labels=SORT_LABELS,
-        save_form=save_form,
+        save_form=save_form, unmatched=_unmatched(result.unmatched),
         eligible_url=_url(params.without("eligible") if params.eligible else params.args(eligible=True, page=1)),
     )
 
@@ -143,4 +155,5 @@ def api_jobs():
         "items": [job_json(p, str(result.snippets[p.id])) for p in result.postings],
         "facets": result.facets,
         "suggestion": result.suggestion,
+        "unmatched": list(result.unmatched),
     })

@@ -1,20 +1,15 @@
-"""The index schema and the one function that turns a posting into its document.
+"""The one function that turns a posting into its index document, whatever the backend.
 
-The index answers "which postings match" as sets of document numbers and ranking works on
-those sets (see ``whoosh_backend``), so every indexed field holds de-duplicated terms with no
-positions, frequencies or lengths, and nothing is stored: sort keys, expiry and a content
-fingerprint live in compact numeric columns, and snippets come from the database rows that every
-search loads anyway. Words are indexed as written (lower-cased); the query side maps a word to
-every indexed form that shares its stem, and the same vocabulary feeds "did you mean".
-Specialty, credential and code-section names are not copied into each document: the query side
-looks them up in the taxonomy and matches the tag fields instead.
+A document is a dict of de-duplicated term lists (text fields, tags, filters) plus numbers
+(``pid``, ``posted``, ``salary``, ``expires``) and an 8-byte fingerprint ``fp`` that drift
+checks compare. Words are kept as written (lower-cased); the query side maps a word to every
+indexed form that shares its stem, and the same vocabulary feeds "did you mean". Specialty,
+credential and code-section names are not copied into each document: the query side looks them
+up in the taxonomy and matches the tag fields instead. Snippets come from the database rows that
+every search loads anyway, so nothing is stored for display.
 """
 import hashlib
 import re
-
-from whoosh import formats
-from whoosh.columns import FixedBytesColumn, NumericColumn
-from whoosh.fields import COLUMN, FieldType, Schema
 
 from jobboard.models.posting import Posting
 from jobboard.models.taxonomy import US_STATES
@@ -24,47 +19,6 @@ from jobboard.tagging import _has_medical_context
 
 TEXT_FIELDS = ("title", "meta", "body")
 FACETS = ("specialty", "credential", "arrangement", "employment_type")
-
-
-class Terms(FieldType):
-    """Pre-analysed terms (a list, or a space-separated string): presence only."""
-
-    def __init__(self, unique=False):
-        super().__init__(formats.Existence(), None, unique=unique)
-
-    def index(self, value, **kwargs):
-        if isinstance(value, str):
-            value = value.split()
-        return ((term.encode("utf-8"), 1, 1.0, b"") for term in set(value))
-
-
-def _column():
-    return COLUMN(NumericColumn("q"))
-
-
-SCHEMA = Schema(
-    id=Terms(unique=True),
-    title=Terms(),
-    meta=Terms(),          # company name and place
-    tags=Terms(),          # names of the CPT sections and subsections of the tagged codes
-    body=Terms(),          # the description
-    phrase=Terms(),        # adjacent-word pairs of title, description and meta, for phrases
-    specialty=Terms(),     # slugs
-    credential=Terms(),    # lower-case abbreviations, required or preferred
-    required=Terms(),      # lower-case abbreviations, required only
-    code=Terms(),          # CPT codes
-    arrangement=Terms(),
-    employment_type=Terms(),
-    state=Terms(),
-    domain=Terms(),        # 0-2: how plainly this is a medical coding job (ranks ambiguous words)
-    tlen=Terms(),          # words in the title, 1-9 (a match in a short title counts more)
-    nspec=Terms(),         # specialties tagged, 1-3 (a tag counts more on a focused posting)
-    pid=_column(),
-    posted=_column(),      # epoch seconds
-    salary=_column(),      # annual USD, the top of the range; 0 when not given
-    expires=_column(),     # epoch seconds
-    fp=COLUMN(FixedBytesColumn(8)),
-)
 
 
 _URL_RE = re.compile(r"\]\([^)\s]*\)|<?https?://[^\s>)]+>?")
@@ -84,10 +38,13 @@ def _epoch(value) -> int:
 
 
 def domain_level(posting: Posting, description: str) -> int:
-    """0-2: credential or code tags and medical wording each count once."""
+    """0 for a posting that is not a coding job; 1-2 for one, by how plainly: credential or code
+    tags and medical wording each count once."""
+    if not posting.coding_related:
+        return 0
     signals = (bool(posting.credential_links), bool(posting.cpt_codes),
                _has_medical_context(f"{posting.title}\n{description}", False))
-    return min(2, sum(signals))
+    return max(1, min(2, sum(signals)))
 
 
 def posting_document(posting: Posting) -> dict:

@@ -1,0 +1,144 @@
+"""Is a posting a medical-coding-related job, and why do we think so?
+
+Medical coding related means the work is coding, clinical documentation integrity (CDI), coding
+audit and compliance, billing and revenue cycle (including payer credentialing), or health
+information management (HIM). Everything else -- a paid-search manager talking about CPC, a
+software engineer at a company called Coder, a data engineer at "CCS, LLC", a nurse in an
+emergency department, an intern on CPT (curricular practical training) -- is not, however many
+coding words it shares.
+
+The decision reads the title first: a title naming coding-side work ("Coder", "CDI Specialist",
+"Billing Specialist", "Health Information Technician") needs one piece of coding evidence in the
+text; a title naming other work ("Data Engineer", "Registered Nurse", "Paid Media Analyst")
+makes the posting non-coding unless the title also names coding work and the text is full of
+coding evidence; a title naming neither needs two distinct pieces of evidence. Evidence is kept
+as short phrases so an admin can see why a posting landed in the "does not look like a coding
+job" queue. Standard library only, like :mod:`jobboard.tagging`, which calls it.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = ["Classification", "classify"]
+
+
+@dataclass(frozen=True)
+class Classification:
+    coding_related: bool
+    evidence: tuple[str, ...]   # short phrases, the deciding one first
+
+    def summary(self) -> str:
+        return "; ".join(self.evidence)
+
+
+# Titles naming coding-side work: coding, CDI, auditing, billing/RCM, HIM.
+_CODING_TITLE = re.compile(
+    r"\b(?:coders?|coding|abstractors?|CDI|clinical documentation|"
+    r"documentation (?:integrity|improvement)|"
+    r"auditors?|billers?|billing|revenue cycle|RCM|reimbursement|charge (?:capture|entry|master)|"
+    r"chargemaster|claims?|denials?|accounts? receivable|A/R|patient accounts?|collections?|"
+    r"credentialing|payer enrollment|provider enrollment|HIM|health information|medical records?|"
+    r"release of information|DRG|HCC|E/M)\b",
+    re.IGNORECASE,
+)
+# Titles naming other work that shares words with coding.
+_OTHER_TITLE = re.compile(
+    r"\b(?:engineers?|engineering|developers?|programmers?|software|devops|"
+    r"data (?:analyst|scientist|science|engineer)s?|actuar\w*|scientists?|statisticians?|"
+    r"nurses?|RN|LPN|CNA|therapists?|"
+    r"pharmac\w*|technologists?|histotech\w*|phlebotomists?|sales|marketing|PPC|paid (?:search|media|social)|"
+    r"SEO|SEM|ads|advertising|instructors?|teachers?|tutors?|bootcamp|network|systems? administrator|"
+    r"designers?|account manager|insurance agent|customer (?:care|service|success)|drivers?|interns?|"
+    r"internship|recruiters?)\b",
+    re.IGNORECASE,
+)
+# Evidence in the text that the work is coding-side. Each pattern counts once however often it
+# occurs; the label is what the admin sees.
+_EVIDENCE = [
+    ("medical coding", r"\bmedical (?:coding|coders?)\b"),
+    ("ICD-10", r"\bICD-?10(?:-CM|-PCS)?\b|\bICD\b"),
+    ("CPT codes", r"\bCPT\b"),
+    ("HCPCS", r"\bHCPCS\b"),
+    ("DRG", r"\b(?:MS-)?DRGs?\b"),
+    ("E/M levels", r"\bE/M\b|\bE&M\b|\bevaluation and management\b"),
+    ("code assignment", r"\b(?:assign(?:s|ing)?|select(?:s|ing)?|abstract(?:s|ing)?)\b[^.;\n]{0,40}"
+                        r"\b(?:codes?|data)\b"),
+    ("coding from records", r"\bcod(?:e|es|ing)\s+(?:from\s+)?(?:the\s+)?(?:charts?|records?|encounters?|visits?|"
+                            r"operative reports?|op notes|admissions?|stays?)\b"),
+    ("modifiers", r"\bmodifiers?\b"),
+    ("chart review or audit", r"\b(?:chart|coding|claims?) (?:reviews?|audits?|auditing)\b|"
+                              r"\baudit(?:s|ing)?\s+(?:the\s+)?(?:charts?|coding|coders?|provider documentation)\b"),
+    ("clinical documentation integrity", r"(?i:\bclinical documentation (?:integrity|improvement)\b)|\bCDI\b"),
+    ("physician queries", r"\bquer(?:y|ies) (?:to )?(?:physicians?|providers?)\b|"
+                          r"\b(?:compliant|physician|provider) quer(?:y|ies)\b"),
+    ("medical billing", r"\bmedical bill(?:ing|ers?)\b"),
+    ("revenue cycle", r"\brevenue cycle\b"),
+    ("claims and denials", r"\bdenials?\b|\bEOBs?\b|\b(?:unpaid|denied|rejected) claims\b|\bclaim edits?\b|"
+                           r"\b(?:UB-04|CMS-1500)\b|\bresubmit\w*\b"),
+    ("payer enrollment", r"\b(?:enroll\w*|credentialing)\b[^.;\n]{0,60}\b(?:payers?|Medicare|Medicaid|CAQH)\b"),
+    ("health information management", r"(?i:\bhealth information (?:management|technician|technology)\b)|\bHIM\b"),
+    ("release of information", r"\brelease of information\b|\brequests? for (?:patient )?records\b"),
+    ("risk adjustment coding", r"\b(?:HCC|risk adjustment) cod(?:ing|ers?)\b|\bcod(?:e|ing) (?:to )?HCCs?\b"),
+    ("coding body", r"\b(?:AAPC|AHIMA|ACDIS)\b"),
+]
+# Upper-case acronyms stay case-sensitive ("him", "cdi" in running text are other words).
+_CASE_SENSITIVE = {"CPT codes", "HCPCS", "DRG", "health information management",
+                   "clinical documentation integrity", "coding body"}
+_EVIDENCE_RES = [
+    (label, re.compile(pattern, 0 if label in _CASE_SENSITIVE else re.IGNORECASE))
+    for label, pattern in _EVIDENCE
+]
+# CPT also means curricular practical training for students on F-1 visas.
+_VISA_CONTEXT = re.compile(r"\bOPT\b|\bF-?1\b|\bvisas?\b|curricular|work authori[sz]ation|international students",
+                           re.IGNORECASE)
+_VISA_RADIUS = 120
+
+_TITLE_EVIDENCE_NEEDED = 1
+_UNTITLED_EVIDENCE_NEEDED = 2
+_MIXED_TITLE_EVIDENCE_NEEDED = 3   # "Coding Bootcamp Instructor", "Junior Coder / Web Developer"
+
+
+def _evidence(text: str) -> list[str]:
+    found = []
+    for label, rx in _EVIDENCE_RES:
+        for m in rx.finditer(text):
+            if label == "CPT codes":
+                window = text[max(0, m.start() - _VISA_RADIUS):m.end() + _VISA_RADIUS]
+                if _VISA_CONTEXT.search(window):
+                    continue
+            found.append(label)
+            break
+    return found
+
+
+def classify(title: str, text: str, credentials: Iterable[str] = (), codes: Iterable[str] = (),
+             specialties: Iterable[str] = ()) -> Classification:
+    """Classify a posting from its title, its full text, and the coding credentials and CPT codes
+    found in context (see :func:`jobboard.tagging.suggest_tags`) or the specialties, credentials
+    and codes its author tagged it with."""
+    title = (title or "").strip()
+    credentials, codes, specialties = list(credentials), list(codes), list(specialties)
+    evidence = _evidence(text or "")
+    if specialties:
+        evidence.append("tagged " + ", ".join(specialties))
+    if credentials:
+        evidence.append("credentials " + ", ".join(credentials))
+    if codes:
+        evidence.append("CPT codes " + ", ".join(codes[:5]))
+    coding_title = _CODING_TITLE.search(title)
+    other_title = _OTHER_TITLE.search(title)
+    if coding_title and other_title:
+        needed, reason = _MIXED_TITLE_EVIDENCE_NEEDED, f'title names coding and other work ("{title}")'
+    elif coding_title:
+        needed, reason = _TITLE_EVIDENCE_NEEDED, f'title names coding work ("{coding_title.group(0)}")'
+    elif other_title:
+        return Classification(False, (f'title names other work ("{other_title.group(0)}")',
+                                      *(f"shares: {e}" for e in evidence)))
+    else:
+        needed, reason = _UNTITLED_EVIDENCE_NEEDED, "title names no kind of work"
+    if len(evidence) >= needed:
+        return Classification(True, (reason, *evidence))
+    return Classification(False, (f"{reason}, coding evidence {len(evidence)} of {needed} needed",
+                                  *evidence))

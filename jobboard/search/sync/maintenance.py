@@ -1,0 +1,78 @@
+"""Maintenance of an index as a whole: full rebuilds and drift checks against the database."""
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from jobboard.extensions import db
+from jobboard.models.base import utcnow
+from jobboard.models.posting import Posting, with_tags
+from jobboard.search import search_backend
+from jobboard.search.document import posting_document
+from jobboard.search.sync.log import drain, pending_count
+
+
+def _visible_postings(chunk: int = 1000):
+    """Every visible posting, in id order, a chunk at a time with its relationships loaded."""
+    with Session(db.engine) as session:
+        last = 0
+        while True:
+            postings = session.scalars(with_tags(Posting.visible().where(Posting.id > last)
+                                             .order_by(Posting.id).limit(chunk))).all()
+            if not postings:
+                return
+            yield from postings
+            last = postings[-1].id
+            session.expunge_all()
+
+
+def visible_count() -> int:
+    visible = Posting.visible().with_only_columns(Posting.id).subquery()
+    return db.session.scalar(select(db.func.count()).select_from(visible)) or 0
+
+
+def rebuild(progress=None) -> int:
+    """Rebuild the index from the database, then apply changes that arrived meanwhile."""
+    count = search_backend().rebuild((posting_document(p) for p in _visible_postings()),
+                               progress=progress, total=visible_count(),
+                               timeout=current_app.config.get("SEARCH_REBUILD_TIMEOUT", 60.0))
+    drain()
+    return count
+
+
+@dataclass
+class Drift:
+    missing: list[int] = field(default_factory=list)     # visible, not in the index
+    extra: list[int] = field(default_factory=list)       # in the index, not visible
+    stale: list[int] = field(default_factory=list)       # indexed document out of date
+    duplicates: list[int] = field(default_factory=list)  # indexed more than once
+    expired: int = 0     # past their expiry in the index; searches skip them already
+    pending: int = 0     # outbox rows not yet applied
+
+    @property
+    def drifted(self) -> bool:
+        return bool(self.missing or self.extra or self.stale or self.duplicates)
+
+
+def check(now=None) -> Drift:
+    """Compare every visible posting's document with what the index holds."""
+    held, duplicates = search_backend().check()
+    drift = Drift(duplicates=sorted(set(duplicates)), pending=pending_count())
+    seen = set()
+    for posting in _visible_postings():
+        seen.add(posting.id)
+        indexed = held.get(posting.id)
+        if indexed is None:
+            drift.missing.append(posting.id)
+        elif indexed.fingerprint != posting_document(posting)["fp"]:
+            drift.stale.append(posting.id)
+    cutoff = int((now or utcnow()).timestamp())
+    for posting_id, indexed in held.items():
+        if posting_id not in seen:
+            if 0 < indexed.expires <= cutoff:
+                drift.expired += 1
+            else:
+                drift.extra.append(posting_id)
+    drift.extra.sort()
+    return drift

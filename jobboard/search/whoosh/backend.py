@@ -1,0 +1,207 @@
+"""The Whoosh implementation of ``SearchBackend``: one instance per process.
+
+Reading: ``view()`` gives the current generation (see ``segments``); a search intersects the
+term sets of its filters and clauses, counts facets with ``int.bit_count``, ranks with
+``scoring`` and reads one page of document numbers in date or pay order. Writing: one writer at
+a time (Whoosh's lock), always with a timeout; small segments are merged by size tier on commit;
+a rebuild writes new segments and swaps them in at once (``storage``).
+"""
+import threading
+
+from jobboard.search.backend import Changes, IndexedDocument, SearchHits, SearchRequest
+from jobboard.search.document import FACETS
+from jobboard.search.whoosh.scoring import Scorer
+from jobboard.search.whoosh.scoring import tiers as score_tiers
+from jobboard.search.whoosh.segments import View
+from jobboard.search.whoosh.spelling import suggestion
+from jobboard.search.whoosh.storage import (
+    MERGE_TIERS,
+    fields,
+    merge_tiers,
+    open_index,
+    open_writer,
+    swap_in,
+    write_segments,
+)
+
+
+class WhooshBackend:
+    """Search over a Whoosh index directory; one instance per process."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self._lock = threading.RLock()
+        self._segments = {}
+        self._view = None
+        self._ix = None
+
+    @property
+    def ix(self):
+        if self._ix is None:
+            with self._lock:
+                if self._ix is None:
+                    self._ix = open_index(self.path)
+        return self._ix
+
+    def view(self) -> View:
+        """The current generation, reopened only when another one has been committed."""
+        generation = self.ix.latest_generation()
+        view = self._view
+        if view is None or view.generation != generation:
+            with self._lock:
+                view = self._view
+                if view is None or view.generation != generation:
+                    view = self._view = View(self.ix, generation, self._segments, self._lock)
+        return view
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def apply(self, changes: Changes, timeout: float, background: bool = False) -> None:
+        """See ``SearchBackend.apply``; a ``background`` writer may also merge larger segments."""
+        writer = open_writer(self.ix, timeout, merge_limit=MERGE_TIERS[-1 if background else 1])
+        try:
+            documents, deleted = changes()
+            removed = 0
+            if documents or deleted:
+                searcher = writer.searcher()
+                try:
+                    for posting_id in {*deleted, *(d["pid"] for d in documents)}:
+                        removed += writer.delete_by_term("id", str(posting_id), searcher=searcher)
+                finally:
+                    searcher.close()
+            if documents or removed:
+                for document in documents:
+                    writer.add_document(**fields(document))
+                writer.commit(mergetype=merge_tiers)
+            else:
+                writer.cancel()
+        except BaseException:
+            if not writer.is_closed:
+                writer.cancel()
+            raise
+
+    def rebuild(self, documents, progress=None, total: int | None = None,
+                timeout: float = 60.0) -> int:
+        """Write every document into new segments, then make them the whole index at once."""
+        parent = open_writer(self.ix, timeout)
+        try:
+            count, segments = write_segments(self.ix, self.path, documents, progress, total)
+            swap_in(parent, segments)
+        except BaseException:
+            if not parent.is_closed:
+                parent.cancel()
+            raise
+        return count
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchHits:
+        view = self.view()
+        now = int(request.now.timestamp())
+        live = view.live(now)
+        filters = {}
+        if request.specialties:
+            filters["specialty"] = view.any("specialty", request.specialties)
+        if request.credentials:
+            filters["credential"] = view.any("credential", request.credentials)
+        if request.arrangements:
+            filters["arrangement"] = view.any("arrangement", request.arrangements)
+        if request.employment_types:
+            filters["employment_type"] = view.any("employment_type", request.employment_types)
+        if request.state:
+            filters["state"] = view.term("state", request.state)
+        if request.code:
+            filters["code"] = (view.term("code", request.code)
+                               | view.any("specialty", request.code_specialties))
+        if request.salary_min is not None:
+            filters["salary"] = view.at_least("salary", max(1, request.salary_min))
+        if request.lacking_credentials is not None:
+            filters["eligible"] = live & ~view.any("required", request.lacking_credentials)
+        if request.posted_within:
+            cutoff = now - request.posted_within * 86400
+            filters["posted"] = view.at_least("posted", cutoff - cutoff % 60)
+
+        query, scorer = request.query, Scorer(view)
+        filtered = live
+        for members in filters.values():
+            filtered &= members
+        relaxed = False
+        if query.empty:
+            matched = live
+        else:
+            matched = live
+            for group in query.required_groups:
+                matched &= scorer.group_match(group)
+            if not matched & filtered and len(query.required_groups) > 1:
+                relaxed = True
+                matched = 0
+                for group in query.required_groups:
+                    matched |= scorer.group_match(group)
+                matched &= live
+            for clause in query.excluded:
+                matched &= ~scorer.match(clause)
+        # Postings that do not read as coding jobs (domain level 0, waiting for an admin) show
+        # only when no coding job matches: a coder's search never lists them above or among
+        # coding jobs, and a search only they match still finds them.
+        coding = view.any("domain", ("1", "2"))
+        if matched & filtered & coding:
+            matched &= coding
+        hits = matched & filtered
+        facets = {}
+        for facet in FACETS:
+            base = matched
+            for name, members in filters.items():
+                if name != facet:
+                    base &= members
+            counts = {}
+            for value in view.values(facet):
+                n = (base & view.term(facet, value)).bit_count()
+                if n:
+                    counts[value] = n
+            facets[facet] = counts
+
+        sort = request.sort
+        if sort == "relevance" and not query.empty:
+            tiers = score_tiers(scorer, query, hits, relaxed)
+            sort = "newest"
+        else:
+            tiers = [(0, hits)]
+            if sort == "relevance":
+                sort = "newest"
+        page, skip = [], request.offset
+        for _, members in tiers:
+            size = members.bit_count()
+            if skip >= size:
+                skip -= size
+                continue
+            page.extend(view.ranked(members, sort, skip, request.limit - len(page)))
+            skip = 0
+            if len(page) >= request.limit:
+                break
+        pid = view.columns["pid"]
+        return SearchHits(
+            ids=[pid[d] for d in page], total=hits.bit_count(), facets=facets,
+            suggestion=suggestion(view, scorer, query), relaxed=relaxed,
+            highlight=frozenset(scorer.highlight),
+            unmatched=tuple(group[0].raw for group in query.groups
+                            if not scorer.group_match(group) & (live & coding or live)),
+        )
+
+    # -- checking ------------------------------------------------------------------------------
+
+    def check(self) -> tuple[dict[int, IndexedDocument], list[int]]:
+        view = self.view()
+        held, duplicates = {}, []
+        with self._lock:
+            for segment, leaf, offset in view.leaves:
+                deleted = segment.deleted_bits(leaf)
+                fingerprints = leaf.column_reader("fp", translate=False)
+                for docnum in range(segment.size):
+                    if deleted >> docnum & 1:
+                        continue
+                    pid = segment.columns["pid"][docnum]
+                    if pid in held:
+                        duplicates.append(pid)
+                    held[pid] = IndexedDocument(bytes(fingerprints[docnum]),
+                                                segment.columns["expires"][docnum])
+        return held, duplicates

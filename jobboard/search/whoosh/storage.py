@@ -1,0 +1,310 @@
+"""Every use of Whoosh's internals, in one place: codec, segment writing, raw reads.
+
+Whoosh 2.7.4 has no public API for what a large presence-only index needs, so this module
+reaches past it, and only this module:
+
+- ``LeanCodec`` drops per-posting field-length statistics (only BM25 uses them) and remembers
+  which columns exist; ``TermPool`` keeps a segment's postings as one array of document numbers
+  per term instead of millions of tuples.
+- ``write_segments`` writes a rebuild's segments (in worker processes for large rebuilds) and
+  ``swap_in`` makes them the whole index with one table-of-contents write under the lock
+  (``SegmentWriter._finalize_segment``, ``_close_segment``, ``_commit_toc``, ``_finish``).
+- ``read_postings`` decodes W3 posting blocks straight from the posting file and
+  ``read_column`` reads a numeric column with one read (``_postfile``, ``_dbfile``).
+
+Upgrading Whoosh means re-checking this module against the new version, nothing else.
+"""
+import io
+import multiprocessing
+import os
+import pickle
+import shutil
+import sys
+import tempfile
+import zlib
+from array import array
+from collections import defaultdict
+from itertools import accumulate
+
+from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader
+from whoosh.index import LockError
+from whoosh.reading import SegmentReader, TermNotFound
+from whoosh.system import _INT_SIZE, unpack_int
+from whoosh.writing import SegmentWriter
+
+from jobboard.search.backend import IndexBusy
+from jobboard.search.whoosh import bits
+from jobboard.search.whoosh.schema import SCHEMA
+
+INDEX_NAME = "postings"
+SEGMENT_DOCS = 50_000        # documents per segment written by a rebuild
+BATCH_DOCS = 1_000           # documents per job handed to a rebuild worker
+PARALLEL_MIN_DOCS = 5_000    # smaller rebuilds are written in-process
+MERGE_TIERS = (100, 1_000, 10_000)
+
+
+def open_index(path: str):
+    """The index in ``path``, created empty if there is none."""
+    os.makedirs(path, exist_ok=True)
+    if whoosh_index.exists_in(path, indexname=INDEX_NAME):
+        return whoosh_index.open_dir(path, indexname=INDEX_NAME)
+    return whoosh_index.create_in(path, SCHEMA, indexname=INDEX_NAME)
+
+
+class _PerDocReader(W3PerDocReader):
+    """Remembers which columns exist: Whoosh asks the file system once per document and field."""
+
+    def has_column(self, fieldname):
+        known = self.__dict__.setdefault("_known_columns", {})
+        if fieldname not in known:
+            known[fieldname] = super().has_column(fieldname)
+        return known[fieldname]
+
+
+class LeanCodec(W3Codec):
+    """Whoosh's codec minus per-posting field-length statistics, which only BM25 uses."""
+
+    length_stats = False
+
+    def per_document_reader(self, storage, segment):
+        return _PerDocReader(storage, segment)
+
+
+CODEC = LeanCodec()
+
+
+class TermPool:
+    """Postings of a segment being written, as one array of document numbers per term.
+
+    Replaces Whoosh's pool of (field, term, docnum, weight, value) tuples: about 4 bytes per
+    posting instead of 170, and no sort of millions of tuples when the segment is written.
+    """
+
+    def __init__(self):
+        self.fieldnames = set()
+        self._postings = {}
+        self._unsorted = set()
+        self._extra = {}
+
+    def add(self, item):
+        fieldname, term, docnum, weight, value = item
+        key = (fieldname, term)
+        docs = self._postings.get(key)
+        if docs is None:
+            docs = self._postings[key] = array("I")
+            self.fieldnames.add(fieldname)
+        elif docs[-1] > docnum:
+            self._unsorted.add(key)
+        docs.append(docnum)
+        if weight != 1.0 or value:
+            self._extra[(fieldname, term, docnum)] = (weight, value)
+
+    def iter_postings(self):
+        extra = self._extra
+        for key in sorted(self._postings):
+            fieldname, term = key
+            docs = self._postings[key]
+            for docnum in (sorted(docs) if key in self._unsorted else docs):
+                weight, value = extra.get((fieldname, term, docnum), (1.0, b"")) if extra \
+                    else (1.0, b"")
+                yield fieldname, term, docnum, weight, value
+
+    def cleanup(self):
+        self._postings.clear()
+        self._extra.clear()
+
+
+def merge_tiers(writer, segments):
+    """Merge five or more segments of one size tier (under 100, 1 000 or 10 000 documents).
+
+    Keeps the segment count low after many small commits without a commit ever rewriting one
+    of the big segments a rebuild writes (``search reindex`` renews those). Merging costs about
+    half a millisecond a document, so a request merges only the two small tiers and leaves the
+    largest to the worker.
+    """
+    tiers = defaultdict(list)
+    for segment in segments:
+        size = segment.doc_count_all()
+        tier = next((limit for limit in MERGE_TIERS if size < limit <= writer.merge_limit), None)
+        if tier is not None:
+            tiers[tier].append(segment)
+    for tier in MERGE_TIERS:
+        group = tiers[tier]
+        if len(group) >= 5:
+            for segment in group:
+                reader = SegmentReader(writer.storage, writer.schema, segment)
+                writer.add_reader(reader)
+                reader.close()
+            return [s for s in segments if s not in group]
+    return segments
+
+
+class Writer(SegmentWriter):
+    def __init__(self, ix, merge_limit=MERGE_TIERS[1], **kwargs):
+        super().__init__(ix, codec=CODEC, **kwargs)
+        self.pool = TermPool()
+        self.merge_limit = merge_limit
+
+
+def fields(document: dict) -> dict:
+    """Index fields of a document: lists as given, empty values left out."""
+    return {k: v for k, v in document.items() if v is not None and v != [] and v != ""}
+
+
+def _build_worker(path, jobs, results):
+    """Rebuild worker process: index the batches it is given into segments of SEGMENT_DOCS."""
+    ix = whoosh_index.open_dir(path, indexname=INDEX_NAME)
+    segments, writer, count = [], None, 0
+    while (job := jobs.get()) is not None:
+        with open(job, "rb") as fh:
+            documents = pickle.load(fh)
+        os.remove(job)
+        if writer is None:
+            writer, count = Writer(ix, _lk=False), 0
+        for document in documents:
+            writer.add_document(**fields(document))
+        count += len(documents)
+        if count >= SEGMENT_DOCS:
+            segments.append(writer._finalize_segment())
+            writer = None
+    if writer is not None and count:
+        segments.append(writer._finalize_segment())
+    results.put(segments)
+
+
+def open_writer(ix, timeout: float, **kwargs) -> Writer:
+    """The index's single writer, waiting up to ``timeout`` seconds for another to finish."""
+    try:
+        return Writer(ix, timeout=timeout, delay=0.02, **kwargs)
+    except LockError:
+        raise IndexBusy(f"the search index stayed locked for {timeout} s") from None
+
+
+def write_segments(ix, path: str, documents, progress=None, total=None) -> tuple[int, list]:
+    """Write ``documents`` into new segments that no table of contents lists yet.
+
+    The caller holds the index lock and passes the result to ``swap_in``.
+    """
+    procs = min(2, os.cpu_count() or 1)
+    if procs > 1 and (total or 0) >= PARALLEL_MIN_DOCS:
+        return _build_parallel(path, documents, progress, procs)
+    return _build_here(ix, documents, progress)
+
+
+def swap_in(parent: Writer, segments) -> None:
+    """Make ``segments`` the whole index in one table-of-contents write (readers switch then)."""
+    parent._close_segment()
+    parent._commit_toc(segments)
+    parent._finish()
+
+
+def _build_here(ix, documents, progress):
+    segments, writer, count, in_segment = [], None, 0, 0
+    for document in documents:
+        if writer is None:
+            writer, in_segment = Writer(ix, _lk=False), 0
+        writer.add_document(**fields(document))
+        count += 1
+        in_segment += 1
+        if progress:
+            progress(1)
+        if in_segment >= SEGMENT_DOCS:
+            segments.append(writer._finalize_segment())
+            writer = None
+    if writer is not None:
+        segments.append(writer._finalize_segment())
+    return count, segments
+
+def _build_parallel(path, documents, progress, procs):
+    # Forked workers start at once and need nothing re-imported; they touch no database.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    jobs, results = context.Queue(procs * 4), context.Queue()
+    workers = [context.Process(target=_build_worker, args=(path, jobs, results),
+                               daemon=True) for _ in range(procs)]
+    for worker in workers:
+        worker.start()
+    scratch = tempfile.mkdtemp(prefix="reindex-", dir=path)
+    count, batch = 0, []
+    try:
+        def hand_over():
+            job = os.path.join(scratch, f"{count}.pickle")
+            with open(job, "wb") as fh:
+                pickle.dump(batch, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            jobs.put(job)
+
+        for document in documents:
+            batch.append(document)
+            count += 1
+            if len(batch) >= BATCH_DOCS:
+                hand_over()
+                if progress:
+                    progress(len(batch))
+                batch = []
+        if batch:
+            hand_over()
+            if progress:
+                progress(len(batch))
+        for _ in workers:
+            jobs.put(None)
+        segments = []
+        for _ in workers:
+            segments.extend(results.get())
+        for worker in workers:
+            worker.join()
+            if worker.exitcode:
+                raise RuntimeError(f"a reindex worker failed (exit code {worker.exitcode})")
+        return count, segments
+    finally:
+        for worker in workers:
+            if worker.is_alive():
+                worker.terminate()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def read_postings(reader, field: str, term: str) -> int:
+    """The documents of one segment holding ``term`` in ``field``, as a bit set.
+
+    Reads Whoosh's W3 posting blocks directly (a length, a pickled block header, then the
+    optionally zlib-compressed pickled delta-encoded ids): one ``get`` and C-level decoding
+    instead of a matcher stepping through every posting in Python.
+    """
+    try:
+        info = reader.term_info(field, term)
+    except TermNotFound:
+        return 0
+    if info.is_inlined():
+        return bits.from_ids(info.inlined_postings()[0])
+    offset, length = info.extent()
+    if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves the length unpacked
+        length = length[0]
+    raw = reader._terms._postfile.get(offset, length)
+    ids, pos, last = [], 4, False  # after the posting list's magic number
+    while not last and pos < length:
+        size = unpack_int(raw[pos:pos + _INT_SIZE])[0]
+        last, size = size < 0, abs(size)
+        pos += _INT_SIZE
+        block = io.BytesIO(raw[pos:pos + size])
+        header = pickle.load(block)
+        data = block.read()
+        if header[3]:
+            data = zlib.decompress(data)
+        ids.extend(accumulate(pickle.loads(data)[0]))
+        pos += size
+    return bits.from_ids(ids)
+
+
+def read_column(reader, name: str, size: int):
+    """A numeric column of one segment as an array (one read, not one call per document)."""
+    column = reader.column_reader(name, translate=False)
+    values = array("q")
+    try:
+        values.frombytes(column._dbfile.get(column._basepos, column._count * 8))
+        if sys.byteorder == "little":
+            values.byteswap()
+    except AttributeError:  # a segment without the column file: every value is the default
+        values = array("q", column)
+    if len(values) < size:
+        values.extend([0] * (size - len(values)))
+    return values

@@ -1,0 +1,42 @@
+"""The search contract: the configured backend keeps the ``SearchBackend`` protocol."""
+import inspect
+
+import pytest
+
+from jobboard import create_app
+from jobboard.search import UnknownBackend, search_backend
+from jobboard.search.backend import SearchBackend
+from jobboard.search.whoosh import WhooshBackend
+from tests.conftest import base_config
+
+PROTOCOL_METHODS = ("apply", "rebuild", "search", "check")
+
+
+@pytest.mark.parametrize("name", PROTOCOL_METHODS)
+def test_whoosh_backend_has_the_protocol_signature(name):
+    wanted = inspect.signature(getattr(SearchBackend, name))
+    actual = inspect.signature(getattr(WhooshBackend, name))
+    assert list(actual.parameters) == list(wanted.parameters)
+    for parameter, expected in wanted.parameters.items():
+        assert actual.parameters[parameter].default == expected.default, parameter
+
+
+def test_the_protocol_lists_exactly_the_methods_checked_here():
+    declared = {n for n, v in vars(SearchBackend).items() if inspect.isfunction(v) and not n.startswith("_")}
+    assert declared == set(PROTOCOL_METHODS)
+
+
+def test_search_backend_setting_picks_the_backend(tmp_path):
+    app = create_app({**base_config("sqlite:///" + str(tmp_path / "db.sqlite"), tmp_path, 25),
+                      "SEARCH_BACKEND": "whoosh"})
+    with app.app_context():
+        backend = search_backend()
+        assert isinstance(backend, WhooshBackend)
+        assert isinstance(backend, SearchBackend)
+        assert backend.path == app.config["SEARCH_INDEX_DIR"]
+
+
+def test_an_unknown_backend_is_refused_at_start(tmp_path):
+    with pytest.raises(UnknownBackend, match="SEARCH_BACKEND='elastic': choose one of whoosh"):
+        create_app({**base_config("sqlite:///" + str(tmp_path / "db.sqlite"), tmp_path, 25),
+                    "SEARCH_BACKEND": "elastic"})
