@@ -1,7 +1,7 @@
 """Postings keep whether they read as coding-related jobs, why, and an admin's confirmation
 
 Revision ID: a9_coding
-Revises: 5d612d303573
+Revises: s8a_sessions
 Create Date: 2026-11-26 13:52:20.469187
 
 """
@@ -13,7 +13,7 @@ import jobboard.models.base
 
 # revision identifiers, used by Alembic.
 revision = 'a9_coding'
-down_revision = '5d612d303573'
+down_revision = 's8a_sessions'
 branch_labels = None
 depends_on = None
 
