@@ -17,6 +17,7 @@ CHECKED = {
     "38570": ("8.49", "15.35", "15.35"), "38564": ("11.38", "20.96", "20.96"),
     "99213": ("1.30", "2.68", "1.95"),
 }
+NO_NONFACILITY = {"38564", "38570"}
 
 
 @pytest.fixture
@@ -39,12 +40,17 @@ def test_curated_load_is_idempotent(codes_app):
 def test_seed_code_pages_show_rvus_and_payments(codes_app, code):
     work, nonfacility, facility = CHECKED[code]
     html = codes_app.test_client().get(f"/codes/{code}").get_data(as_text=True)
-    assert f"<td>{work}</td>" in html
-    assert f"<td>{nonfacility}</td>" in html and f"<td>{facility}</td>" in html
+    assert f"<td>{work}</td>" in html and f"<td>{facility}</td>" in html
+    assert "Relative value units (2023)" in html and "PPRRVU23_JAN" in html
     factor = Decimal("33.8872")
     nf = (Decimal(nonfacility) * factor).quantize(Decimal("0.01"))
     f = (Decimal(facility) * factor).quantize(Decimal("0.01"))
-    assert f"Non-facility <strong>${nf:,}</strong>" in html
+    if code in NO_NONFACILITY:  # the CMS file marks their non-facility PE NA
+        assert "Non-facility <span class=\"text-muted\">none</span>" in html
+        assert "No non-facility payment: the CMS file marks the non-facility practice expense NA" in html
+    else:
+        assert f"<td>{nonfacility}</td>" in html
+        assert f"Non-facility <strong>${nf:,}</strong>" in html
     assert f"Facility <strong>${f:,}</strong>" in html and "33.8872, 2023" in html
 
 
@@ -61,26 +67,33 @@ def test_38900_page_reads_as_a_reference(codes_app):
 def test_code_api_figures(codes_app):
     body = codes_app.test_client().get("/api/v1/codes/38570").get_json()
     assert body["work_rvu"] == 8.49 and body["facility_total_rvu"] == 15.35
-    assert body["payment"] == {"nonfacility": 520.17, "facility": 520.17}
+    assert body["payment"] == {"nonfacility": None, "facility": 520.17}  # non-facility PE is NA
+    assert body["status"].startswith("Active") and body["status_code"] == "A" and body["payable"]
+    assert body["source"] == {"file": "cpt_codes.csv (from CMS PPRRVU23_JAN)", "year": 2023, "release": 1}
     assert body["year"] == 2023 and body["conversion_factor"] == 33.8872
     assert body["global_days"] == "010" and "hemic-lymphatic" in body["specialties"]
     assert 0 < body["work_rvu_percentile"] <= 100
 
 
-def test_percentile_and_median_are_computed_over_the_loaded_section(codes_app):
-    from jobboard.services.codes import work_rvu_standing
+def test_percentile_and_median_count_payable_codes_with_work_rvus(codes_app):
+    from jobboard.services.codes import PAYABLE_STATUSES, work_rvu_standing
 
     with codes_app.app_context():
         code = db.session.scalar(db.select(CptCode).where(CptCode.code == "38564"))
-        values = sorted(db.session.scalars(db.select(CptCode.work_rvu).where(
-            CptCode.section == code.section, CptCode.work_rvu.is_not(None))).all())
-        percentile, median = work_rvu_standing(code)
+        rows = db.session.execute(db.select(CptCode.work_rvu, CptCode.status).where(
+            CptCode.section == code.section)).all()
+        values = sorted(w for w, status in rows if status in PAYABLE_STATUSES and w > 0)
+        assert len(values) < len(rows)  # zero-work and non-payable codes are left out
+        standing = work_rvu_standing(code)
         below = sum(v < code.work_rvu for v in values)
         same = sum(v == code.work_rvu for v in values)
-        assert percentile == round(100 * (below + same / 2) / len(values), 1)
+        assert standing.percentile == round(100 * (below + same / 2) / len(values), 1)
         n = len(values)
         expected = values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
-        assert median == Decimal(expected).quantize(Decimal("0.01"))
+        assert standing.median == Decimal(expected).quantize(Decimal("0.01"))
+        assert standing.count == n == sum(b.count for b in standing.bins)
+        hit = standing.bins[standing.code_bin]
+        assert hit.low <= code.work_rvu and (hit.high is None or code.work_rvu < hit.high)
 
 
 def test_configured_conversion_factor_wins(codes_app):
