@@ -391,7 +391,8 @@ COUNTY_FILE = CMS_FILE.parent / "25LOCCO1.csv"
 # Rows of the CMS CY2025 GPCI file, re-saved the way a spreadsheet does (leading zeros dropped).
 SMALL_GPCI = """ADDENDUM E. CY 2025 GPCIs BY STATE AND MEDICARE LOCALITY,,,,,,
 ,,,,,,
-Medicare Administrative Contractor (MAC),State,Locality Number,Locality Name,2025 PW GPCI (with 1.0 Floor),2025 PE GPCI,2025 MP GPCI
+Medicare Administrative Contractor (MAC),State,Locality Number,Locality Name,\
+2025 PW GPCI (with 1.0 Floor),2025 PE GPCI,2025 MP GPCI
 13202,NY,1,MANHATTAN,1.065,1.166,1.656
 2102,AK,1,ALASKA*,1.5,1.081,0.592
 "MAC Assignments as of November 22, 2023",,,,,,

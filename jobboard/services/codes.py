@@ -5,10 +5,12 @@ older figures over newer ones, so a later CMS file stays in force through ``code
 ``demo load`` and ``make run``.
 """
 import json
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from time import monotonic
 
 from flask import current_app
 from sqlalchemy import func, or_, select
@@ -113,6 +115,7 @@ def load_curated_codes() -> dict[str, int]:
             code.source_file, code.source_release = CURATED_SOURCE, CURATED_RELEASE
             filled += 1
     db.session.commit()
+    forget_distributions()
     return {**counts, "codes_added": added, "codes_updated": updated, "figures_filled": filled,
             "figures_kept": added + updated - filled}
 
@@ -244,6 +247,7 @@ def import_rvu(path, progress=None, *, store_descriptors=False, year=None,
         row.nonfacility_total, row.facility_total = item.nonfacility_total, item.facility_total
         summary.modifier_rows += 1
     db.session.commit()
+    forget_distributions()
     return summary
 
 
@@ -421,51 +425,33 @@ class Standing:
     code_bin: int | None
 
 
-_distributions: dict[tuple, tuple[Decimal, ...]] = {}
+@dataclass(frozen=True)
+class Distribution:
+    """A section's sorted work RVUs (payable codes, work RVU > 0) with its median and histogram."""
 
-
-def section_work_rvus(section: str) -> tuple[Decimal, ...]:
-    """Sorted work RVUs of the section's payable codes with work RVU > 0, cached until any code
-    row changes (a count and latest-update check costs far less than reading thousands of rows)."""
-    version = tuple(db.session.execute(select(func.count(CptCode.id), func.max(CptCode.updated_at))).one())
-    key = (str(db.engine.url), section, version)
-    if key not in _distributions:
-        if len(_distributions) > 64:
-            _distributions.clear()
-        _distributions[key] = tuple(db.session.scalars(
-            select(CptCode.work_rvu).where(CptCode.section == section, CptCode.work_rvu > 0,
-                                           CptCode.status.in_(PAYABLE_STATUSES))
-            .order_by(CptCode.work_rvu)))
-    return _distributions[key]
+    values: tuple[Decimal, ...]
+    median: Decimal | None
+    width: Decimal | None
+    bins: list[Bin]
 
 
 def _nice_width(span: Decimal, bins: int = 10) -> Decimal:
     """A round bin width (1, 2, 2.5 or 5 × a power of ten) giving about ``bins`` bins."""
     raw = span / bins
     scale = Decimal(10) ** (raw.adjusted())
-    for step in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10)):
+    for step in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5)):
         if step * scale >= raw:
             return step * scale
     return 10 * scale
 
 
-def work_rvu_standing(code: CptCode) -> Standing:
-    """Percentile (mid-rank: share below plus half of the equal ones), median and a histogram of
-    the section's work RVUs; the percentile is None for codes outside the rule."""
-    values = section_work_rvus(code.section)
+def _distribution(values: tuple[Decimal, ...]) -> Distribution:
     n = len(values)
     if not n:
-        return Standing(None, None, 0, [], None)
+        return Distribution(values, None, None, [])
     middle = values[(n - 1) // 2: n // 2 + 1]
-    median = _cents(sum(middle) / len(middle))
-    applies = is_payable(code) and code.work_rvu is not None and code.work_rvu > 0
-    percentile = None
-    if applies:
-        below = sum(1 for v in values if v < code.work_rvu)
-        same = sum(1 for v in values if v == code.work_rvu)
-        percentile = round(100 * (below + same / 2) / n, 1)
-    top = values[min(n - 1, int(n * 0.95))]
-    width = _nice_width(top if top > 0 else values[-1])
+    top = values[min(n - 1, int(n * 0.95))]  # bars up to the 95th percentile, the rest in one
+    width = _nice_width(top)
     edges = int(top // width) + 1
     counts = [0] * (edges + 1)
     for value in values:
@@ -473,8 +459,45 @@ def work_rvu_standing(code: CptCode) -> Standing:
     bins = [Bin(i * width, (i + 1) * width, counts[i]) for i in range(edges)]
     if counts[edges]:
         bins.append(Bin(edges * width, None, counts[edges]))
-    code_bin = min(int(code.work_rvu // width), len(bins) - 1) if applies else None
-    return Standing(percentile, median, n, bins, code_bin)
+    return Distribution(values, _cents(sum(middle) / len(middle)), width, bins)
+
+
+DISTRIBUTION_TTL = 60.0  # seconds another process may show a section's figures from before an import
+_distributions: dict[tuple[str, str], tuple[float, Distribution]] = {}
+
+
+def forget_distributions() -> None:
+    """Drop this process's cached section distributions (after figures change)."""
+    _distributions.clear()
+
+
+def section_distribution(section: str) -> Distribution:
+    """The section's work-RVU distribution, kept per process for ``DISTRIBUTION_TTL`` seconds:
+    reading and binning thousands of rows per page view would cost more than the page."""
+    key = (str(db.engine.url), section)
+    cached = _distributions.get(key)
+    if cached is None or cached[0] < monotonic():
+        found = _distribution(tuple(db.session.scalars(
+            select(CptCode.work_rvu).where(CptCode.section == section, CptCode.work_rvu > 0,
+                                           CptCode.status.in_(PAYABLE_STATUSES))
+            .order_by(CptCode.work_rvu))))
+        cached = _distributions[key] = (monotonic() + DISTRIBUTION_TTL, found)
+    return cached[1]
+
+
+def work_rvu_standing(code: CptCode) -> Standing:
+    """Percentile (mid-rank: share below plus half of the equal ones), median and histogram of
+    the section's work RVUs; the percentile is None for codes outside ``STANDING_RULE``."""
+    found = section_distribution(code.section)
+    n = len(found.values)
+    if not n:
+        return Standing(None, None, 0, [], None)
+    if not (is_payable(code) and code.work_rvu is not None and code.work_rvu > 0):
+        return Standing(None, found.median, n, found.bins, None)
+    below = bisect_left(found.values, code.work_rvu)
+    same = bisect_right(found.values, code.work_rvu) - below
+    code_bin = min(int(code.work_rvu // found.width), len(found.bins) - 1)
+    return Standing(round(100 * (below + same / 2) / n, 1), found.median, n, found.bins, code_bin)
 
 
 def specialties_for_code(code: str) -> list[Specialty]:
