@@ -571,3 +571,12 @@ def test_code_page_shows_ten_jobs_and_links_to_all(codes_app):
     assert "Open jobs that need 38900 (11)" in html
     assert sum(f'href="/jobs/{i}"' in html for i in ids) == 10 and f'href="/jobs/{ids[0]}"' not in html
     assert '<a id="all-jobs" href="/jobs?code=38900">See all 11 jobs</a>' in html
+
+
+@pytest.mark.parametrize("url", [
+    "/codes?q=%00lymph", "/codes?section=Surgery%00", "/codes?section=Surgery&subsection=%00&page=%C2%B2",
+    "/codes?q=" + "9" * 5000, "/codes/99213?locality=%00", "/codes/99213?locality=%D9%A1%D9%A3-01",
+    "/api/v1/codes/99213?locality=13202-01%00",
+])
+def test_odd_query_values_never_give_a_500(codes_app, url):
+    assert codes_app.test_client().get(url).status_code in (200, 302, 400, 404)

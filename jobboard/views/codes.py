@@ -91,22 +91,27 @@ def _lookup(raw):
                                             nearest=nearest_codes(normalized)), 404))
 
 
+def _arg(name: str, limit: int) -> str:
+    """A query-string value, trimmed, cut to ``limit`` and without NUL (PostgreSQL refuses it)."""
+    return request.args.get(name, "").replace("\x00", "").strip()[:limit]
+
+
 def _page_number():
-    page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and len(page) < 7 else 1
+    page = _arg("page", 7)
+    return int(page) if page.isascii() and page.isdigit() else 1
 
 
 @bp.get("/codes")
 def index():
-    q = request.args.get("q", "").strip()[:100]
+    q = _arg("q", 100)
     exact = exact_code(q)
     if exact:  # one code typed in the box: its page (or the nearest codes when we lack it)
         return redirect(url_for("codes.code", code=exact))
-    section = request.args.get("section", "")[:120]
+    section = _arg("section", 120)
     listing = None
     if section and not q:
         try:
-            listing = section_page(section, request.args.get("subsection", "")[:200], _page_number())
+            listing = section_page(section, _arg("subsection", 200), _page_number())
         except NotFound as error:
             return error_response(404, error.message)
     return render_template(
@@ -120,7 +125,7 @@ def code(code):
     found, normalized = _lookup(code)
     if found is None:  # "38900 " or "0042t": one canonical address
         return redirect(url_for("codes.code", code=normalized), 301)
-    facts = code_facts(found, request.args.get("locality", "").strip())
+    facts = code_facts(found, _arg("locality", 40))
     before, after = neighbours(found)
     answers = faq(found, facts)
     html = render_template("codes/code.html", before=before, after=after, localities=localities_by_state(),
@@ -156,7 +161,7 @@ def _number(value):
 @bp.get("/api/v1/codes/<code>")
 def api_code(code):
     found, _ = _lookup(normalize_code(code) or code)
-    facts = code_facts(found, request.args.get("locality", "").strip())
+    facts = code_facts(found, _arg("locality", 40))
     if facts["locality_error"]:
         return error_response(400, facts["locality_error"], code="unknown_locality")
     payment, standing = facts["payment"], facts["standing"]
