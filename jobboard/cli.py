@@ -55,34 +55,62 @@ def create_admin(email, password):
 
 @codes_cli.command("load")
 def codes_load():
-    """Load the taxonomy and the curated CPT code set the project ships."""
+    """Load the taxonomy and the curated CPT code set; its figures only fill codes that have none."""
     from jobboard.services.codes import load_curated_codes
 
     counts = load_curated_codes()
     click.echo(
         f"Loaded {counts['specialties']} specialties, {counts['credentials']} credentials, "
         f"{counts['sections']} CPT ranges; codes: {counts['codes_added']} added, "
-        f"{counts['codes_updated']} updated."
+        f"{counts['codes_updated']} updated; shipped CY2023 figures filled {counts['figures_filled']} "
+        f"codes, {counts['figures_kept']} kept the figures they hold."
     )
+
+
+KEPT_OLDER_SHOWN = 50
 
 
 @codes_cli.command("import-rvu")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--no-descriptors", is_flag=True,
-              help="Do not keep the file's AMA short descriptors (licensed text).")
-def codes_import_rvu(path, no_descriptors):
-    """Import a CMS PFS RVU CSV (any year; columns found by header name)."""
+@click.option("--year", type=click.IntRange(1992, 2100), help="Fee schedule year, for a file that does not say it.")
+@click.option("--conversion-factor", type=click.FloatRange(1, 1000, min_open=False),
+              help="Dollars per RVU, for a file without one (else the current factor is kept).")
+@click.option("--with-descriptors/--no-descriptors", default=False, show_default=True,
+              help="Keep the file's AMA short descriptors (only for operators licensed to show them).")
+def codes_import_rvu(path, year, conversion_factor, with_descriptors):
+    """Import a CMS PFS RVU CSV (any year; columns found by header name; older never wins)."""
     from jobboard.cms_rvu import RvuFormatError, count_data_lines
     from jobboard.services.codes import import_rvu
 
     try:
         total = count_data_lines(path)
-        with click.progressbar(length=total, label="CMS rows") as bar:
-            summary = import_rvu(path, progress=bar.update, store_descriptors=not no_descriptors)
+        with click.progressbar(length=total, label="CMS rows", file=sys.stderr) as bar:
+            summary = import_rvu(path, progress=bar.update, store_descriptors=with_descriptors, year=year,
+                                 conversion_factor=str(conversion_factor) if conversion_factor else None)
     except RvuFormatError as error:
         raise click.ClickException(f"{path}: {error}") from None
     for row in summary.bad_rows:
         click.echo(f"line {row.line}: {row.reason}", err=True)
+    click.echo(summary.line())
+    if summary.kept_older:
+        shown = ", ".join(f"{c.code} ({c.year})" for c in summary.kept_older[:KEPT_OLDER_SHOWN])
+        more = len(summary.kept_older) - KEPT_OLDER_SHOWN
+        click.echo(f"Codes keeping older figures: {shown}" + (f" and {more} more." if more > 0 else "."))
+
+
+@codes_cli.command("import-gpci")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def codes_import_gpci(paths):
+    """Import CMS GPCI files (localities) and locality-to-county crosswalks, for locality payments."""
+    from jobboard.cms_gpci import GpciFormatError
+    from jobboard.services.codes import import_gpci
+
+    try:
+        summary = import_gpci(paths)
+    except GpciFormatError as error:
+        raise click.ClickException(str(error)) from error
+    for name, line, reason in summary.skipped:
+        click.echo(f"{name} line {line}: {reason}", err=True)
     click.echo(summary.line())
 
 

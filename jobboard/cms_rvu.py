@@ -29,6 +29,8 @@ __all__ = [
     "RvuParseResult",
     "read_rvu_file",
     "parse_rvu_file",
+    "detect_delimiter",
+    "detect_release",
     "detect_year",
     "count_data_lines",
 ]
@@ -148,6 +150,7 @@ class RvuParseResult:
     year: int | None
     conversion_factor: Decimal | None
     columns: dict[str, str] = field(default_factory=dict)
+    release: int = 0
 
     @property
     def skipped_non_blank(self) -> list[SkippedRow]:
@@ -168,7 +171,7 @@ class _BadValue(ValueError):
     """A cell could not be read; the message becomes the SkippedRow reason."""
 
 
-def _read_text(source: Source) -> tuple[str, str | None]:
+def read_text(source: Source) -> tuple[str, str | None]:
     """Return the file's text and its name, decoding bytes as UTF-8 (BOM or not), else
     Windows-1252, else Latin-1, since CMS files have been published in each."""
     if isinstance(source, (str, os.PathLike)):
@@ -192,12 +195,39 @@ _STRIP_CHARS = "".join(chr(c) for c in range(32)) + " \x7f\xa0\ufeff"
 """Whitespace and control characters, e.g. the DOS end-of-file Ctrl-Z CMS files end with."""
 
 
-def _records(text: str) -> Iterator[tuple[int, list[str]]]:
-    """Yield (1-based first line number, stripped cells) for every CSV record in ``text``."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+class _Unreadable(str):
+    """A record the CSV reader refused (an over-long field, say): its reason, in place of cells."""
+
+
+DELIMITERS = (",", ";", "\t")
+
+
+def detect_delimiter(text: str) -> str:
+    """Comma, semicolon or tab: whichever splits the column-name row (the one naming HCPCS)
+    into the most cells; spreadsheets in some locales save "CSV" with semicolons or tabs."""
+    for line in text.splitlines()[:MAX_HEADER_SEARCH_ROWS]:
+        if "HCPCS" in line.upper():
+            return max(DELIMITERS, key=line.count)
+    return ","
+
+
+def _records(text: str) -> Iterator[tuple[int, list[str] | _Unreadable]]:
+    """Yield (1-based first line number, stripped cells) for every CSV record in ``text``.
+
+    A record the reader cannot take (a field over ``csv.field_size_limit``) comes out as an
+    ``_Unreadable`` reason instead of cells, and reading goes on with the next line.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(text))
     start = 1
-    for cells in reader:
-        yield start, [c.strip(_STRIP_CHARS) for c in cells]
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield start, _Unreadable(f"unreadable row: {exc}")
+        else:
+            yield start, [c.strip(_STRIP_CHARS) for c in cells]
         start = reader.line_num + 1
 
 
@@ -227,7 +257,9 @@ def _read_header(records: Iterator[tuple[int, list[str]]]) -> _Header:
     """
     above: list[list[str]] = []
     hcpcs_aliases = {_normalise_name(a) for a in COLUMN_ALIASES["hcpcs"]}
-    for _, cells in records:
+    for line, cells in records:
+        if isinstance(cells, _Unreadable):
+            raise RvuFormatError(f"line {line}: {cells}")
         if any(_normalise_name(c) in hcpcs_aliases for c in cells):
             return _map_columns(cells, above)
         above.append(cells)
@@ -360,6 +392,9 @@ def _data_rows(
 ) -> Iterator[RvuRow | SkippedRow]:
     """Yield an RvuRow per good record and a SkippedRow, with its reason, per other one."""
     for line, cells in records:
+        if isinstance(cells, _Unreadable):
+            yield SkippedRow(line, str(cells))
+            continue
         if not _non_blank(cells):
             yield SkippedRow(line, "blank row", is_blank=True)
             continue
@@ -371,7 +406,7 @@ def _data_rows(
 
 def _open(source: Source) -> tuple[_Header, Iterator[tuple[int, list[str]]], str | None]:
     """Decode the source and read its header; return it with the remaining records."""
-    text, name = _read_text(source)
+    text, name = read_text(source)
     records = _records(text)
     return _read_header(records), records, name
 
@@ -419,6 +454,26 @@ def detect_year(path_or_name: str | os.PathLike | None, header_text: str | None)
     return None
 
 
+_RELEASES = {"JAN": 1, "APR": 2, "JUL": 3, "OCT": 4}
+_TITLE_RELEASE_RE = re.compile(r"\b(JAN|APR|JUL|OCT)[A-Z]*\s+RELEASE\b", re.IGNORECASE)
+_NAME_RELEASE_RE = re.compile(r"(?:_|\b)(JAN|APR|JUL|OCT)|RVU\d\d([A-D])(?![A-Z])", re.IGNORECASE)
+
+
+def detect_release(path_or_name: str | os.PathLike | None, header_text: str | None) -> int:
+    """Release within the year, 1 (January) to 4 (October), from the title ("July Release")
+    or the file name (``PPRRVU23_JUL``, ``RVU23C``); 0 when neither says."""
+    match = _TITLE_RELEASE_RE.search(header_text or "")
+    if match:
+        return _RELEASES[match.group(1).upper()]
+    if path_or_name:
+        match = _NAME_RELEASE_RE.search(Path(os.fspath(path_or_name)).name)
+        if match and match.group(1):
+            return _RELEASES[match.group(1).upper()]
+        if match:
+            return "ABCD".index(match.group(2).upper()) + 1
+    return 0
+
+
 def parse_rvu_file(path: Source, *, year: int | None = None) -> RvuParseResult:
     """Read a whole PFS RVU file into lists, with its year, conversion factor and columns."""
     header, records, name = _open(path)
@@ -429,10 +484,11 @@ def parse_rvu_file(path: Source, *, year: int | None = None) -> RvuParseResult:
         (rows if isinstance(item, RvuRow) else skipped).append(item)
     factors = Counter(r.conversion_factor for r in rows if r.conversion_factor is not None)
     factor = factors.most_common(1)[0][0] if factors else None
-    return RvuParseResult(rows, skipped, found_year, factor, dict(header.names))
+    release = detect_release(name, header.preamble_text)
+    return RvuParseResult(rows, skipped, found_year, factor, dict(header.names), release)
 
 
 def count_data_lines(path: Source) -> int:
     """Count non-blank records after the column-name row, to size a progress bar."""
     _, records, _ = _open(path)
-    return sum(1 for _, cells in records if _non_blank(cells))
+    return sum(1 for _, cells in records if isinstance(cells, _Unreadable) or _non_blank(cells))

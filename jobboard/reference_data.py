@@ -178,8 +178,8 @@ class CodeData:
     code: str
     description: str
     work_rvu: Decimal
-    nonfacility_pe_rvu: Decimal
-    facility_pe_rvu: Decimal
+    nonfacility_pe_rvu: Decimal | None  # None where the CMS file marks the setting NA
+    facility_pe_rvu: Decimal | None
     mp_rvu: Decimal
     nonfacility_total: Decimal
     facility_total: Decimal
@@ -187,6 +187,8 @@ class CodeData:
     add_on: bool
     year: int
     conversion_factor: Decimal
+    status: str = ""
+    also_known_as: str = ""
 
     @property
     def nonfacility_payment(self) -> Decimal:
@@ -252,6 +254,10 @@ def _sections() -> tuple[SectionRange, ...]:
     return tuple(sections)
 
 
+def _rvu_or_na(text: str) -> Decimal | None:
+    return None if text == "NA" else Decimal(text)
+
+
 @lru_cache(maxsize=None)
 def _codes() -> tuple[CodeData, ...]:
     codes = []
@@ -264,8 +270,8 @@ def _codes() -> tuple[CodeData, ...]:
                 code=code,
                 description=row["description"],
                 work_rvu=Decimal(row["work_rvu"]),
-                nonfacility_pe_rvu=Decimal(row["nonfacility_pe_rvu"]),
-                facility_pe_rvu=Decimal(row["facility_pe_rvu"]),
+                nonfacility_pe_rvu=_rvu_or_na(row["nonfacility_pe_rvu"]),
+                facility_pe_rvu=_rvu_or_na(row["facility_pe_rvu"]),
                 mp_rvu=Decimal(row["mp_rvu"]),
                 nonfacility_total=Decimal(row["nonfacility_total"]),
                 facility_total=Decimal(row["facility_total"]),
@@ -273,6 +279,8 @@ def _codes() -> tuple[CodeData, ...]:
                 add_on=row["add_on"] == "1",
                 year=int(row["year"]),
                 conversion_factor=Decimal(row["conversion_factor"]),
+                status=row["status"],
+                also_known_as=row["also_known_as"],
             )
         )
     return tuple(codes)

@@ -17,6 +17,8 @@ from jobboard.cms_rvu import (
     RvuRow,
     SkippedRow,
     count_data_lines,
+    detect_delimiter,
+    detect_release,
     detect_year,
     parse_rvu_file,
     read_rvu_file,
@@ -136,13 +138,13 @@ EXPECTED_SKIPPED = [
 ]
 
 
-def write_fixture(path, order=None, extra=None, encoding="utf-8"):
+def write_fixture(path, order=None, extra=None, encoding="utf-8", delimiter=","):
     """Write the CMS-shaped fixture with columns in ``order`` plus ``extra`` columns."""
     columns = dict(COLUMNS)
     columns.update(extra or {})
     keys = list(order or columns)
     with open(path, "w", newline="", encoding=encoding) as fh:
-        writer = csv.writer(fh, lineterminator="\r\n")
+        writer = csv.writer(fh, lineterminator="\r\n", delimiter=delimiter)
         for text in PREAMBLE:
             writer.writerow(["", "", text] + [""] * (len(keys) - 3))
         for level in range(5):
@@ -262,3 +264,43 @@ def test_real_cms_2023_file():
     assert sorted(r.modifier for r in result.rows if r.code == "71046") == ["", "26", "TC"]
     assert count_data_lines(REAL_FILE) == len(result.rows)
     assert elapsed < 30
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_semicolon_and_tab_separated_exports_read_the_same(tmp_path, delimiter):
+    path = write_fixture(tmp_path / "PPRRVU23_JAN.csv", delimiter=delimiter)
+    assert detect_delimiter(path.read_text()) == delimiter
+    rows, skipped = split(read_rvu_file(path))
+    assert rows == EXPECTED_ROWS
+    assert skipped == EXPECTED_SKIPPED
+
+
+def test_windows_1252_export_decodes_its_accents_and_dashes(tmp_path):
+    path = write_fixture(tmp_path / "rvu.csv", delimiter=";")
+    data = path.read_text().replace("Test procedure alpha", "Test procédure – alpha")
+    path.write_bytes(data.encode("cp1252"))
+    rows, _ = split(read_rvu_file(path))
+    assert rows[0].description == "Test procédure – alpha"
+    assert rows[1:] == EXPECTED_ROWS[1:]
+
+
+def test_an_over_long_field_is_a_bad_row_with_its_line_number(tmp_path):
+    path = write_fixture(tmp_path / "rvu.csv")
+    lines = path.read_text().split("\n")
+    assert lines[10].startswith("10004,")  # line 11
+    lines[10] = lines[10].replace("Test procedure alpha", "x" * (csv.field_size_limit() + 10))
+    path.write_text("\n".join(lines))
+    result = parse_rvu_file(path)
+    assert [r.code for r in result.rows] == [r.code for r in EXPECTED_ROWS[1:]]
+    assert result.skipped_non_blank[0].line == 11
+    assert "field larger than field limit" in result.skipped_non_blank[0].reason
+    assert result.skipped_non_blank[1:] == EXPECTED_SKIPPED[:-1]
+    assert count_data_lines(path) == len(DATA) - 1
+
+
+def test_detect_release():
+    assert detect_release(None, "2024 National Physician Fee Schedule Relative Value File July Release") == 3
+    assert detect_release("PPRRVU23_JAN.csv", "") == 1
+    assert detect_release("PPRRVU2025_Oct.txt", None) == 4
+    assert detect_release("RVU24B.csv", None) == 2
+    assert detect_release("rvu.csv", "RELEASED 01/30/2023") == 0

@@ -31,8 +31,8 @@ NON_CPT_SLUGS = {
     "billing-rcm",
 }
 CODE_COLUMNS = [
-    "code", "description", "work_rvu", "nonfacility_pe_rvu", "facility_pe_rvu", "mp_rvu",
-    "nonfacility_total", "facility_total", "global_days", "add_on", "year", "conversion_factor",
+    "code", "description", "also_known_as", "work_rvu", "nonfacility_pe_rvu", "facility_pe_rvu", "mp_rvu",
+    "nonfacility_total", "facility_total", "status", "global_days", "add_on", "year", "conversion_factor",
 ]
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
@@ -321,8 +321,11 @@ def test_descriptions_are_not_the_cms_descriptors_and_figures_match():
         if len(descriptor.split()) >= 3:  # two-word terms ("lipid panel") are plain vocabulary
             assert descriptor not in c.description.lower(), c.code
         assert row["WORK RVU"] == f"{c.work_rvu:.2f}", c.code
-        assert row["NON-FAC PE RVU"] == f"{c.nonfacility_pe_rvu:.2f}", c.code
-        assert row["FACILITY PE RVU"] == f"{c.facility_pe_rvu:.2f}", c.code
+        for pe, na, value in (("NON-FAC PE RVU", "NON-FAC NA INDICATOR", c.nonfacility_pe_rvu),
+                              ("FACILITY PE RVU", "FACILITY NA INDICATOR", c.facility_pe_rvu)):
+            assert (row[na] == "NA") == (value is None), c.code
+            assert value is None or row[pe] == f"{value:.2f}", c.code
+        assert row["STATUS CODE"] == c.status, c.code
         assert row["MP RVU"] == f"{c.mp_rvu:.2f}", c.code
         assert row["NON-FACILITY TOTAL"] == f"{c.nonfacility_total:.2f}", c.code
         assert row["FACILITY TOTAL"] == f"{c.facility_total:.2f}", c.code

@@ -22,6 +22,7 @@ from jobboard.models.taxonomy import (
     CptModifierRvu,
     CptSection,
     Credential,
+    MedicareLocality,
     Specialty,
 )
 from jobboard.models.user import ROLES, User
@@ -31,7 +32,7 @@ __all__ = [
     "REPORT_REASONS", "STAGES", "Application", "ApplicationNote", "PostingStats",
     "PostingVisitor", "Report", "Resume", "SavedJob", "SavedSearch",
     "ARRANGEMENTS", "EMPLOYMENT_TYPES", "ROLES", "US_STATES", "Base", "Company", "CptCode",
-    "CptModifierRvu", "CptSection", "Credential", "IllegalTransition", "OutboundEmail", "Posting",
+    "CptModifierRvu", "CptSection", "Credential", "IllegalTransition", "MedicareLocality", "OutboundEmail", "Posting",
     "PostingCredential", "SearchOutbox", "SeekerProfile", "Specialty",
     "TimestampMixin", "User", "UserSession", "utcnow",
 ]

@@ -98,6 +98,8 @@ class CptCode(TimestampMixin, db.Model):
     section: Mapped[str] = mapped_column(String(120), default="")
     subsection: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text, default="")
+    # Other names coders use for the service, in our own words; ";"-separated.
+    also_known_as: Mapped[str] = mapped_column(Text, default="")
     # The AMA descriptor, only when an operator imported licensed data.
     licensed_descriptor: Mapped[str | None] = mapped_column(Text)
     curated: Mapped[bool] = mapped_column(default=False)
@@ -112,10 +114,27 @@ class CptCode(TimestampMixin, db.Model):
     status: Mapped[str] = mapped_column(String(2), default="")
     year: Mapped[int | None]
     conversion_factor: Mapped[Decimal | None] = mapped_column(Numeric(10, 4))
+    # Lineage of the figures: the file they came from and its release within the year
+    # (1 January ... 4 October; 0 when the file does not say), so older files never win.
+    source_file: Mapped[str] = mapped_column(String(255), default="")
+    source_release: Mapped[int] = mapped_column(default=0)
 
     modifiers: Mapped[list["CptModifierRvu"]] = relationship(
         back_populates="cpt_code", cascade="all, delete-orphan", order_by="CptModifierRvu.modifier"
     )
+
+    @property
+    def has_figures(self) -> bool:
+        return self.year is not None
+
+    @property
+    def vintage(self) -> tuple[int, int]:
+        """(year, release): what decides whether other figures are newer than these."""
+        return (self.year or 0, self.source_release or 0)
+
+    @property
+    def aliases(self) -> list[str]:
+        return [a.strip() for a in self.also_known_as.split(";") if a.strip()]
 
     def __repr__(self):
         return f"<CptCode {self.code}>"
@@ -136,3 +155,29 @@ class CptModifierRvu(db.Model):
     year: Mapped[int | None]
 
     cpt_code: Mapped[CptCode] = relationship(back_populates="modifiers")
+
+
+class MedicareLocality(db.Model):
+    """A Medicare payment locality (MAC + locality number) with its GPCIs for one year."""
+
+    __tablename__ = "medicare_locality"
+    __table_args__ = (UniqueConstraint("mac", "locality"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mac: Mapped[str] = mapped_column(String(5))
+    locality: Mapped[str] = mapped_column(String(2))
+    state: Mapped[str] = mapped_column(String(2), default="")
+    name: Mapped[str] = mapped_column(String(120), default="")
+    counties: Mapped[str] = mapped_column(Text, default="")
+    work_gpci: Mapped[Decimal] = mapped_column(Numeric(6, 3))
+    pe_gpci: Mapped[Decimal] = mapped_column(Numeric(6, 3))
+    mp_gpci: Mapped[Decimal] = mapped_column(Numeric(6, 3))
+    year: Mapped[int | None]
+
+    @property
+    def key(self) -> str:
+        """The identifier the API takes: ``MAC-LL`` such as ``13202-01``."""
+        return f"{self.mac}-{self.locality}"
+
+    def __repr__(self):
+        return f"<MedicareLocality {self.key}>"

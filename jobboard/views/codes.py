@@ -1,5 +1,14 @@
 """Code reference pages (/codes) and specialty pages (/specialties), HTML and JSON."""
-from flask import Blueprint, abort, jsonify, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import select
 
 from jobboard.extensions import db
@@ -7,16 +16,25 @@ from jobboard.models.taxonomy import Credential, Specialty
 from jobboard.reference_data import normalize_code
 from jobboard.services import NotFound
 from jobboard.services.codes import (
-    codes_in_section,
+    STANDING_RULE,
     conversion_factor,
+    exact_code,
+    faq,
+    faq_json_ld,
     get_code,
+    get_locality,
+    is_payable,
+    localities_by_state,
+    locality_payment,
+    national_payment,
     nearest_codes,
     neighbours,
     open_jobs_for_code,
-    payment,
     search_codes,
+    section_page,
     sections_with_counts,
     specialties_for_code,
+    status_words,
     work_rvu_standing,
 )
 from jobboard.services.specialties import open_job_counts, pay_by_credential, specialty_by_slug, specialty_jobs
@@ -25,47 +43,76 @@ from jobboard.views.errors import error_response
 bp = Blueprint("codes", __name__)
 
 CODE_FORMAT = "CPT codes have five characters: 12345, 1234F, 1234T or 1234U."
+JOBS_SHOWN = 10
 
 
-def code_facts(code):
-    """Everything a code page shows, shared by the HTML page and the JSON API."""
+def code_facts(code, locality_key=None):
+    """Everything a code page shows, shared by the HTML page and the JSON API.
+
+    A ``locality_key`` naming no locality leaves ``locality_error`` set and prices nothing local.
+    """
     factor, year = conversion_factor(code)
-    percentile, median = work_rvu_standing(code)
-    jobs, job_count = open_jobs_for_code(code)
-    return {
-        "code": code, "factor": factor, "year": year,
-        "payment_nonfacility": payment(code.nonfacility_total, factor),
-        "payment_facility": payment(code.facility_total, factor),
-        "percentile": percentile, "median": median,
+    facts = {
+        "code": code, "factor": factor, "year": year, "status": status_words(code),
+        "payable": is_payable(code), "payment": national_payment(code, factor),
+        "standing": work_rvu_standing(code), "standing_rule": STANDING_RULE,
         "specialties": specialties_for_code(code.code),
-        "jobs": jobs, "job_count": job_count,
+        "locality": None, "local": None, "locality_error": None,
     }
+    if locality_key:
+        try:
+            facts["locality"] = get_locality(locality_key)
+            facts["local"] = locality_payment(code, facts["locality"], factor)
+        except NotFound as error:
+            facts["locality_error"] = error.message
+    facts["jobs"], facts["job_count"] = open_jobs_for_code(code, JOBS_SHOWN)
+    return facts
 
 
 def _lookup(raw):
     """:raise 404: malformed (says the format) or unknown (offers the nearest codes)."""
     normalized = normalize_code(raw)
     if normalized is None:
-        abort(make_response(error_response(404, f"“{raw[:20]}” is not a CPT code. {CODE_FORMAT}", code="malformed_code")))
+        abort(make_response(error_response(404, f"“{raw[:20]}” is not a CPT code. {CODE_FORMAT}",
+                                           code="malformed_code")))
     if normalized != raw:
         return None, normalized
     try:
         return get_code(normalized), normalized
     except NotFound:
-        nearest = nearest_codes(normalized)
         if request.path.startswith("/api/"):
-            abort(make_response(error_response(404, f"We have no reference page for {normalized}.", code="unknown_code")))
-        abort(make_response(render_template("codes/unknown.html", code=normalized, nearest=nearest), 404))
+            abort(make_response(error_response(404, f"We have no reference page for {normalized}.",
+                                               code="unknown_code")))
+        abort(make_response(render_template("codes/unknown.html", code=normalized,
+                                            nearest=nearest_codes(normalized)), 404))
+
+
+def _arg(name: str, limit: int) -> str:
+    """A query-string value, trimmed, cut to ``limit`` and without NUL (PostgreSQL refuses it)."""
+    return request.args.get(name, "").replace("\x00", "").strip()[:limit]
+
+
+def _page_number():
+    page = _arg("page", 7)
+    return int(page) if page.isascii() and page.isdigit() else 1
 
 
 @bp.get("/codes")
 def index():
-    q = request.args.get("q", "").strip()[:100]
-    section = request.args.get("section", "")
+    q = _arg("q", 100)
+    exact = exact_code(q)
+    if exact:  # one code typed in the box: its page (or the nearest codes when we lack it)
+        return redirect(url_for("codes.code", code=exact))
+    section = _arg("section", 120)
+    listing = None
+    if section and not q:
+        try:
+            listing = section_page(section, _arg("subsection", 200), _page_number())
+        except NotFound as error:
+            return error_response(404, error.message)
     return render_template(
-        "codes/index.html", q=q, section=section, sections=sections_with_counts(),
+        "codes/index.html", q=q, sections=sections_with_counts(), listing=listing,
         results=search_codes(q) if q else None,
-        section_codes=codes_in_section(section) if section and not q else None,
     )
 
 
@@ -74,8 +121,12 @@ def code(code):
     found, normalized = _lookup(code)
     if found is None:  # "38900 " or "0042t": one canonical address
         return redirect(url_for("codes.code", code=normalized), 301)
+    facts = code_facts(found, _arg("locality", 40))
     before, after = neighbours(found)
-    return render_template("codes/code.html", before=before, after=after, **code_facts(found))
+    answers = faq(found, facts)
+    html = render_template("codes/code.html", before=before, after=after, localities=localities_by_state(),
+                           faq=answers, json_ld=faq_json_ld(answers), **facts)
+    return html, 400 if facts["locality_error"] else 200
 
 
 @bp.get("/specialties")
@@ -107,20 +158,36 @@ def _number(value):
 @bp.get("/api/v1/codes/<code>")
 def api_code(code):
     found, _ = _lookup(normalize_code(code) or code)
-    facts = code_facts(found)
-    return jsonify({
+    facts = code_facts(found, _arg("locality", 40))
+    if facts["locality_error"]:
+        return error_response(400, facts["locality_error"], code="unknown_locality")
+    payment, standing = facts["payment"], facts["standing"]
+    body = {
         "code": found.code, "section": found.section, "subsection": found.subsection,
         "description": found.description, "work_rvu": _number(found.work_rvu),
         "nonfacility_total_rvu": _number(found.nonfacility_total),
         "facility_total_rvu": _number(found.facility_total), "global_days": found.global_days,
         "conversion_factor": _number(facts["factor"]), "year": facts["year"],
-        "payment": {"nonfacility": _number(facts["payment_nonfacility"]),
-                    "facility": _number(facts["payment_facility"])},
-        "work_rvu_percentile": facts["percentile"],
+        "source": {"file": found.source_file, "year": found.year, "release": found.source_release},
+        "status": facts["status"], "status_code": found.status, "payable": facts["payable"],
+        "payment": {"nonfacility": _number(payment.nonfacility), "facility": _number(payment.facility)}
+        if payment else None,
+        "work_rvu_percentile": standing.percentile,
+        "section_median_work_rvu": _number(standing.median),
+        "percentile_rule": STANDING_RULE,
         "specialties": [s.slug for s in facts["specialties"]],
         "open_jobs": facts["job_count"],
         "url": url_for("codes.code", code=found.code, _external=True),
-    })
+    }
+    if facts["locality"] is not None:
+        local = facts["local"]
+        body["locality_payment"] = {
+            "locality": facts["locality"].key,
+            "nonfacility": _number(local.nonfacility) if local else None,
+            "facility": _number(local.facility) if local else None,
+            "gpci_year": facts["locality"].year,
+        }
+    return jsonify(body)
 
 
 @bp.get("/api/v1/specialties")
