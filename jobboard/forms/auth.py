@@ -3,6 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
+from jobboard.forms.once import OnceForm
 from jobboard.services.accounts import MAX_PASSWORD_LENGTH, password_problem
 
 
@@ -25,7 +26,7 @@ def email_field(label="Email"):
     )
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(OnceForm):
     role = RadioField(
         "I am",
         choices=[("seeker", "A coder looking for work"), ("employer", "An employer hiring coders")],

@@ -1,23 +1,28 @@
 """The posting form (new and edit)."""
 from datetime import datetime, time, timezone
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from jobboard.forms.once import OnceForm
 from jobboard.forms.profiles import STATE_CHOICES, CheckboxListField
 from jobboard.models.taxonomy import ARRANGEMENTS, EMPLOYMENT_TYPES
 from jobboard.services.postings import PostingFields, split_codes
 
 
-class PostingForm(FlaskForm):
-    title = StringField("Job title", validators=[DataRequired(), Length(max=200)],
-                        description="For example: Remote Surgical Coder (CPC)")
+def too_long(limit: int) -> Length:
+    """Refuse, never cut: the message names the limit and the length typed."""
+    return Length(max=limit, message=f"Keep this to {limit:,} characters; it has %(length)d.")
+
+
+class PostingForm(OnceForm):
+    title = StringField("Job title", validators=[DataRequired(), too_long(200)],
+                        description="For example: Remote Surgical Coder (CPC). At most 200 characters.")
     description = TextAreaField(
-        "Description", validators=[DataRequired(), Length(max=20000)],
+        "Description", validators=[DataRequired(), too_long(20000)],
         description="Markdown: **bold**, lists with -, blank lines between paragraphs. "
-                    "CPT codes you mention (\u201cCPT 38900\u201d) become links.")
-    city = StringField("City", validators=[Optional(), Length(max=100)])
+                    "CPT codes you mention (\u201cCPT 38900\u201d) become links. At most 20,000 characters.")
+    city = StringField("City", validators=[Optional(), too_long(100)])
     state = SelectField("State", choices=STATE_CHOICES, validators=[Optional()])
     arrangement = SelectField("Work arrangement", choices=list(ARRANGEMENTS.items()))
     employment_type = SelectField("Employment type", choices=list(EMPLOYMENT_TYPES.items()))
@@ -27,10 +32,10 @@ class PostingForm(FlaskForm):
     specialties = CheckboxListField("Specialties (1 to 5)", coerce=str)
     credentials_required = CheckboxListField("Credentials required", coerce=str)
     credentials_preferred = CheckboxListField("Credentials preferred", coerce=str)
-    cpt_codes = StringField("CPT codes", validators=[Optional(), Length(max=800)],
+    cpt_codes = StringField("CPT codes", validators=[Optional(), too_long(800)],
                             description="Separate with commas or spaces, e.g. 38900, 38792")
     apply_url = URLField("External application address (optional)",
-                         validators=[Optional(), Length(max=500)],
+                         validators=[Optional(), too_long(500)],
                          description="Leave empty to receive applications on MedCode Jobs.")
     expires_at = DateField("Closes on (optional)", validators=[Optional()],
                            description="Defaults to 30 days after publishing.")
@@ -44,6 +49,10 @@ class PostingForm(FlaskForm):
     def validate_salary_max(self, field):
         if field.data is not None and self.salary_min.data is not None and field.data < self.salary_min.data:
             raise ValidationError("The maximum pay must be at least the minimum.")
+
+    def validate_expires_at(self, field):
+        if field.data is not None and field.data < datetime.now(timezone.utc).date():
+            raise ValidationError("The closing date is in the past: choose today or a later date.")
 
     def validate_specialties(self, field):
         if not field.data:

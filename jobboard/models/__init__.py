@@ -13,6 +13,7 @@ from jobboard.models.company import Company
 from jobboard.models.mail import OutboundEmail
 from jobboard.models.posting import IllegalTransition, Posting, PostingCredential
 from jobboard.models.search import SearchOutbox
+from jobboard.models.submission import FormSubmission
 from jobboard.models.seeker import SeekerProfile
 from jobboard.models.taxonomy import (
     ARRANGEMENTS,

@@ -58,18 +58,46 @@ def save_search(user: User, name: str, query: str, frequency: str) -> SavedSearc
     count = db.session.scalar(select(func.count(SavedSearch.id)).where(SavedSearch.user_id == user.id))
     if count >= MAX_SAVED_SEARCHES:
         raise DomainError(f"You can keep at most {MAX_SAVED_SEARCHES} saved searches.")
-    search = SavedSearch(user_id=user.id, name=name.strip()[:120], query=clean_query(query),
+    search = SavedSearch(user_id=user.id, name=name.strip(), query=clean_query(query),
                          frequency=frequency)
     db.session.add(search)
     db.session.commit()
     return search
 
 
-def delete_search(user: User, search_id: int) -> None:
+def own_search(user: User, search_id: int) -> SavedSearch:
+    """:raise NotFound: the saved search is missing or another user's."""
     search = db.session.get(SavedSearch, search_id)
     if search is None or search.user_id != user.id:
         raise NotFound("No such saved search.")
-    db.session.delete(search)
+    return search
+
+
+def search_words(search: SavedSearch) -> str:
+    """The free-text part (``q``) of a saved search."""
+    return dict(parse_qsl(search.query)).get("q", "")
+
+
+def update_search(user: User, search_id: int, name: str, words: str, frequency: str,
+                  alerts: bool) -> SavedSearch:
+    """Rename a saved search, change its words (its filters stay) and its alerts."""
+    search = own_search(user, search_id)
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("Name the search.", field="name")
+    if frequency not in ALERT_INTERVALS:
+        raise DomainError("Choose daily or weekly alerts.", field="frequency")
+    pairs = [(k, v) for k, v in parse_qsl(search.query) if k != "q"]
+    if (words or "").strip():
+        pairs.append(("q", words.strip()))
+    search.name, search.frequency, search.alerts = name, frequency, alerts
+    search.query = clean_query(urlencode(pairs))
+    db.session.commit()
+    return search
+
+
+def delete_search(user: User, search_id: int) -> None:
+    db.session.delete(own_search(user, search_id))
     db.session.commit()
 
 
