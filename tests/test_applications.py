@@ -175,7 +175,8 @@ def test_apply_needs_a_resume_and_an_open_posting(app, job):
     response = post_form(client, f"{page}/apply", {"cover_note": "hi"}, page=page)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert re.search(r'id="resume"[^>]*>\s*<div class="invalid-feedback">Attach your résumé \(PDF or DOCX\).</div>', html)
+    beside = r'id="resume"[^>]*>\s*<div class="invalid-feedback">Attach your résumé \(PDF or DOCX\).</div>'
+    assert re.search(beside, html)
     assert re.search(r'<textarea[^>]*id="cover_note"[^>]*>\s*hi</textarea>', html)
     with app.app_context():
         closed = make_posting(status="closed").id

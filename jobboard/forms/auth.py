@@ -1,7 +1,14 @@
 """Account forms."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from jobboard.forms.once import OnceForm
 from jobboard.services.accounts import MAX_PASSWORD_LENGTH, password_problem

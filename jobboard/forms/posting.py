@@ -1,8 +1,21 @@
 """The posting form (new and edit)."""
 from datetime import datetime, time, timezone
 
-from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaField, URLField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import (
+    DateField,
+    DecimalField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from jobboard.forms.once import OnceForm
 from jobboard.forms.profiles import STATE_CHOICES, CheckboxListField

@@ -1,7 +1,14 @@
 """Applying on the site: résumés, applications with a stage pipeline, private notes."""
 from datetime import datetime, timedelta
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jobboard.extensions import db

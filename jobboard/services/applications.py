@@ -1,6 +1,6 @@
 """Applying on the site and the applicant pipeline both sides can see."""
 from flask import url_for
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from jobboard.extensions import db
@@ -34,7 +34,7 @@ def apply(posting: Posting, seeker: User, cover_note: str, resume=None) -> Appli
     if not posting.applies_on_site:
         raise DomainError("This employer takes applications on its own site.")
     if existing_application(posting, seeker):
-        raise Conflict(ALREADY_APPLIED)
+        raise Conflict(ALREADY_APPLIED) from None
     cover_note = (cover_note or "").strip()
     if len(cover_note) > MAX_COVER_NOTE:
         raise DomainError(f"Keep the note to {MAX_COVER_NOTE:,} characters; it has {len(cover_note):,}.",
@@ -49,7 +49,7 @@ def apply(posting: Posting, seeker: User, cover_note: str, resume=None) -> Appli
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict(ALREADY_APPLIED)
+        raise Conflict(ALREADY_APPLIED) from None
     for employer in posting.company.employers:
         if employer.active:
             queue_email(
@@ -67,7 +67,7 @@ def apply(posting: Posting, seeker: User, cover_note: str, resume=None) -> Appli
         commit_and_deliver()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict(ALREADY_APPLIED)
+        raise Conflict(ALREADY_APPLIED) from None
     return application
 
 
@@ -167,15 +167,3 @@ def applicants(posting: Posting) -> list[Application]:
 def seeker_applications(seeker: User) -> list[Application]:
     return db.session.scalars(select(Application).where(Application.seeker_id == seeker.id)
                               .order_by(Application.created_at.desc())).all()
-
-
-def counts_by_stage(posting_ids) -> dict[int, dict[str, int]]:
-    """{posting id: {stage: n}} in one grouped query (for the dashboard)."""
-    rows = db.session.execute(
-        select(Application.posting_id, Application.stage, func.count(Application.id))
-        .where(Application.posting_id.in_(list(posting_ids)))
-        .group_by(Application.posting_id, Application.stage)).all()
-    counts: dict[int, dict[str, int]] = {}
-    for posting_id, stage, n in rows:
-        counts.setdefault(posting_id, {})[stage] = n
-    return counts

@@ -119,7 +119,7 @@ def unsubscribe(token: str) -> SavedSearch:
     try:
         search_id = _serializer().loads(token)
     except BadSignature:
-        raise NotFound("This unsubscribe link is not valid.")
+        raise NotFound("This unsubscribe link is not valid.") from None
     search = db.session.get(SavedSearch, search_id)
     if search is None:
         raise NotFound("This saved search no longer exists.")

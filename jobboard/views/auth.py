@@ -1,5 +1,13 @@
 """Accounts: register, log in and out, reset a password, account settings."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from jobboard.extensions import db, limiter

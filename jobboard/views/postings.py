@@ -37,8 +37,8 @@ from jobboard.services.postings import (
 )
 from jobboard.services.profiles import all_credentials, all_specialties
 from jobboard.services.resumes import MAX_RESUME_BYTES, current_resume, save_resume
-from jobboard.services.submissions import AlreadySubmitted, claim, record_result
 from jobboard.services.stats import record_apply_click, record_view, visitor_key
+from jobboard.services.submissions import AlreadySubmitted, claim, record_result
 from jobboard.views.employer import current_company
 from jobboard.views.errors import error_response
 from jobboard.views.helpers import (

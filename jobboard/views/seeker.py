@@ -1,5 +1,14 @@
 """The job seeker's own pages."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from jobboard.extensions import csrf, db
@@ -9,13 +18,13 @@ from jobboard.forms.profiles import SeekerProfileForm
 from jobboard.models.application import UNDO_WITHDRAW_WITHIN
 from jobboard.services import DomainError, NotFound, applications, saved
 from jobboard.services.matching import recommendations
-from jobboard.services.resumes import current_resume, resume_for, save_resume
 from jobboard.services.profiles import (
     all_credentials,
     all_specialties,
     seeker_profile,
     update_seeker_profile,
 )
+from jobboard.services.resumes import current_resume, resume_for, save_resume
 from jobboard.services.submissions import AlreadySubmitted, claim, record_result
 from jobboard.views.helpers import flash_domain_error, role_required
 
