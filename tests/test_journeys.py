@@ -360,3 +360,87 @@ def test_saved_search_can_be_renamed_and_edited(app):
     other = app.test_client()
     Auth(other).register("seeker")
     assert other.get(edit).status_code == 404
+
+
+# --- /jobs: no dead ends -------------------------------------------------------------------
+
+@pytest.fixture
+def listed(app):
+    """25 open postings: two pages of 20, the first one mentioning risk adjustment."""
+    with app.app_context():
+        author = make_employer(email="lister@example.com")
+        ids = [make_posting(author=author, title=f"Coder {n:02}",
+                            description="Risk adjustment coding for HCC programs." if n == 0
+                            else "Outpatient coding.").id for n in range(25)]
+    return ids
+
+
+def test_a_bad_filter_keeps_the_search_and_says_why_beside_it(client, listed):
+    response = client.get("/jobs", query_string={"q": "coder", "code": "3890", "state": "CO"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'value="coder"' in html and '<option value="CO" selected>' in html
+    code_field = html.split('id="search-code"', 1)[1].split("</div>", 2)
+    assert 'value="3890"' in code_field[0] and "is-invalid" in html.split('id="search-code"', 1)[0][-80:]
+    assert 'id="search-code-error">code: ' in html
+    assert "<h1 class=\"h2 mb-3\">Jobs for “coder”</h1>" in html
+    response = client.get("/jobs", query_string={"q": "coder", "specialty": "nope"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "specialty: unknown specialty" in html and "The rest of your search is kept below." in html
+
+
+def test_the_search_box_example_finds_jobs(client, listed):
+    html = client.get("/jobs").get_data(as_text=True)
+    placeholder = re.search(r'id="search-q"[^>]*placeholder="([^"]+)"', html).group(1)
+    phrase = re.search(r"&quot;([^&]+)&quot;", placeholder).group(1)
+    body = client.get("/api/v1/jobs", query_string={"q": f'"{phrase}"'}).get_json()
+    assert body["total"] == 1 and body["items"][0]["id"] == listed[0]
+
+
+def test_a_quoted_phrase_with_no_match_offers_the_words(client, listed):
+    html = client.get("/jobs", query_string={"q": '"adjustment risk"'}).get_data(as_text=True)
+    assert 'href="/jobs?q=adjustment+risk">search for them without the quotes</a>' in html
+
+
+def test_a_page_past_the_end_says_so_and_links_to_the_last(client, listed):
+    response = client.get("/jobs", query_string={"page": "999"})
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert "No jobs on page 999" in html and "This search has 2 pages" in html
+    assert 'href="/jobs?page=2">Go to the last page</a>' in html
+    assert "results stop at" not in html and 'class="card mb-3"' not in html
+
+
+def test_pagination_shows_first_previous_window_next_last(app):
+    template = app.jinja_env.from_string(
+        '{% from "_macros.html" import pagination %}{{ pagination(page, pages, link) }}')
+
+    def link(page):
+        return f"/p{page}"
+
+    with app.test_request_context():
+        html = template.render(page=8, pages=15, link=link)
+    labels = re.findall(r'class="page-link"[^>]*>([^<]+)<', html)
+    assert labels == ["Previous", "1", "…", "6", "7", "8", "9", "10", "…", "15", "Next"]
+    assert 'href="/p8" aria-current="page"' in html and 'href="/p7" rel="prev"' in html
+    with app.test_request_context():
+        first = template.render(page=1, pages=3, link=link)
+    assert re.findall(r'class="page-link"[^>]*>([^<]+)<', first) == ["Previous", "1", "2", "3", "Next"]
+
+
+def test_result_cards_show_the_date_and_what_the_seeker_did(app, listed):
+    client = seeker_with_resume(app)
+    applied_to, saved_one = listed[-1], listed[-2]  # the newest, on page 1
+    post_form(client, f"/jobs/{applied_to}/apply", {}, page=f"/jobs/{applied_to}")
+    post_form(client, f"/jobs/{saved_one}/save", {}, page=f"/jobs/{saved_one}")
+    html = client.get("/jobs", query_string={"sort": "newest", "per_page": "20"}).get_data(as_text=True)
+    cards = {int(m.group(1)): m.group(0) for m in re.finditer(
+        r'<article class="card mb-3">\s*<div class="card-body">\s*<h3[^>]*><a href="/jobs/(\d+)">.*?</article>',
+        html, re.S)}
+    with app.app_context():
+        posted = db.session.get(Posting, applied_to).published_at.strftime("%b %d, %Y")
+    assert f"Posted {posted}</time>" in cards[applied_to]
+    assert "mark-applied" in cards[applied_to] and "mark-saved" not in cards[applied_to]
+    assert "mark-saved" in cards[saved_one] and "mark-applied" not in cards[saved_one]
+    assert all("mark-" not in card for i, card in cards.items() if i not in (applied_to, saved_one))

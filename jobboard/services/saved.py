@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from jobboard.extensions import db
 from jobboard.models.activity import SavedJob, SavedSearch
+from jobboard.models.application import Application
 from jobboard.models.base import utcnow
 from jobboard.models.posting import Posting
 from jobboard.models.user import User
@@ -38,6 +39,19 @@ def unsave_job(user: User, posting_id: int) -> None:
 
 def is_saved(user: User, posting: Posting) -> bool:
     return db.session.get(SavedJob, (user.id, posting.id)) is not None
+
+
+def marks(user: User | None, posting_ids) -> dict[str, set[int]]:
+    """Which of ``posting_ids`` the seeker applied to and saved, for markers on result cards."""
+    ids = list(posting_ids)
+    if user is None or not ids:
+        return {"applied": set(), "saved": set()}
+    return {
+        "applied": set(db.session.scalars(select(Application.posting_id).where(
+            Application.seeker_id == user.id, Application.posting_id.in_(ids)))),
+        "saved": set(db.session.scalars(select(SavedJob.posting_id).where(
+            SavedJob.user_id == user.id, SavedJob.posting_id.in_(ids)))),
+    }
 
 
 def saved_jobs(user: User) -> list[SavedJob]:

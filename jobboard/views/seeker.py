@@ -36,11 +36,13 @@ bp = Blueprint("seeker", __name__, url_prefix="/seeker")
 def profile():
     user = current_user._get_current_object()
     profile = seeker_profile(user)
+    recommended = recommendations(profile)
     return render_template(
         "seeker/profile.html", profile=profile, resume=current_resume(user),
         resume_form=ResumeForm(), applications=applications.seeker_applications(user),
         stage_labels=applications.STAGE_LABELS, saved_jobs=saved.saved_jobs(user),
-        saved_searches=saved.saved_searches(user), recommended=recommendations(profile),
+        saved_searches=saved.saved_searches(user), recommended=recommended,
+        marks=saved.marks(user, (posting.id for posting, _ in recommended)),
     )
 
 
