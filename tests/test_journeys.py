@@ -444,3 +444,14 @@ def test_result_cards_show_the_date_and_what_the_seeker_did(app, listed):
     assert "mark-applied" in cards[applied_to] and "mark-saved" not in cards[applied_to]
     assert "mark-saved" in cards[saved_one] and "mark-applied" not in cards[saved_one]
     assert all("mark-" not in card for i, card in cards.items() if i not in (applied_to, saved_one))
+
+
+def test_the_button_lock_script_is_static_under_the_same_csp(client):
+    response = client.get("/register")
+    html = response.get_data(as_text=True)
+    assert '<script src="/static/js/forms.js"></script>' in html
+    assert "script-src 'self';" in response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+    assert not re.search(r"<script(?![^>]*\bsrc=)(?![^>]*application/ld\+json)[^>]*>", html)
+    script = client.get("/static/js/forms.js")
+    assert script.status_code == 200 and b"dataset.sending" in script.data

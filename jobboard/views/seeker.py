@@ -164,7 +164,8 @@ def save_search():
             flash("Search saved. We will email you new matches.", "success")
             return redirect(done)
     else:
-        flash(" ".join(form.name.errors) or "Name the search to save it.", "danger")
+        flash(" ".join(e for errors in form.errors.values() for e in errors) or "Name the search to save it.",
+              "danger")
     return redirect(url_for("search.jobs") + "?" + (form.query.data or ""))
 
 
