@@ -29,14 +29,6 @@ def fit(posting: Posting, profile: SeekerProfile) -> Fit:
     )
 
 
-def eligible_clause(profile: SeekerProfile):
-    """Postings none of whose required credentials the seeker lacks."""
-    held = [c.id for c in profile.credentials]
-    lacking = select(PostingCredential.posting_id).where(
-        PostingCredential.required.is_(True), PostingCredential.credential_id.not_in(held))
-    return Posting.id.not_in(lacking)
-
-
 def recommendations(profile: SeekerProfile, limit: int = 10) -> list[tuple[Posting, Fit]]:
     """Open postings the seeker has not applied to, ranked by shared specialties, credentials
     held, arrangement and location."""
