@@ -13,8 +13,8 @@ from jobboard.models.company import Company
 from jobboard.models.mail import OutboundEmail
 from jobboard.models.posting import IllegalTransition, Posting, PostingCredential
 from jobboard.models.search import SearchOutbox
-from jobboard.models.submission import FormSubmission
 from jobboard.models.seeker import SeekerProfile
+from jobboard.models.submission import FormSubmission
 from jobboard.models.taxonomy import (
     ARRANGEMENTS,
     EMPLOYMENT_TYPES,
@@ -31,7 +31,8 @@ __all__ = [
     "REPORT_REASONS", "STAGES", "Application", "ApplicationNote", "PostingStats",
     "PostingVisitor", "Report", "Resume", "SavedJob", "SavedSearch",
     "ARRANGEMENTS", "EMPLOYMENT_TYPES", "ROLES", "US_STATES", "Base", "Company", "CptCode",
-    "CptModifierRvu", "CptSection", "Credential", "IllegalTransition", "OutboundEmail", "Posting",
+    "CptModifierRvu", "CptSection", "Credential", "FormSubmission", "IllegalTransition", "OutboundEmail",
+    "Posting",
     "PostingCredential", "SearchOutbox", "SeekerProfile", "Specialty",
     "TimestampMixin", "User", "utcnow",
 ]
