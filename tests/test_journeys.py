@@ -455,3 +455,16 @@ def test_the_button_lock_script_is_static_under_the_same_csp(client):
     assert not re.search(r"<script(?![^>]*\bsrc=)(?![^>]*application/ld\+json)[^>]*>", html)
     script = client.get("/static/js/forms.js")
     assert script.status_code == 200 and b"dataset.sending" in script.data
+
+
+def test_applying_to_a_draft_never_shows_its_text(app, job):
+    with app.app_context():
+        boss = db.session.scalar(db.select(User).where(User.email == "boss@example.com"))
+        draft = make_posting(author=boss, title="Secret reorganisation", status="draft",
+                             description="Internal plans nobody outside may read.").id
+    client = seeker_with_resume(app)
+    response = post_form(client, f"/jobs/{draft}/apply", {"cover_note": "x" * 5000}, page=f"/jobs/{job}")
+    assert response.status_code == 302
+    assert client.get(response.headers["Location"]).status_code == 404
+    with app.app_context():
+        assert count(Application) == 0

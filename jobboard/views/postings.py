@@ -294,6 +294,9 @@ def apply(posting_id):
         abort(404)
     form = ApplyForm()
     detail_url = url_for("postings.detail", posting_id=posting_id)
+    if not posting.is_visible:  # never show a draft or a closed posting's page from here
+        flash("This job is no longer taking applications.", "danger")
+        return redirect(detail_url)
     if not form.validate_on_submit():
         return _detail_page(posting, form, 422)
     user = current_user._get_current_object()
@@ -327,7 +330,7 @@ def too_large(error):
     reason beside the résumé field rather than a page that leads nowhere."""
     posting_id = (request.view_args or {}).get("posting_id")
     posting = db.session.get(Posting, posting_id) if request.endpoint == "postings.apply" else None
-    if posting is None or not (current_user.is_authenticated and current_user.is_seeker):
+    if posting is None or not posting.is_visible or not (current_user.is_authenticated and current_user.is_seeker):
         return error_response(413, f"The upload is too large: files may be at most {RESUME_LIMIT}.")
     form = ApplyForm(formdata=None)
     form.resume.errors = [f"This file is larger than {RESUME_LIMIT}: choose a smaller PDF or DOCX. "
