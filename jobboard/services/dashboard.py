@@ -19,7 +19,7 @@ SORTS = {
     "posted": ("Posted", Posting.published_at.desc().nulls_last()),
     "closes": ("Closing soonest", Posting.expires_at.asc().nulls_last()),
     "title": ("Title", func.lower(Posting.title).asc()),
-    "applicants": ("Most applicants", APPLICANTS.desc()),
+    "applicants": ("Most applications", APPLICANTS.desc()),
 }
 
 
