@@ -180,6 +180,9 @@ def runner(app):
 CSRF_RE = re.compile(r'name="(?:[a-z]+-)?csrf_token" type="hidden" value="([^"]+)"')
 
 
+ONCE_RE = re.compile(r'name="((?:[a-z]+-)?once)" type="hidden" value="([^"]+)"')
+
+
 def csrf_from(html: str) -> str:
     match = CSRF_RE.search(html)
     assert match, "page has no CSRF token"
@@ -193,6 +196,10 @@ def post_form(client, url, data, page=None, **kwargs):
     fields = {**data}
     prefix = next((k.split("-", 1)[0] for k in data if "-" in k), None)
     fields[f"{prefix}-csrf_token" if prefix else "csrf_token"] = token
+    once_name = f"{prefix}-once" if prefix else "once"
+    once = next((value for name, value in ONCE_RE.findall(html) if name == once_name), None)
+    if once and once_name not in fields:
+        fields[once_name] = once  # the page's one-time token, as a browser sends it
     return client.post(url, data=fields, **kwargs)
 
 

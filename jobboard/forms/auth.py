@@ -1,8 +1,16 @@
 """Account forms."""
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from jobboard.forms import Form
+from jobboard.forms.once import OnceForm
 from jobboard.services.accounts import MAX_PASSWORD_LENGTH, password_problem
 
 
@@ -25,7 +33,7 @@ def email_field(label="Email"):
     )
 
 
-class RegisterForm(Form):
+class RegisterForm(OnceForm):
     role = RadioField(
         "I am",
         choices=[("seeker", "A coder looking for work"), ("employer", "An employer hiring coders")],

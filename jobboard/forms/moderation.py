@@ -2,12 +2,12 @@
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from jobboard.forms import Form
+from jobboard.forms.once import OnceForm
 from jobboard.models.activity import REPORT_REASONS
 from jobboard.services.moderation import MAX_NOTE_LENGTH
 
 
-class ReportForm(Form):
+class ReportForm(OnceForm):
     """Prefixed ``report-`` so its ids never clash with other forms on the posting page."""
 
     reason = SelectField(

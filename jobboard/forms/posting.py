@@ -4,7 +4,7 @@ from datetime import UTC, datetime, time
 from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from jobboard.forms import Form
+from jobboard.forms.once import OnceForm
 from jobboard.forms.profiles import STATE_CHOICES, CheckboxListField
 from jobboard.models.posting import MAX_SPECIALTIES
 from jobboard.models.taxonomy import ARRANGEMENTS, EMPLOYMENT_TYPES
@@ -34,14 +34,19 @@ class CodesField(StringField):
         super().process_data(value)
 
 
-class PostingForm(Form):
-    title = StringField("Job title", validators=[DataRequired(), Length(max=200)],
-                        description="For example: Remote Surgical Coder (CPC)")
+def too_long(limit: int) -> Length:
+    """Refuse, never cut: the message names the limit and the length typed."""
+    return Length(max=limit, message=f"Keep this to {limit:,} characters; it has %(length)d.")
+
+
+class PostingForm(OnceForm):
+    title = StringField("Job title", validators=[DataRequired(), too_long(200)],
+                        description="For example: Remote Surgical Coder (CPC). At most 200 characters.")
     description = TextAreaField(
-        "Description", validators=[DataRequired(), Length(max=20000)],
+        "Description", validators=[DataRequired(), too_long(20000)],
         description="Markdown: **bold**, lists with -, blank lines between paragraphs. "
-                    "CPT codes you mention (\u201cCPT 38900\u201d) become links.")
-    city = StringField("City", validators=[Optional(), Length(max=100)])
+                    "CPT codes you mention (\u201cCPT 38900\u201d) become links. At most 20,000 characters.")
+    city = StringField("City", validators=[Optional(), too_long(100)])
     state = SelectField("State", choices=STATE_CHOICES, validators=[Optional()])
     arrangement = SelectField("Work arrangement", choices=list(ARRANGEMENTS.items()))
     employment_type = SelectField("Employment type", choices=list(EMPLOYMENT_TYPES.items()))
@@ -51,11 +56,11 @@ class PostingForm(Form):
     specialties = CheckboxListField(f"Specialties (up to {MAX_SPECIALTIES})", coerce=str)
     credentials_required = CheckboxListField("Credentials required", coerce=str)
     credentials_preferred = CheckboxListField("Credentials preferred", coerce=str)
-    cpt_codes = CodesField("CPT codes", validators=[Optional(), Length(max=800)],
+    cpt_codes = CodesField("CPT codes", validators=[Optional(), too_long(800)],
                            description="Separate with commas or spaces, e.g. 38900, 38792. Leave every tag "
                                        "empty and we fill them in from the text.")
     apply_url = URLField("External application address (optional)",
-                         validators=[Optional(), Length(max=500)],
+                         validators=[Optional(), too_long(500)],
                          description="Leave empty to receive applications on MedCode Jobs.")
     expires_at = DateField("Closes on (optional)", validators=[Optional()],
                            description="Defaults to 30 days after publishing.")
@@ -69,6 +74,10 @@ class PostingForm(Form):
     def validate_salary_max(self, field):
         if field.data is not None and self.salary_min.data is not None and field.data < self.salary_min.data:
             raise ValidationError("The maximum pay must be at least the minimum.")
+
+    def validate_expires_at(self, field):
+        if field.data is not None and field.data < datetime.now(UTC).date():
+            raise ValidationError("The closing date is in the past: choose today or a later date.")
 
     def validate_specialties(self, field):
         if len(field.data or []) > MAX_SPECIALTIES:

@@ -14,6 +14,7 @@ from jobboard.models.mail import OutboundEmail
 from jobboard.models.posting import IllegalTransition, Posting, PostingCredential
 from jobboard.models.search import SearchOutbox
 from jobboard.models.seeker import SeekerProfile
+from jobboard.models.submission import FormSubmission
 from jobboard.models.taxonomy import (
     ARRANGEMENTS,
     EMPLOYMENT_TYPES,
@@ -32,7 +33,8 @@ __all__ = [
     "REPORT_REASONS", "STAGES", "Application", "ApplicationNote", "PostingStats",
     "PostingVisitor", "Report", "Resume", "SavedJob", "SavedSearch",
     "ARRANGEMENTS", "EMPLOYMENT_TYPES", "ROLES", "US_STATES", "Base", "Company", "CptCode",
-    "CptModifierRvu", "CptSection", "Credential", "IllegalTransition", "MedicareLocality", "OutboundEmail", "Posting",
+    "CptModifierRvu", "CptSection", "Credential", "FormSubmission", "IllegalTransition", "MedicareLocality",
+    "OutboundEmail", "Posting",
     "PostingCredential", "SearchOutbox", "SeekerProfile", "Specialty",
     "TimestampMixin", "User", "UserSession", "utcnow",
 ]

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 
 from jobboard.extensions import db
+from jobboard.models.application import Application
 from jobboard.models.posting import Posting, PostingCredential, with_tags
 from jobboard.models.seeker import SeekerProfile
 from jobboard.models.taxonomy import Specialty
@@ -28,22 +29,16 @@ def fit(posting: Posting, profile: SeekerProfile) -> Fit:
     )
 
 
-def eligible_clause(profile: SeekerProfile):
-    """Postings none of whose required credentials the seeker lacks."""
-    held = [c.id for c in profile.credentials]
-    lacking = select(PostingCredential.posting_id).where(
-        PostingCredential.required.is_(True), PostingCredential.credential_id.not_in(held))
-    return Posting.id.not_in(lacking)
-
-
 def recommendations(profile: SeekerProfile, limit: int = 10) -> list[tuple[Posting, Fit]]:
-    """Open postings ranked by shared specialties, credentials held, arrangement and location."""
+    """Open postings the seeker has not applied to, ranked by shared specialties, credentials
+    held, arrangement and location."""
     specialty_ids = [s.id for s in profile.specialties]
     credential_ids = [c.id for c in profile.credentials]
+    applied = select(Application.posting_id).where(Application.seeker_id == profile.user_id)
     query = Posting.visible().where(or_(
         Posting.specialties.any(Specialty.id.in_(specialty_ids)),
         Posting.credential_links.any(PostingCredential.credential_id.in_(credential_ids)),
-    )).order_by(Posting.published_at.desc()).limit(200)
+    ), Posting.id.not_in(applied)).order_by(Posting.published_at.desc()).limit(200)
     scored = []
     for posting in db.session.scalars(with_tags(query)):
         match = fit(posting, profile)

@@ -233,12 +233,6 @@ def visible_posting(posting_id: int) -> Posting:
     return posting
 
 
-def company_postings(company: Company) -> list[Posting]:
-    return db.session.scalars(
-        select(Posting).where(Posting.company_id == company.id).order_by(Posting.updated_at.desc())
-    ).all()
-
-
 def expire_due(now: datetime | None = None) -> int:
     """Move published postings past their expiry to expired; returns how many."""
     now = now or utcnow()

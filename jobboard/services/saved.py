@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from jobboard.extensions import db
 from jobboard.models.activity import SavedJob, SavedSearch
+from jobboard.models.application import Application
 from jobboard.models.base import utcnow
 from jobboard.models.posting import Posting
 from jobboard.models.user import User
@@ -42,6 +43,19 @@ def is_saved(user: User, posting: Posting) -> bool:
     return db.session.get(SavedJob, (user.id, posting.id)) is not None
 
 
+def marks(user: User | None, posting_ids) -> dict[str, set[int]]:
+    """Which of ``posting_ids`` the seeker applied to and saved, for markers on result cards."""
+    ids = list(posting_ids)
+    if user is None or not ids:
+        return {"applied": set(), "saved": set()}
+    return {
+        "applied": set(db.session.scalars(select(Application.posting_id).where(
+            Application.seeker_id == user.id, Application.posting_id.in_(ids)))),
+        "saved": set(db.session.scalars(select(SavedJob.posting_id).where(
+            SavedJob.user_id == user.id, SavedJob.posting_id.in_(ids)))),
+    }
+
+
 def saved_jobs(user: User) -> list[SavedJob]:
     return db.session.scalars(select(SavedJob).where(SavedJob.user_id == user.id)
                               .order_by(SavedJob.created_at.desc())).all()
@@ -60,18 +74,46 @@ def save_search(user: User, name: str, query: str, frequency: str) -> SavedSearc
     count = db.session.scalar(select(func.count(SavedSearch.id)).where(SavedSearch.user_id == user.id))
     if count >= MAX_SAVED_SEARCHES:
         raise DomainError(f"You can keep at most {MAX_SAVED_SEARCHES} saved searches.")
-    search = SavedSearch(user_id=user.id, name=name.strip()[:120], query=clean_query(query),
+    search = SavedSearch(user_id=user.id, name=name.strip(), query=clean_query(query),
                          frequency=frequency)
     db.session.add(search)
     db.session.commit()
     return search
 
 
-def delete_search(user: User, search_id: int) -> None:
+def own_search(user: User, search_id: int) -> SavedSearch:
+    """:raise NotFound: the saved search is missing or another user's."""
     search = db.session.get(SavedSearch, search_id)
     if search is None or search.user_id != user.id:
         raise NotFound("No such saved search.")
-    db.session.delete(search)
+    return search
+
+
+def search_words(search: SavedSearch) -> str:
+    """The free-text part (``q``) of a saved search."""
+    return dict(parse_qsl(search.query)).get("q", "")
+
+
+def update_search(user: User, search_id: int, name: str, words: str, frequency: str,
+                  alerts: bool) -> SavedSearch:
+    """Rename a saved search, change its words (its filters stay) and its alerts."""
+    search = own_search(user, search_id)
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("Name the search.", field="name")
+    if frequency not in ALERT_INTERVALS:
+        raise DomainError("Choose daily or weekly alerts.", field="frequency")
+    pairs = [(k, v) for k, v in parse_qsl(search.query) if k != "q"]
+    if (words or "").strip():
+        pairs.append(("q", words.strip()))
+    search.name, search.frequency, search.alerts = name, frequency, alerts
+    search.query = clean_query(urlencode(pairs))
+    db.session.commit()
+    return search
+
+
+def delete_search(user: User, search_id: int) -> None:
+    db.session.delete(own_search(user, search_id))
     db.session.commit()
 
 

@@ -4,7 +4,7 @@ from contextlib import suppress
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from jobboard.extensions import limiter
+from jobboard.extensions import db, limiter
 from jobboard.forms.auth import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -16,6 +16,7 @@ from jobboard.forms.auth import (
     ResetRequestForm,
 )
 from jobboard.services import DomainError, NotFound, accounts, sessions
+from jobboard.services.submissions import AlreadySubmitted, claim, record_result
 from jobboard.views.helpers import flash_domain_error, home_for, redirect_next
 
 bp = Blueprint("auth", __name__)
@@ -56,6 +57,7 @@ def register():
         form.role.data = request.args["role"]
     if form.validate_on_submit():
         try:
+            claim(form.once.data)
             if form.role.data == "employer":
                 user = accounts.register_employer(
                     email=form.email.data, password=form.password.data, name=form.name.data,
@@ -68,9 +70,15 @@ def register():
         except accounts.AccountExists as notice:
             flash(notice.message, "info")
             return redirect(url_for("auth.login"))
+        except AlreadySubmitted as sent:
+            # The first send made the account; this browser may not hold its session yet.
+            flash("Your account was already created by the first send of this form.", "info")
+            return redirect(sent.result_url or url_for("auth.login"))
         except DomainError as error:
+            db.session.rollback()
             flash_domain_error(form, error)
         else:
+            record_result(form.once.data, url_for("auth.login"))
             _sign_in(user)
             flash("Welcome to MedCode Jobs! Your account is ready.", "success")
             return redirect(home_for(user))

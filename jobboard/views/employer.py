@@ -2,11 +2,13 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from jobboard.forms.profiles import CompanyForm
 from jobboard.forms.applications import MoveForm, NoteForm
-from jobboard.models.application import EMPLOYER_MOVES, STAGES
+from jobboard.forms.auth import ConfirmForm
+from jobboard.forms.profiles import CompanyForm
+from jobboard.models.application import EMPLOYER_MOVES, PIPELINE, STAGES
 from jobboard.services import Conflict, DomainError, NotFound, applications
-from jobboard.services.postings import company_posting, company_postings
+from jobboard.services.dashboard import SORTS, STATUSES, dashboard_page
+from jobboard.services.postings import company_posting
 from jobboard.services.profiles import update_company
 from jobboard.services.stats import company_figures
 from jobboard.views.helpers import flash_domain_error, role_required
@@ -27,9 +29,23 @@ def current_company():
 @bp.get("")
 @role_required("employer")
 def dashboard():
+    """Postings with status, figures and applicants by stage; filter by status, sort, pages."""
     company = current_company()
-    return render_template("employer/dashboard.html", company=company,
-                           postings=company_postings(company), figures=company_figures(company))
+    status = request.args.get("status") if request.args.get("status") in STATUSES else None
+    sort = request.args.get("sort") if request.args.get("sort") in SORTS else "updated"
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and len(page) < 7 else 1
+    listing = dashboard_page(company, status, sort, page)
+
+    def url(**changes):
+        args = {"status": status, "sort": sort if sort != "updated" else None, "page": None, **changes}
+        return url_for("employer.dashboard", **{k: v for k, v in args.items() if v})
+
+    return render_template("employer/dashboard.html", company=company, listing=listing,
+                           figures=company_figures(company), status=status, sort=sort,
+                           statuses=STATUSES, sorts={k: label for k, (label, _) in SORTS.items()},
+                           url=url, page_url=lambda n: url(page=n if n > 1 else None),
+                           stage_labels=applications.STAGE_LABELS, pipeline=STAGES)
 
 
 @bp.route("/company", methods=["GET", "POST"])
@@ -50,20 +66,25 @@ def edit_company():
     return render_template("employer/edit_company.html", form=form, company=company), status
 
 
+def _own_posting(posting_id):
+    """:raise 404: the posting is missing or another company's."""
+    try:
+        return company_posting(current_user.company, posting_id)
+    except NotFound:
+        abort(404)
+
+
 @bp.get("/jobs/<int:posting_id>/applicants")
 @role_required("employer")
 def applicants(posting_id):
-    try:
-        posting = company_posting(current_user.company, posting_id)
-    except NotFound:
-        abort(404)
+    posting = _own_posting(posting_id)
     rows = []
     for application in applications.applicants(posting):
         form = MoveForm(prefix=f"a{application.id}")
         form.stage.choices = [(s, applications.STAGE_LABELS[s]) for s in EMPLOYER_MOVES[application.stage]]
         rows.append((application, form, NoteForm(prefix=f"n{application.id}")))
     return render_template("employer/applicants.html", posting=posting, rows=rows,
-                           stage_labels=applications.STAGE_LABELS, stages=STAGES)
+                           stage_labels=applications.STAGE_LABELS, stages=STAGES, open_stages=PIPELINE)
 
 
 def _own_application(application_id):
@@ -89,6 +110,21 @@ def move(application_id):
             flash(f"Moved to {applications.STAGE_LABELS[application.stage]}. The applicant is emailed.",
                   "success")
     return redirect(url_for("employer.applicants", posting_id=application.posting_id))
+
+
+@bp.post("/jobs/<int:posting_id>/applicants/reject")
+@role_required("employer")
+def reject_many(posting_id):
+    """Reject the ticked applicants of one posting; each is emailed."""
+    posting = _own_posting(posting_id)
+    if ConfirmForm().validate_on_submit():
+        ids = [int(i) for i in request.form.getlist("application") if i.isdigit() and len(i) < 12]
+        if not ids:
+            flash("Tick the applicants to reject first.", "danger")
+        else:
+            n = applications.reject_many(posting, ids)
+            flash(f"{n} applicant{'' if n == 1 else 's'} marked not selected. Each is emailed.", "success")
+    return redirect(url_for("employer.applicants", posting_id=posting.id))
 
 
 @bp.post("/applications/<int:application_id>/notes")

@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from jobboard.extensions import db, limiter
 from jobboard.forms.applications import ApplyForm
@@ -35,9 +36,11 @@ from jobboard.services.postings import (
     visible_posting,
 )
 from jobboard.services.profiles import all_credentials, all_specialties
-from jobboard.services.resumes import current_resume, save_resume
+from jobboard.services.resumes import MAX_RESUME_BYTES, current_resume, save_resume
 from jobboard.services.stats import record_apply_click, record_view, visitor_key
+from jobboard.services.submissions import AlreadySubmitted, claim, record_result
 from jobboard.views.employer import current_company
+from jobboard.views.errors import error_response
 from jobboard.views.helpers import (
     allow_form_target,
     flash_domain_error,
@@ -46,6 +49,7 @@ from jobboard.views.helpers import (
 )
 
 bp = Blueprint("postings", __name__)
+RESUME_LIMIT = f"{MAX_RESUME_BYTES // (1024 * 1024)} MB"
 
 
 def code_url(code):
@@ -97,8 +101,7 @@ def detail(posting_id):
     posting = db.session.get(Posting, posting_id)
     if posting is None:
         abort(404)
-    own = current_user.is_authenticated and current_user.is_employer and \
-        current_user.company_id == posting.company_id
+    own = _own_company(posting)
     if not posting.is_visible and not own:
         if posting.status in (Posting.CLOSED, Posting.EXPIRED) and posting.suspended_at is None \
                 and (posting.created_by is None or posting.created_by.active):
@@ -106,6 +109,17 @@ def detail(posting_id):
         abort(404)
     if posting.is_visible and not own:
         record_view(posting, _visitor())
+    return _detail_page(posting)
+
+
+def _own_company(posting: Posting) -> bool:
+    return current_user.is_authenticated and current_user.is_employer and \
+        current_user.company_id == posting.company_id
+
+
+def _detail_page(posting: Posting, apply_form=None, status=200):
+    """The posting page; ``apply_form`` comes back with its errors and what the seeker typed."""
+    own = _own_company(posting)
     if posting.is_visible and posting.apply_url:
         allow_form_target(posting.apply_url)
     seeker = {}
@@ -115,14 +129,16 @@ def detail(posting_id):
             "fit": fit(posting, user.seeker_profile) if user.seeker_profile else None,
             "application": applications.existing_application(posting, user),
             "saved": saved.is_saved(user, posting), "resume": current_resume(user),
-            "apply_form": ApplyForm(), "stage_labels": applications.STAGE_LABELS,
+            "apply_form": apply_form or ApplyForm(formdata=None), "stage_labels": applications.STAGE_LABELS,
+            "offer_save": request.args.get("save") == "1", "max_resume_bytes": MAX_RESUME_BYTES,
         }
     return render_template(
-        "postings/detail.html", posting=posting, own=own, seeker=seeker, report_form=ReportForm(),
+        "postings/detail.html", posting=posting, own=own, seeker=seeker,
+        report_form=ReportForm(formdata=None),
         description=render_description(posting.description, code_url),
         json_ld=job_posting_ld(posting) if posting.is_visible else None,
         summary=plain_text(posting.description)[:155],
-    )
+    ), status
 
 
 def _visitor() -> str:
@@ -159,16 +175,23 @@ def report(posting_id):
     form = ReportForm()
     if form.validate_on_submit():
         reporter = current_user._get_current_object() if current_user.is_authenticated else None
+        detail_url = url_for("postings.detail", posting_id=posting.id)
         try:
+            claim(form.once.data)
             report_posting(posting, reporter, form.reason.data, form.note.data)
+        except AlreadySubmitted as sent:
+            flash(sent.message, "info")
+            return redirect(sent.result_url or detail_url, 303)
         except Conflict as error:
             flash(error.message, "info")
-            return redirect(url_for("postings.detail", posting_id=posting.id), 303)
+            return redirect(detail_url, 303)
         except DomainError as error:
+            db.session.rollback()
             flash_domain_error(form, error)
         else:
+            record_result(form.once.data, detail_url)
             flash("Thank you. An admin will review this posting.", "success")
-            return redirect(url_for("postings.detail", posting_id=posting.id), 303)
+            return redirect(detail_url, 303)
     status = 422 if request.method == "POST" else 200
     return render_template("postings/report.html", posting=posting, form=form), status
 
@@ -196,13 +219,19 @@ def _save(form, posting, action):
     """Save as draft or publish; None when the service refused a field (its message is set)."""
     try:
         if posting is None:
+            claim(form.once.data)
             posting = create_posting(current_company(), current_user._get_current_object(),
                                      form.fields(), publish=action == "publish")
+            record_result(form.once.data, url_for("postings.edit", posting_id=posting.id))
         else:
             update_posting(posting, form.fields())
             if action == "publish" and posting.status == Posting.DRAFT:
                 change_status(posting, "publish")
+    except AlreadySubmitted as sent:
+        flash(sent.message, "info")
+        return redirect(sent.result_url or url_for("employer.dashboard")), {}
     except PostingInvalid as error:
+        db.session.rollback()
         for name, message in error.errors.items():
             getattr(form, name).errors = list(getattr(form, name).errors or []) + [message]
         return None
@@ -268,28 +297,55 @@ def transition(posting_id, action):
 @bp.post("/jobs/<int:posting_id>/apply")
 @role_required("seeker")
 def apply(posting_id):
-    """Apply with a cover note and a résumé; a repeat or double click says so, never a 500."""
+    """Apply with a cover note and a résumé. A refused résumé or a too-long note comes back
+    beside its field with the note kept; a repeat or a double click says so, never a 500."""
     posting = db.session.get(Posting, posting_id)
     if posting is None:
         abort(404)
     form = ApplyForm()
+    detail_url = url_for("postings.detail", posting_id=posting_id)
+    if not posting.is_visible:  # never show a draft or a closed posting's page from here
+        flash("This job is no longer taking applications.", "danger")
+        return redirect(detail_url)
     if not form.validate_on_submit():
-        flash("Your form expired; please try again.", "danger")
-        return redirect(url_for("postings.detail", posting_id=posting_id))
+        return _detail_page(posting, form, 422)
     user = current_user._get_current_object()
     try:
+        claim(form.once.data)
         resume = None
         if form.resume.data and form.resume.data.filename:
             resume = save_resume(user, form.resume.data.stream, form.resume.data.filename)
         applications.apply(posting, user, form.cover_note.data, resume=resume)
+    except AlreadySubmitted as sent:
+        flash(sent.message, "info")
+        return redirect(sent.result_url or detail_url)
     except Conflict as error:
         flash(error.message, "info")
     except DomainError as error:
-        flash(error.message, "danger")
-        return redirect(url_for("postings.detail", posting_id=posting_id) + "#apply")
+        db.session.rollback()
+        if error.field is None:  # about the posting, not the form: the page says why
+            flash(error.message, "danger")
+            return redirect(detail_url)
+        flash_domain_error(form, error)
+        return _detail_page(posting, form, 422)
     else:
-        flash("Your application is sent. Follow it on your profile.", "success")
-    return redirect(url_for("postings.detail", posting_id=posting_id))
+        record_result(form.once.data, detail_url)
+        flash("Your application is sent. We emailed you a copy; follow it on your profile.", "success")
+    return redirect(detail_url)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error):
+    """A file over the upload limit never reaches the view: show the apply form again with the
+    reason beside the résumé field rather than a page that leads nowhere."""
+    posting_id = (request.view_args or {}).get("posting_id")
+    posting = db.session.get(Posting, posting_id) if request.endpoint == "postings.apply" else None
+    if posting is None or not posting.is_visible or not (current_user.is_authenticated and current_user.is_seeker):
+        return error_response(413, f"The upload is too large: files may be at most {RESUME_LIMIT}.")
+    form = ApplyForm(formdata=None)
+    form.resume.errors = [f"This file is larger than {RESUME_LIMIT}: choose a smaller PDF or DOCX. "
+                          "The upload was stopped, so please write your cover note again."]
+    return _detail_page(posting, form, 413)
 
 
 @bp.post("/jobs/<int:posting_id>/<any(save, unsave):action>")

@@ -4,14 +4,16 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from jobboard.models.base import utcnow
 from jobboard.models.taxonomy import ARRANGEMENTS, EMPLOYMENT_TYPES
 from jobboard.reference_data import load_specialties
-from jobboard.search.params import InvalidParameter, SearchParams, parse_params
+from jobboard.search.params import MAX_RESULTS, InvalidParameter, SearchParams, parse_params
 from jobboard.search.query import parse
 from jobboard.search.service import search_postings
 from jobboard.search.text import CREDENTIALS
+from jobboard.services import saved
 from jobboard.views.api import job_json
 from jobboard.views.errors import error_response
 
@@ -83,12 +85,43 @@ def _chips(params: SearchParams, labels: dict) -> list[tuple[str, str]]:
     return chips
 
 
+def _lenient_params(args) -> tuple[SearchParams, dict[str, str]]:
+    """Parse the page's arguments, leaving out each malformed one with the reason, so the page
+    can say what is wrong beside that filter and still show the rest of the search."""
+    args, problems = MultiDict(args), {}
+    while True:
+        try:
+            return parse_params(args), problems
+        except InvalidParameter as error:
+            if error.name in problems or error.name not in args:
+                raise
+            problems[error.name] = error.message
+            args.poplist(error.name)
+
+
+def _requested_page(args) -> int | None:
+    raw = (args.get("page") or "").strip()
+    return int(raw) if raw.isdigit() and 1 < int(raw) < 10**9 else None
+
+
 @bp.get("/jobs")
 def jobs():
-    """The search page: box, filters with counts, active-filter chips, sort, pages."""
-    result, error = _page_or_error()
-    if error:
-        return error
+    """The search page: box, filters with counts, active-filter chips, sort, pages.
+
+    A malformed filter is a 400 that keeps the search and says why beside the filter; a page
+    past the last one is a 404 that says so and links to the last page.
+    """
+    params, problems = _lenient_params(request.args)
+    requested = _requested_page(request.args)
+    beyond = None
+    if "page" in problems and requested:  # well-formed but past where results stop
+        del problems["page"]
+        beyond = requested
+    result = search_postings(params, held_credentials=_held_credentials())
+    last_page = min(result.pages, MAX_RESULTS // result.per_page)
+    if beyond is None and result.page > last_page:
+        beyond = result.page
+    status = 400 if problems else 404 if beyond else 200
     params = result.params
     labels = {"specialty": {s.slug: s.name for s in load_specialties()},
               "credential": {c: c for c in CREDENTIALS.values()},
@@ -108,12 +141,19 @@ def jobs():
              _url(params.toggled(field_names[facet], v)))
             for v in values]))
     save_form = None
-    if current_user.is_authenticated and current_user.is_seeker:
+    seeker = current_user._get_current_object() if current_user.is_authenticated and current_user.is_seeker \
+        else None
+    if seeker:
         from jobboard.forms.applications import SaveSearchForm
 
         save_form = SaveSearchForm(formdata=None, query=urlencode(params.args(page=1)))
     return render_template(
-        "search/jobs.html", result=result, params=params, facets=facets,
+        "search/jobs.html", result=result, params=params, facets=facets, problems=problems,
+        marks=saved.marks(seeker, (p.id for p in result.postings)),
+        typed={name: request.args.get(name, "")[:100] for name in problems}, beyond=beyond,
+        last_page=last_page, last_page_url=_url(params.args(page=last_page)),
+        unquoted_url=(_url(params.args(q=params.q.replace('"', " ").strip(), page=1))
+                      if '"' in params.q and not result.total else None),
         chips=_chips(params, labels), clear_url=_url([]),
         sorts=[(label, _url(params.args(sort=key, page=1)), (params.sort or (
             "relevance" if params.q else "newest")) == key) for key, label in SORT_LABELS.items()],
@@ -124,7 +164,7 @@ def jobs():
         specialties=load_specialties(), posted_within=POSTED_WITHIN, sort_labels=SORT_LABELS,
         save_form=save_form, unmatched=_unmatched(result.unmatched),
         eligible_url=_url(params.without("eligible") if params.eligible else params.args(eligible=True, page=1)),
-    )
+    ), status
 
 
 @bp.get("/jobs.atom")

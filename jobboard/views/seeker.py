@@ -1,20 +1,31 @@
 """The job seeker's own pages."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 
-from jobboard.extensions import csrf
-from jobboard.forms.applications import ResumeForm, SaveSearchForm
+from jobboard.extensions import csrf, db
+from jobboard.forms.applications import EditSearchForm, ResumeForm, SaveSearchForm
 from jobboard.forms.auth import ConfirmForm
 from jobboard.forms.profiles import SeekerProfileForm
+from jobboard.models.application import UNDO_WITHDRAW_WITHIN
 from jobboard.services import DomainError, NotFound, applications, saved
 from jobboard.services.matching import recommendations
-from jobboard.services.resumes import current_resume, resume_for, save_resume
 from jobboard.services.profiles import (
     all_credentials,
     all_specialties,
     seeker_profile,
     update_seeker_profile,
 )
+from jobboard.services.resumes import current_resume, resume_for, save_resume
+from jobboard.services.submissions import AlreadySubmitted, claim, record_result
 from jobboard.views.helpers import flash_domain_error, role_required
 
 bp = Blueprint("seeker", __name__, url_prefix="/seeker")
@@ -25,11 +36,13 @@ bp = Blueprint("seeker", __name__, url_prefix="/seeker")
 def profile():
     user = current_user._get_current_object()
     profile = seeker_profile(user)
+    recommended = recommendations(profile)
     return render_template(
         "seeker/profile.html", profile=profile, resume=current_resume(user),
         resume_form=ResumeForm(), applications=applications.seeker_applications(user),
         stage_labels=applications.STAGE_LABELS, saved_jobs=saved.saved_jobs(user),
-        saved_searches=saved.saved_searches(user), recommended=recommendations(profile),
+        saved_searches=saved.saved_searches(user), recommended=recommended,
+        marks=saved.marks(user, (posting.id for posting, _ in recommended)),
     )
 
 
@@ -92,20 +105,43 @@ def download_resume(resume_id):
     return response
 
 
-@bp.post("/applications/<int:application_id>/withdraw")
+@bp.route("/applications/<int:application_id>/withdraw", methods=["GET", "POST"])
 @role_required("seeker")
 def withdraw(application_id):
+    """Ask first (the page says what the employer sees and how long it can be undone), then do it."""
+    try:
+        application = applications.seeker_application(application_id, current_user)
+    except NotFound:
+        abort(404)
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        try:
+            applications.withdraw(application_id, current_user)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash("Your application is withdrawn. You can undo this from your applications below "
+                  f"for {UNDO_WITHDRAW_WITHIN.days} days.", "info")
+        return redirect(url_for("seeker.profile", _anchor="applications"))
+    return render_template("seeker/withdraw.html", application=application,
+                           stage_labels=applications.STAGE_LABELS, undo_days=UNDO_WITHDRAW_WITHIN.days)
+
+
+@bp.post("/applications/<int:application_id>/undo-withdraw")
+@role_required("seeker")
+def undo_withdraw(application_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        applications.withdraw(application_id, current_user)
+        application = applications.undo_withdraw(application_id, current_user)
     except NotFound:
         abort(404)
     except DomainError as error:
         flash(error.message, "danger")
     else:
-        flash("Your application is withdrawn.", "info")
-    return redirect(url_for("seeker.profile"))
+        flash(f"Your application is back at {applications.STAGE_LABELS[application.stage]}.", "success")
+    return redirect(url_for("seeker.profile", _anchor="applications"))
 
 
 @bp.post("/searches")
@@ -114,15 +150,47 @@ def save_search():
     form = SaveSearchForm()
     if form.validate_on_submit():
         try:
+            claim(form.once.data)
             saved.save_search(current_user, form.name.data, form.query.data, form.frequency.data)
+        except AlreadySubmitted as sent:
+            flash(sent.message, "info")
+            return redirect(sent.result_url or url_for("seeker.profile", _anchor="saved-searches"))
         except DomainError as error:
+            db.session.rollback()
             flash(error.message, "danger")
         else:
+            done = url_for("seeker.profile", _anchor="saved-searches")
+            record_result(form.once.data, done)
             flash("Search saved. We will email you new matches.", "success")
-            return redirect(url_for("seeker.profile"))
+            return redirect(done)
     else:
-        flash("Name the search to save it.", "danger")
+        flash(" ".join(e for errors in form.errors.values() for e in errors) or "Name the search to save it.",
+              "danger")
     return redirect(url_for("search.jobs") + "?" + (form.query.data or ""))
+
+
+@bp.route("/searches/<int:search_id>/edit", methods=["GET", "POST"])
+@role_required("seeker")
+def edit_search(search_id):
+    """Rename a saved search, change its words, its alert frequency, or turn its emails off."""
+    try:
+        search = saved.own_search(current_user, search_id)
+    except NotFound:
+        abort(404)
+    form = EditSearchForm(obj=search)
+    if request.method == "GET":
+        form.words.data = saved.search_words(search)
+    if form.validate_on_submit():
+        try:
+            saved.update_search(current_user, search_id, form.name.data, form.words.data,
+                                form.frequency.data, form.alerts.data)
+        except DomainError as error:
+            flash_domain_error(form, error)
+        else:
+            flash("Saved search updated.", "success")
+            return redirect(url_for("seeker.profile", _anchor="saved-searches"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("seeker/edit_search.html", form=form, search=search), status
 
 
 @bp.post("/searches/<int:search_id>/delete")

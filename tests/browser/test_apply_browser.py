@@ -55,7 +55,8 @@ def test_apply_move_to_interview_and_see_it(chromium, live_server, smtp_server, 
     expect(row.locator(".stage")).to_have_text("Interview")
 
     subjects = [m["Subject"] for m in smtp_server.to("coder@example.com")]
-    assert subjects == [f"Your application to {company}: Screening",
+    assert subjects == [f"Application sent: Remote Surgical Coder at {company}",
+                        f"Your application to {company}: Screening",
                         f"Your application to {company}: Interview"]
     assert [m["Subject"] for m in smtp_server.to("boss@example.com")] == [
         "New application: Remote Surgical Coder"]
