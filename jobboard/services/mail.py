@@ -3,7 +3,7 @@
 A message is a row in ``outbound_email`` written with the change that causes it, so a
 rollback drops it and a crash after commit loses nothing: ``deliver_pending`` (run right
 after commit and by ``flask worker``) sends whatever is due. Rows are claimed before
-sending so that two senders never deliver the same message.
+sending so that two senders, on any hosts, never deliver the same message.
 """
 import smtplib
 from datetime import timedelta
@@ -45,20 +45,30 @@ def commit_and_deliver() -> None:
         deliver_pending(ids)
 
 
-def _claim(email_id: int) -> bool:
+def _claim_due(ids, limit) -> list[int]:
+    """Claim up to ``limit`` unsent messages for this sender, in one statement.
+
+    Each message is claimed by exactly one sender across all hosts: on PostgreSQL rows another
+    sender is claiming are skipped (``FOR UPDATE SKIP LOCKED``) and re-checked once it commits;
+    SQLite runs one writer at a time, so the conditional update alone is enough there.
+    """
     now = utcnow()
-    result = db.session.execute(
-        update(OutboundEmail)
-        .where(
-            OutboundEmail.id == email_id,
-            OutboundEmail.sent_at.is_(None),
-            or_(OutboundEmail.claimed_until.is_(None), OutboundEmail.claimed_until < now),
-        )
-        .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
-        .execution_options(synchronize_session=False)
+    due = select(OutboundEmail.id).where(
+        OutboundEmail.sent_at.is_(None),
+        or_(OutboundEmail.claimed_until.is_(None), OutboundEmail.claimed_until < now),
     )
+    if ids is not None:
+        due = due.where(OutboundEmail.id.in_(ids))
+    due = due.order_by(OutboundEmail.id).limit(limit).with_for_update(skip_locked=True)
+    claimed = db.session.scalars(
+        update(OutboundEmail)
+        .where(OutboundEmail.id.in_(due.scalar_subquery()))
+        .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
+        .returning(OutboundEmail.id)
+        .execution_options(synchronize_session=False)
+    ).all()
     db.session.commit()
-    return result.rowcount == 1
+    return sorted(claimed)
 
 
 def build_message(email: OutboundEmail) -> EmailMessage:
@@ -73,11 +83,8 @@ def build_message(email: OutboundEmail) -> EmailMessage:
 
 
 def deliver_pending(ids=None, limit=100) -> tuple[int, int]:
-    """Send due messages (all, or just ``ids``); returns (sent, failed)."""
-    query = select(OutboundEmail.id).where(OutboundEmail.sent_at.is_(None))
-    if ids is not None:
-        query = query.where(OutboundEmail.id.in_(ids))
-    due = db.session.scalars(query.order_by(OutboundEmail.id).limit(limit)).all()
+    """Send due messages (all, or just ``ids``) this sender claims; returns (sent, failed)."""
+    due = _claim_due(ids, limit)
     sent = failed = 0
     if not due:
         return sent, failed
@@ -91,8 +98,6 @@ def deliver_pending(ids=None, limit=100) -> tuple[int, int]:
         return 0, len(due)
     with smtp:
         for email_id in due:
-            if not _claim(email_id):
-                continue
             email = db.session.get(OutboundEmail, email_id)
             try:
                 smtp.send_message(build_message(email))
@@ -124,7 +129,7 @@ def _record_failure(ids, error) -> None:
     db.session.execute(
         update(OutboundEmail)
         .where(OutboundEmail.id.in_(ids))
-        .values(attempts=OutboundEmail.attempts + 1, last_error=error[:1000])
+        .values(attempts=OutboundEmail.attempts + 1, last_error=error[:1000], claimed_until=None)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
