@@ -231,25 +231,53 @@ def test_a_busy_index_never_fails_a_request(app):
 def test_web_requests_only_write_the_log_when_following_after_commit_is_off(app, auth, client):
     app.config["SEARCH_FOLLOW_AFTER_COMMIT"] = False  # production: each host's worker follows
     with app.app_context():
+        assert sync.rebuild() == 0  # a new host starts with `search reindex`
         posting = make_posting(title="Queued Coder")
         assert indexed(app) == set() and behind() == 1
         assert sync.follow() == 1
         assert indexed(app) == {posting.id}
 
 
-def test_a_second_host_replays_the_log_into_its_own_index(app, tmp_path):
+def test_a_new_host_starts_with_reindex_then_follows_the_log(app, tmp_path):
     with app.app_context():
-        postings = [make_posting(title=f"Replayed Coder {i}") for i in range(3)]
-        change_status(postings[0], "close")
-        kept = {postings[1].id, postings[2].id}
+        ids = [make_posting(title=f"Replayed Coder {i}").id for i in range(3)]
         uri = app.config["SQLALCHEMY_DATABASE_URI"]
     other = create_app({**base_config(uri, tmp_path / "host-b", 25), "SEARCH_FOLLOW_AFTER_COMMIT": False})
     with other.app_context():
         assert indexed(other) == set()
-        assert sync.lag().entries == 4
-        assert sync.follow() == 4
+        with pytest.raises(sync.FellBehind, match="not been built"):
+            sync.follow()
+        result = other.test_cli_runner().invoke(args=["search", "reindex"])
+        assert result.exit_code == 0 and "Indexed 3 postings" in result.output, result.output
+        assert sync.lag().entries == 0
+    with app.app_context():
+        change_status(db.session.get(Posting, ids[0]), "close")
+        kept = set(ids[1:])
+    with other.app_context():
+        assert sync.lag().entries == 1
+        assert sync.follow() == 1
         assert indexed(other) == kept
         assert check(other).exit_code == 0
+
+
+def test_an_index_of_an_older_document_shape_is_rebuilt_by_the_worker(app, tmp_path):
+    from whoosh import fields, index
+
+    with app.app_context():
+        posting_id = make_posting(title="Upgraded Coder").id
+        folder = app.config["SEARCH_INDEX_DIR"]
+    index.create_in(folder, fields.Schema(id=fields.ID(unique=True)), indexname=storage.INDEX_NAME)
+    upgraded = create_app({**base_config(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, 25),
+                           "SEARCH_FOLLOW_AFTER_COMMIT": False})
+    with upgraded.app_context():
+        with pytest.raises(sync.FellBehind, match="other document fields"):
+            sync.reindex_postings([posting_id])
+            db.session.commit()
+            sync.follow()
+        result = upgraded.test_cli_runner().invoke(args=["worker", "--once"])
+        assert result.exit_code == 0, result.output
+        assert indexed(upgraded) == {posting_id}
+        assert check(upgraded).exit_code == 0
 
 
 def test_a_host_behind_the_retention_point_rebuilds_itself(app, tmp_path):
@@ -258,7 +286,7 @@ def test_a_host_behind_the_retention_point_rebuilds_itself(app, tmp_path):
         uri = app.config["SQLALCHEMY_DATABASE_URI"]
     other = create_app({**base_config(uri, tmp_path / "host-b", 25), "SEARCH_FOLLOW_AFTER_COMMIT": False})
     with other.app_context():
-        assert sync.follow() == 1  # host B is in step...
+        assert sync.rebuild() == 1  # host B is in step...
     with app.app_context():
         second = make_posting(title="Later Coder").id
         third = make_posting(title="Latest Coder").id

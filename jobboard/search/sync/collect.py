@@ -121,7 +121,12 @@ def _after_commit(session):
     if not current_app.config.get("SEARCH_FOLLOW_AFTER_COMMIT"):
         return
     try:
-        change_log.follow()
+        try:
+            change_log.follow()
+        except change_log.FellBehind:
+            from jobboard.search.sync.maintenance import rebuild
+
+            rebuild()
     except IndexBusy as busy:
         log.info("Search index busy (%s); the worker applies the change.", busy)
     except Exception:  # a request never fails because of the index: the log has the change

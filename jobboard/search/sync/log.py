@@ -13,7 +13,8 @@ every transaction that was running then has ended (``pg_snapshot_xmin`` passed i
 still missing was rolled back. SQLite has one writer at a time, so it has no such gaps. Applying
 an entry twice or late is harmless: the document comes from the database, never from the entry.
 
-Entries older than ``SEARCH_LOG_RETENTION`` seconds are pruned. The newest pruned entry stays as
+A host whose index was never built (no position file) or was written for other document fields
+raises ``FellBehind`` too. Entries older than ``SEARCH_LOG_RETENTION`` seconds are pruned. The newest pruned entry stays as
 a marker (its posting id set to 0, ``PRUNED``), so ids keep growing and a host can tell entries
 it missed from ids that were rolled back: a host whose position is below the marker raises
 ``FellBehind`` and the worker rebuilds it, which is also how a new host starts on an old log
@@ -36,7 +37,7 @@ from jobboard.models.base import utcnow
 from jobboard.models.posting import Posting, with_tags
 from jobboard.models.search import SearchChange
 from jobboard.search import search_backend
-from jobboard.search.backend import IndexBusy
+from jobboard.search.backend import IndexBusy, IndexOutdated
 from jobboard.search.document import posting_document
 
 LOGGED = "search_logged"      # session.info: this transaction appended log entries
@@ -88,12 +89,13 @@ class Position:
         return os.path.join(current_app.config["SEARCH_INDEX_DIR"], POSITION_FILE)
 
     @classmethod
-    def load(cls) -> "Position":
+    def load(cls) -> "Position | None":
+        """The saved position; None if this host's index was never built from the database."""
         try:
             with open(cls.path(), encoding="utf-8") as fh:
                 saved = json.load(fh)
         except FileNotFoundError:
-            return cls()
+            return None
         return cls(applied=int(saved["applied"]), gaps=[list(map(int, g)) for g in saved["gaps"]])
 
     def save(self) -> None:
@@ -187,6 +189,8 @@ def follow(timeout: float | None = None, background: bool = False, limit: int | 
     done = 0
     with host_lock(timeout):
         position = Position.load()
+        if position is None:
+            raise FellBehind("this host's index has not been built from the database yet")
         with Session(db.engine) as session:
             newest = session.scalar(select(func.max(SearchChange.id)))
             oldest = session.execute(select(SearchChange.id, SearchChange.posting_id)
@@ -214,7 +218,10 @@ def follow(timeout: float | None = None, background: bool = False, limit: int | 
                     step.update(rows=rows, oldest_running=oldest_running, next_xid=next_xid)
                     return _documents(session, {posting_id for _, posting_id in rows})
 
-            search_backend().apply(changes, timeout, background)
+            try:
+                search_backend().apply(changes, timeout, background)
+            except IndexOutdated as outdated:
+                raise FellBehind(str(outdated)) from None
             rows = step["rows"]
             new_ids = sorted(i for i, _ in rows if i > position.applied)
             position.advance(new_ids, {i for i, _ in rows}, step["oldest_running"], step["next_xid"])
@@ -260,7 +267,7 @@ class Lag:
 
 def lag(now=None) -> Lag:
     """How far this host's index is behind the log."""
-    position = Position.load()
+    position = Position.load() or Position()
     query = select(func.count(SearchChange.id), func.min(SearchChange.created_at)).where(
         SearchChange.id > position.applied)
     count, oldest = db.session.execute(query).one()

@@ -29,7 +29,8 @@ def _visible_postings(chunk: int = 1000):
 
 def visible_count() -> int:
     visible = Posting.visible().with_only_columns(Posting.id).subquery()
-    return db.session.scalar(select(db.func.count()).select_from(visible)) or 0
+    with Session(db.engine) as session:  # also called right after a commit of db.session
+        return session.scalar(select(db.func.count()).select_from(visible)) or 0
 
 
 def rebuild(progress=None) -> int:

@@ -24,6 +24,8 @@ TERM_CACHE_BYTES = 32 << 20  # per segment: text-term sets kept, least recently 
 PINNED = {"specialty", "credential", "required", "arrangement", "employment_type", "state",
           "domain", "tlen", "nspec"}
 SORT_IN_MEMORY = 20_000      # a group this small is sorted; a larger one is walked in date order
+COLUMNS = ("pid", "posted", "salary", "expires", "pay_low", "pay_high")
+PAY_RANGES_KEPT = 64         # pay ranges of distinct document sets cached per generation
 
 
 class Segment:
@@ -33,7 +35,7 @@ class Segment:
         self.id = reader.segment().segment_id()
         self.size = reader.doc_count_all()
         self.columns = {name: read_column(reader, name, self.size)
-                        for name in ("pid", "posted", "salary", "expires")}
+                        for name in COLUMNS}
         self.pinned = {}
         self.terms = OrderedDict()
         self.cached_bytes = 0
@@ -104,7 +106,7 @@ class View:
         for stale in set(segments) - live_ids:
             del segments[stale]
         self.size = sum(s.size for s, _, _ in self.leaves)
-        self.columns = {name: array("q") for name in ("pid", "posted", "salary", "expires")}
+        self.columns = {name: array("q") for name in COLUMNS}
         exists = 0
         for segment, leaf, offset in self.leaves:
             for name, values in segment.columns.items():
@@ -205,6 +207,19 @@ class View:
                 self._prefixes.clear()
             self._prefixes[key] = found
         return found
+
+    def pay_range(self, members: int) -> tuple[int, int] | None:
+        """(lowest ``pay_low``, highest ``pay_high``) of ``members`` that state them (cached)."""
+        ranges = self.derived.setdefault("pay_ranges", {})
+        if members not in ranges:
+            low, high = self.columns["pay_low"], self.columns["pay_high"]
+            docs = bits.to_ids(members)
+            lows = [low[d] for d in docs if low[d]]
+            highs = [high[d] for d in docs if high[d]]
+            if len(ranges) >= PAY_RANGES_KEPT:
+                ranges.clear()
+            ranges[members] = (min(lows), max(highs)) if lows and highs else None
+        return ranges[members]
 
     def ranked(self, members: int, sort: str, skip: int, count: int) -> list[int]:
         """``count`` members after ``skip``, newest (or best paid) first."""

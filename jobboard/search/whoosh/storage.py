@@ -46,10 +46,20 @@ MERGE_TIERS = (100, 1_000, 10_000)
 
 def open_index(path: str):
     """The index in ``path``, created empty if there is none."""
-    os.makedirs(path, exist_ok=True)
     if whoosh_index.exists_in(path, indexname=INDEX_NAME):
         return whoosh_index.open_dir(path, indexname=INDEX_NAME)
+    return create_index(path)
+
+
+def create_index(path: str):
+    """A new, empty index in ``path`` with the current schema (replacing any there)."""
+    os.makedirs(path, exist_ok=True)
     return whoosh_index.create_in(path, SCHEMA, indexname=INDEX_NAME)
+
+
+def has_current_schema(ix) -> bool:
+    """Whether the index was written with the fields of ``SCHEMA`` (older ones can still be read)."""
+    return set(ix.schema.names()) == set(SCHEMA.names())
 
 
 class _PerDocReader(W3PerDocReader):
