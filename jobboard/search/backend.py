@@ -90,5 +90,8 @@ class SearchBackend(Protocol):
     def search(self, request: SearchRequest) -> SearchHits:
         """Ids, total, facet counts and a suggestion for ``request``."""
 
+    def warm_up(self) -> None:
+        """Load what the first search needs, before a new worker takes traffic."""
+
     def check(self) -> tuple[dict[int, IndexedDocument], list[int]]:
         """What the index holds, by posting id, and ids held more than once."""

@@ -7,12 +7,13 @@ a time (Whoosh's lock), always with a timeout; small segments are merged by size
 a rebuild writes new segments and swaps them in at once (``storage``).
 """
 import threading
+import time
 
 from jobboard.search.backend import Changes, IndexedDocument, IndexOutdated, SearchHits, SearchRequest
 from jobboard.search.document import FACETS
 from jobboard.search.whoosh.scoring import Scorer
 from jobboard.search.whoosh.scoring import tiers as score_tiers
-from jobboard.search.whoosh.segments import View
+from jobboard.search.whoosh.segments import PINNED, View
 from jobboard.search.whoosh.spelling import suggestion
 from jobboard.search.whoosh.storage import (
     MERGE_TIERS,
@@ -185,13 +186,23 @@ class WhooshBackend:
             skip = 0
             if len(page) >= request.limit:
                 break
-        pid = view.columns["pid"]
         return SearchHits(
-            ids=[pid[d] for d in page], total=hits.bit_count(), facets=facets,
+            ids=view.columns["pid"][page].tolist() if page else [],
+            total=hits.bit_count(), facets=facets,
             suggestion=suggestion(view, scorer, query), relaxed=relaxed,
             highlight=frozenset(scorer.highlight),
             pay_range=view.pay_range(hits) if request.pay_range else None,
         )
+
+    def warm_up(self) -> None:
+        """Open the current generation, its live set, sort orders and every pinned term set."""
+        view = self.view()
+        view.live(int(time.time()))
+        for sort in ("newest", "salary"):
+            view.order(sort)
+        for field in PINNED:
+            for value in view.values(field):
+                view.term(field, value)
 
     # -- checking ------------------------------------------------------------------------------
 

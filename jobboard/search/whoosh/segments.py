@@ -7,10 +7,9 @@ side by side (document numbers offset per segment), the live set, the sort order
 derived from them. Each process keeps one view and opens a new one only when the generation on
 disk changes (never ``Searcher.refresh()``).
 """
-from array import array
 from collections import OrderedDict, defaultdict
-from heapq import nsmallest
 
+import numpy as np
 from whoosh.reading import EmptyReader
 
 from jobboard.search import text
@@ -106,11 +105,13 @@ class View:
         for stale in set(segments) - live_ids:
             del segments[stale]
         self.size = sum(s.size for s, _, _ in self.leaves)
-        self.columns = {name: array("q") for name in COLUMNS}
+        # Numeric columns side by side as numpy arrays: filters, expiry and sort orders over
+        # them are vectorised, never a per-document Python loop.
+        self.columns = {name: np.concatenate(
+            [np.frombuffer(s.columns[name], dtype=np.int64) for s, _, _ in self.leaves]
+            or [np.zeros(0, dtype=np.int64)]) for name in COLUMNS}
         exists = 0
         for segment, leaf, offset in self.leaves:
-            for name, values in segment.columns.items():
-                self.columns[name].extend(values)
             everything = (1 << segment.size) - 1
             exists |= (everything & ~segment.deleted_bits(leaf)) << offset
         self.exists = exists
@@ -173,7 +174,7 @@ class View:
         checked, expired = self._expired
         if checked is None or now - checked >= EXPIRY_RECHECK or now < checked:
             expires = self.columns["expires"]
-            expired = bits.from_ids(i for i, e in enumerate(expires) if 0 < e <= now)
+            expired = bits.from_mask((expires > 0) & (expires <= now))
             self._expired = (now, expired)
         return self.exists & ~expired
 
@@ -185,15 +186,13 @@ class View:
         """
         found = self._orders.get(name)
         if found is None:
-            if name == "salary":
-                docs = sorted(self.order("newest")[0], key=self.columns["salary"].__getitem__,
-                              reverse=True)
+            columns = self.columns
+            if name == "salary":  # the last key is the primary one
+                docs = np.lexsort((self.order("newest")[1], -columns["salary"]))
             else:
-                keys = [p << 32 | i for p, i in zip(self.columns["posted"], self.columns["pid"])]
-                docs = sorted(range(self.size), key=keys.__getitem__, reverse=True)
-            position = [0] * self.size
-            for rank, doc in enumerate(docs):
-                position[doc] = rank
+                docs = np.lexsort((-columns["pid"], -columns["posted"]))
+            position = np.empty(self.size, dtype=np.int64)
+            position[docs] = np.arange(self.size)
             found = self._orders[name] = (docs, position)
         return found
 
@@ -202,7 +201,7 @@ class View:
         key = (name, value)
         found = self._prefixes.get(key)
         if found is None:
-            found = bits.from_ids(i for i, v in enumerate(self.columns[name]) if v >= value)
+            found = bits.from_mask(self.columns[name] >= value)
             if len(self._prefixes) > 256:
                 self._prefixes.clear()
             self._prefixes[key] = found
@@ -212,18 +211,18 @@ class View:
         """(lowest ``pay_low``, highest ``pay_high``) of ``members`` that state them (cached)."""
         ranges = self.derived.setdefault("pay_ranges", {})
         if members not in ranges:
-            low, high = self.columns["pay_low"], self.columns["pay_high"]
             docs = bits.to_ids(members)
-            lows = [low[d] for d in docs if low[d]]
-            highs = [high[d] for d in docs if high[d]]
+            lows, highs = self.columns["pay_low"][docs], self.columns["pay_high"][docs]
+            lows, highs = lows[lows > 0], highs[highs > 0]
             if len(ranges) >= PAY_RANGES_KEPT:
                 ranges.clear()
-            ranges[members] = (min(lows), max(highs)) if lows and highs else None
+            ranges[members] = (int(lows.min()), int(highs.max())) if lows.size and highs.size else None
         return ranges[members]
 
     def ranked(self, members: int, sort: str, skip: int, count: int) -> list[int]:
         """``count`` members after ``skip``, newest (or best paid) first."""
         docs, position = self.order(sort)
         if members.bit_count() <= SORT_IN_MEMORY:
-            return nsmallest(skip + count, bits.to_ids(members), key=position.__getitem__)[skip:]
-        return bits.first_in_order(members, docs, count, skip)
+            ids = bits.to_ids(members)
+            return ids[np.argsort(position[ids], kind="stable")[skip:skip + count]].tolist()
+        return bits.first_in_order(members, docs, count, skip).tolist()
