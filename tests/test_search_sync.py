@@ -415,3 +415,27 @@ def test_two_processes_writing_at_once_both_land(app):
         assert len(found("alpha", per_page="100")) == 15 and len(found("beta")) == 15
         result = check(app)
         assert result.exit_code == 0, result.output
+
+
+def test_the_worker_compacts_a_big_segment_with_many_deleted_documents(app, monkeypatch):
+    monkeypatch.setattr(storage, "COMPACT_MIN_DOCS", 8)  # "big" at test scale
+    with app.app_context():
+        author = make_employer()
+        ids = [make_posting(author=author, title=f"Compacted Coder {i}").id for i in range(10)]
+        assert sync.rebuild() == 10  # one segment of 10, as a reindex writes
+        for posting_id in ids[:3]:   # requests' followers never compact
+            change_status(db.session.get(Posting, posting_id), "close")
+
+        def deleted_by_segment_size():
+            return sorted((s.doc_count_all(), s.deleted_count())
+                          for s in app.extensions["search"].ix._segments())
+
+        assert (10, 3) in deleted_by_segment_size()
+        sync.reindex_postings([ids[3]])
+        db.session.info.pop(change_log.LOGGED)  # leave the entry to the worker
+        db.session.commit()
+        result = app.test_cli_runner().invoke(args=["worker", "--once"])
+        assert "Applied 1 index updates" in result.output
+        assert all(deleted == 0 for _, deleted in deleted_by_segment_size())
+        assert indexed(app) == set(ids[3:])
+        assert found("compacted") and check(app).exit_code == 0

@@ -42,6 +42,8 @@ SEGMENT_DOCS = 50_000        # documents per segment written by a rebuild
 BATCH_DOCS = 1_000           # documents per job handed to a rebuild worker
 PARALLEL_MIN_DOCS = 5_000    # smaller rebuilds are written in-process
 MERGE_TIERS = (100, 1_000, 10_000)
+COMPACT_MIN_DOCS = MERGE_TIERS[-1]  # segments this large are compacted, not merged by tier
+COMPACT_DELETED_SHARE = 0.1
 
 
 def open_index(path: str):
@@ -128,10 +130,10 @@ class TermPool:
 def merge_tiers(writer, segments):
     """Merge five or more segments of one size tier (under 100, 1 000 or 10 000 documents).
 
-    Keeps the segment count low after many small commits without a commit ever rewriting one
-    of the big segments a rebuild writes (``search reindex`` renews those). Merging costs about
-    half a millisecond a document, so a request merges only the two small tiers and leaves the
-    largest to the worker.
+    Keeps the segment count low after many small commits. Merging costs about half a
+    millisecond a document, so only a background writer (the worker) merges the largest tier,
+    and only it compacts a big segment (one a rebuild writes) once more than
+    ``COMPACT_DELETED_SHARE`` of its documents are deleted: searches stop paying for them.
     """
     tiers = defaultdict(list)
     for segment in segments:
@@ -147,6 +149,14 @@ def merge_tiers(writer, segments):
                 writer.add_reader(reader)
                 reader.close()
             return [s for s in segments if s not in group]
+    if writer.merge_limit >= MERGE_TIERS[-1]:
+        worn = [s for s in segments if s.doc_count_all() >= COMPACT_MIN_DOCS
+                and s.deleted_count() > COMPACT_DELETED_SHARE * s.doc_count_all()]
+        if worn:
+            reader = SegmentReader(writer.storage, writer.schema, worn[0])
+            writer.add_reader(reader)  # copies the live documents only
+            reader.close()
+            return [s for s in segments if s is not worn[0]]
     return segments
 
 
