@@ -13,12 +13,12 @@ every transaction that was running then has ended (``pg_snapshot_xmin`` passed i
 still missing was rolled back. SQLite has one writer at a time, so it has no such gaps. Applying
 an entry twice or late is harmless: the document comes from the database, never from the entry.
 
-A host whose index was never built (no position file) or was written for other document fields
-raises ``FellBehind`` too. Entries older than ``SEARCH_LOG_RETENTION`` seconds are pruned. The newest pruned entry stays as
-a marker (its posting id set to 0, ``PRUNED``), so ids keep growing and a host can tell entries
-it missed from ids that were rolled back: a host whose position is below the marker raises
-``FellBehind`` and the worker rebuilds it, which is also how a new host starts on an old log
-(``flask search reindex``).
+Entries older than ``SEARCH_LOG_RETENTION`` seconds are pruned. The newest pruned entry stays
+as a marker (its posting id set to 0, ``PRUNED``), so ids keep growing and a host can tell
+entries it missed from ids that were rolled back: a host whose position is below the marker
+raises ``FellBehind`` and the worker rebuilds its index. So does a host whose index was never
+built (no position file: a new host, or ``flask search reindex`` first) or was written for other
+document fields.
 """
 import fcntl
 import json
