@@ -3,6 +3,9 @@
 Put a buffering reverse proxy (nginx, see the README) in front: it absorbs slow clients, so a
 worker thread only ever talks to the proxy over a fast local connection. Every value can be
 overridden with the usual ``GUNICORN_CMD_ARGS`` or on the command line.
+
+Each worker loads the search index view (live set, sort orders, facet term sets) before it takes
+traffic, so no user pays the cold start of a new worker.
 """
 import multiprocessing
 import os
@@ -52,3 +55,10 @@ def _headers_without_server_banner(response):
 
 
 wsgi.Response.default_headers = _headers_without_server_banner
+
+
+def post_worker_init(worker):
+    from jobboard.search import search_backend
+
+    with worker.wsgi.app_context():
+        search_backend().warm_up()

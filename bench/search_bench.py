@@ -9,7 +9,13 @@ queries through the test client (text, phrase, text with filters, filters and fa
 sort, deep pages; every response carries facet counts and highlighted snippets). The text and
 phrase queries also run against an SQLite FTS5 table of the same postings in the same run (top
 20 by bm25 plus the match count, no facets or snippets) as a baseline. Prints p50 / p95 / max
-in milliseconds per query kind. Figures only; the targets are checked by reading them.
+in milliseconds per query kind.
+
+Then two hosts follow the change log as in production (web requests only write the log; each
+host's ``flask worker`` applies it to that host's own index folder; host B starts from a copy of
+host A's index): the time from publishing a posting to finding it in host B's index while
+another thread keeps searching, and 50 edits through the employer's edit form from 8 concurrent
+clients. Figures only; the targets are checked by reading them.
 """
 from __future__ import annotations
 
@@ -17,11 +23,14 @@ import argparse
 import gc
 import itertools
 import os
+import re
 import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -44,9 +53,11 @@ from jobboard.models.posting import (  # noqa: E402
     posting_specialty,
 )
 from jobboard.models.taxonomy import CptCode, Credential, Specialty  # noqa: E402
+from jobboard.models.user import User  # noqa: E402
 from jobboard.search import sync  # noqa: E402
 from jobboard.search.backend import SearchRequest  # noqa: E402
 from jobboard.search.query import parse  # noqa: E402
+from jobboard.search.whoosh import WhooshBackend  # noqa: E402
 from jobboard.services.codes import load_curated_codes  # noqa: E402
 from jobboard.services.postings import PostingFields, create_posting  # noqa: E402
 
@@ -239,6 +250,8 @@ def run(size: int, seed: int, workdir: str) -> None:
                 backend.search(SearchRequest(query=parse(args["q"]), now=utcnow()))
                 backend_text.append((time.perf_counter() - started) * 1000)
 
+        two_hosts(app, workdir, api)
+
     fts_text = []
     for kind, args in query_mix():
         if kind not in ("text", "phrase"):
@@ -257,6 +270,119 @@ def run(size: int, seed: int, workdir: str) -> None:
     ratio = statistics.median(whoosh_text) / max(statistics.median(fts_text), 1e-6)
     ratio_index = statistics.median(backend_text) / max(statistics.median(fts_text), 1e-6)
     print(f"  median ratio to FTS5: API {ratio:.1f}x, index only {ratio_index:.1f}x")
+
+
+def start_worker(app, index_dir: str, workdir: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SECRET_KEY": "bench-worker-secret",
+           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SEARCH_INDEX_DIR": index_dir,
+           "JOBBOARD_INSTANCE_PATH": os.path.join(workdir, "instance"), "MAIL_SERVER": "console"}
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "jobboard", "worker"],
+                            env=env, cwd=str(ROOT))
+
+
+def two_hosts(app, workdir: str, api) -> None:
+    """Publish -> searchable on the other host under search load; concurrent edits by form."""
+    app.config["SEARCH_FOLLOW_AFTER_COMMIT"] = False   # production: web requests write the log
+    app.config["RATELIMIT_ENABLED"] = False
+    index_a = app.config["SEARCH_INDEX_DIR"]
+    index_b = os.path.join(workdir, "index-b")
+    shutil.copytree(index_a, index_b)                  # host B starts from a copy of A's index
+    workers = [start_worker(app, index_a, workdir), start_worker(app, index_b, workdir)]
+    host_b = WhooshBackend(index_b)
+    try:
+        host_b.search(SearchRequest(query=parse("coder"), now=utcnow()))
+        stop = threading.Event()
+        searched = []
+
+        def search_load():
+            client = app.test_client()
+            for q in itertools.cycle(TEXT):
+                if stop.is_set():
+                    return
+                started = time.perf_counter()
+                client.get("/api/v1/jobs", query_string={"q": q})
+                searched.append((time.perf_counter() - started) * 1000)
+
+        company = db.session.scalar(select(Company).limit(1))
+        loader = threading.Thread(target=search_load)
+        loader.start()
+        delays = []
+        try:
+            create_posting(company, None, PostingFields(  # both workers are up and following
+                title="Coder warmupword", description="Warm-up.", specialties=["radiology"]),
+                publish=True)
+            while not host_b.search(SearchRequest(query=parse("warmupword"), now=utcnow())).total:
+                time.sleep(0.05)
+            for i in range(10):
+                word = f"quasar{i}zed"
+                started = time.perf_counter()
+                create_posting(company, None, PostingFields(
+                    title=f"Coder {word}", description="Published on host A.",
+                    specialties=["general-surgery"]), publish=True)
+                while not host_b.search(SearchRequest(query=parse(word), now=utcnow())).total:
+                    time.sleep(0.01)
+                delays.append((time.perf_counter() - started) * 1000)
+                time.sleep(0.5)
+        finally:
+            stop.set()
+            loader.join()
+        print(f"two hosts: publish on A -> searchable on B, under search load (ms): {figures(delays)}")
+        print(f"  searches meanwhile on A (ms): {figures(searched)}")
+        print(f"50 concurrent edits through the edit form, 8 clients (ms): {figures(edit_load(app, company))}")
+    finally:
+        for worker in workers:
+            worker.terminate()
+            worker.wait(timeout=60)
+
+
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def edit_load(app, company, clients: int = 8, edits: int = 50) -> list[float]:
+    """Milliseconds per edit-form POST, with ``clients`` employers editing at once."""
+    password = "Bench-passphrase-42"
+    posting_ids = db.session.scalars(select(Posting.id).where(Posting.company_id == company.id)
+                                     .order_by(Posting.id.desc()).limit(edits)).all()
+    emails = [f"bench-editor{n}@example.com" for n in range(clients)]
+    for email in emails:
+        db.session.add(User(email=email, password=password, role="employer", company=company,
+                            name="Bench Editor"))
+    db.session.commit()
+    times, errors, lock = [], [], threading.Lock()
+    queue = list(enumerate(posting_ids))
+
+    def editor(email):
+        client = app.test_client()
+        token = CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
+        client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+        while True:
+            with lock:
+                if not queue:
+                    return
+                n, posting_id = queue.pop()
+            page = client.get(f"/jobs/{posting_id}/edit").get_data(as_text=True)
+            form = {"csrf_token": CSRF.search(page).group(1), "title": f"Edited Coder {n}",
+                    "description": "Edited during the benchmark: radiology coding, remote.",
+                    "city": "Denver", "state": "CO", "arrangement": "remote",
+                    "employment_type": "full_time", "salary_min": "60000",
+                    "salary_max": "70000", "salary_unit": "year", "specialties": ["radiology"],
+                    "credentials_required": ["CPC"], "cpt_codes": "", "apply_url": "",
+                    "expires_at": ""}
+            started = time.perf_counter()
+            response = client.post(f"/jobs/{posting_id}/edit", data=form)
+            took = (time.perf_counter() - started) * 1000
+            with lock:
+                if response.status_code != 302:
+                    errors.append((posting_id, response.status_code))
+                times.append(took)
+
+    threads = [threading.Thread(target=editor, args=(email,)) for email in emails]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors[:3]
+    return times
 
 
 def main(argv=None) -> int:

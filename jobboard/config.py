@@ -48,9 +48,14 @@ class Defaults:
     DATABASE_URL = None
     SEARCH_BACKEND = "whoosh"  # a name in jobboard.search.BACKENDS
     SEARCH_INDEX_DIR = None  # instance/search-index
-    # Seconds a request waits for the index writer before leaving the change to the worker.
+    # Seconds the worker waits for the index writer before trying again on its next pass.
     SEARCH_WRITER_TIMEOUT = 2.0
     SEARCH_REBUILD_TIMEOUT = 60.0
+    # Apply the change log to this process's index right after each commit; None: when TESTING.
+    # In production each host's `flask worker` follows the log and web requests never wait.
+    SEARCH_FOLLOW_AFTER_COMMIT = None
+    SEARCH_LOG_RETENTION = 7 * 24 * 3600  # seconds change-log entries are kept
+    SEARCH_FOLLOW_INTERVAL = 0.2          # seconds between the worker's polls of the log
     UPLOAD_DIR = None  # instance/uploads
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 

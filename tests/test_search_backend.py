@@ -9,7 +9,7 @@ from jobboard.search.backend import SearchBackend
 from jobboard.search.whoosh import WhooshBackend
 from tests.conftest import base_config
 
-PROTOCOL_METHODS = ("apply", "rebuild", "search", "check")
+PROTOCOL_METHODS = ("apply", "rebuild", "search", "check", "warm_up")
 
 
 @pytest.mark.parametrize("name", PROTOCOL_METHODS)
@@ -40,3 +40,17 @@ def test_an_unknown_backend_is_refused_at_start(tmp_path):
     with pytest.raises(UnknownBackend, match="SEARCH_BACKEND='elastic': choose one of whoosh"):
         create_app({**base_config("sqlite:///" + str(tmp_path / "db.sqlite"), tmp_path, 25),
                     "SEARCH_BACKEND": "elastic"})
+
+
+def test_warm_up_loads_the_view_a_first_search_needs(app):
+    from tests.factories import make_posting
+
+    with app.app_context():
+        make_posting(title="Warm Coder", specialties=["radiology"])
+        backend = WhooshBackend(app.config["SEARCH_INDEX_DIR"])  # a new worker's backend
+        assert backend._view is None
+        backend.warm_up()
+        view = backend._view
+        assert {"newest", "salary"} <= set(view._orders)
+        assert ("specialty", "radiology") in view._pinned
+        assert backend.view() is view  # the first search reuses it

@@ -1,5 +1,5 @@
-"""The index follows the database: flush -> outbox -> commit, rollbacks, bulk changes, crashes,
-rebuilds, two writing processes and a long-lived reader."""
+"""The index follows the database: flush -> change log -> commit, rollbacks, bulk changes,
+crashes, pruning, rebuilds, two writing processes and a long-lived reader."""
 import os
 import subprocess
 import sys
@@ -14,12 +14,12 @@ from jobboard.extensions import db
 from jobboard.models.base import utcnow
 from jobboard.models.company import Company
 from jobboard.models.posting import Posting
-from jobboard.models.search import SearchOutbox
+from jobboard.models.search import SearchChange
 from jobboard.models.taxonomy import CptCode
 from jobboard.search import sync
 from jobboard.search.params import parse_params
 from jobboard.search.service import search_postings
-from jobboard.search.sync import log as outbox_log
+from jobboard.search.sync import log as change_log
 from jobboard.search.whoosh import WhooshBackend, storage
 from jobboard.services.moderation import suspend_user, unpublish_posting
 from jobboard.services.postings import change_status, expire_due, update_posting
@@ -45,8 +45,13 @@ def found(q="", **args) -> list[int]:
     return [p.id for p in search_postings(params).postings]
 
 
-def outbox() -> list[int]:
-    return db.session.scalars(select(SearchOutbox.posting_id)).all()
+def logged() -> list[int]:
+    """Posting ids of the change log's entries, oldest first."""
+    return db.session.scalars(select(SearchChange.posting_id).order_by(SearchChange.id)).all()
+
+
+def behind() -> int:
+    return sync.lag().entries
 
 
 def check(app):
@@ -55,12 +60,14 @@ def check(app):
 
 # --- commit, flush, rollback -------------------------------------------------------------------
 
-def test_commit_indexes_and_empties_the_outbox(app):
+def test_commit_logs_the_change_and_the_index_follows(app):
     with app.app_context():
         posting = make_posting(title="Hemic Coder")
         assert indexed(app) == {posting.id}
         assert found("hemic") == [posting.id]
-        assert outbox() == []
+        assert logged() == [posting.id]
+        assert behind() == 0
+        assert change_log.Position.load().applied == db.session.scalar(select(db.func.max(SearchChange.id)))
 
 
 def test_flush_then_commit_indexes(app):
@@ -73,13 +80,13 @@ def test_flush_then_commit_indexes(app):
         db.session.add(posting)
         db.session.flush()
         assert posting.id not in indexed(app)
-        assert outbox() == [posting.id]  # written in the same transaction
+        assert logged() == [posting.id]  # written in the same transaction
         posting.title = "Flushed Then Renamed Coder"
         db.session.flush()
         db.session.commit()
         assert indexed(app) == {posting.id}
         assert found("renamed") == [posting.id]
-        assert outbox() == []
+        assert behind() == 0
 
 
 def test_rollback_does_not_index(app):
@@ -93,7 +100,7 @@ def test_rollback_does_not_index(app):
         kept = make_posting(title="Kept Coder")  # a later commit must not resurrect it
         assert indexed(app) == {kept.id}
         assert found("rolled") == []
-        assert outbox() == []
+        assert logged() == [kept.id]
 
 
 def test_draft_is_not_indexed_until_published(app):
@@ -185,22 +192,26 @@ def test_bulk_sql_changes_reach_the_index_through_reindex_postings(app):
 
 # --- failures ----------------------------------------------------------------------------------
 
-def test_crash_between_commit_and_index_write_is_repaired_by_the_outbox(app, monkeypatch):
+def test_a_host_whose_process_died_before_following_catches_up_with_the_worker(app, monkeypatch):
     with app.app_context():
-        monkeypatch.setattr(outbox_log, "apply_pending", lambda pending: None)  # the process dies here
+        monkeypatch.setattr(change_log, "follow", lambda: None)  # the process dies here
         posting = make_posting(title="Survivor Coder")
         assert indexed(app) == set()
-        assert outbox() == [posting.id]
-        assert check(app).exit_code == 1
+        assert logged() == [posting.id]
+        assert behind() == 1
+        result = check(app)
+        assert result.exit_code == 1
+        assert "1 log entries" in result.output and "1 postings missing from the index" in result.output
         monkeypatch.undo()
         result = app.test_cli_runner().invoke(args=["worker", "--once"])
         assert "Applied 1 index updates" in result.output
         assert indexed(app) == {posting.id}
-        assert outbox() == []
-        assert check(app).exit_code == 0
+        assert behind() == 0
+        result = check(app)
+        assert result.exit_code == 0 and "0 log entries (0.0 s) behind" in result.output
 
 
-def test_a_busy_index_never_fails_a_request(app, auth, client):
+def test_a_busy_index_never_fails_a_request(app):
     app.config["SEARCH_WRITER_TIMEOUT"] = 0.2
     with app.app_context():
         posting = make_posting(title="Busy Coder")
@@ -210,28 +221,89 @@ def test_a_busy_index_never_fails_a_request(app, auth, client):
             change_status(posting, "close")
             assert posting.id in indexed(app)  # not yet removed...
             assert found("busy") == []         # ...but searches re-check the database
-            assert outbox() == [posting.id]
+            assert behind() == 1
         finally:
             writer.cancel()
-        assert sync.drain() == 1
+        assert sync.follow() == 1
         assert indexed(app) == set()
 
 
-def test_app_start_drains_the_outbox_and_survives_missing_tables(app, tmp_path):
+def test_web_requests_only_write_the_log_when_following_after_commit_is_off(app, auth, client):
+    app.config["SEARCH_FOLLOW_AFTER_COMMIT"] = False  # production: each host's worker follows
     with app.app_context():
-        posting_id = make_posting(title="Leftover Coder").id
-        app.extensions["search"].apply(lambda: ([], [posting_id]), timeout=5)
-        sync.reindex_postings([posting_id])  # as if a previous process had died
-        db.session.info.pop(outbox_log.DRAIN)
-        db.session.commit()
+        assert sync.rebuild() == 0  # a new host starts with `search reindex`
+        posting = make_posting(title="Queued Coder")
+        assert indexed(app) == set() and behind() == 1
+        assert sync.follow() == 1
+        assert indexed(app) == {posting.id}
+
+
+def test_a_new_host_starts_with_reindex_then_follows_the_log(app, tmp_path):
+    with app.app_context():
+        ids = [make_posting(title=f"Replayed Coder {i}").id for i in range(3)]
         uri = app.config["SQLALCHEMY_DATABASE_URI"]
-    restarted = create_app({**base_config(uri, tmp_path, 25), "SEARCH_DRAIN_ON_START": True})
-    with restarted.app_context():
-        assert indexed(restarted) == {posting_id}
-        assert outbox() == []
-    empty = create_app({**base_config("sqlite:///" + str(tmp_path / "empty.sqlite"), tmp_path, 25),
-                        "SEARCH_DRAIN_ON_START": True})  # before `flask db upgrade`
-    assert empty.extensions["search"]
+    other = create_app({**base_config(uri, tmp_path / "host-b", 25), "SEARCH_FOLLOW_AFTER_COMMIT": False})
+    with other.app_context():
+        assert indexed(other) == set()
+        with pytest.raises(sync.FellBehind, match="not been built"):
+            sync.follow()
+        result = other.test_cli_runner().invoke(args=["search", "reindex"])
+        assert result.exit_code == 0 and "Indexed 3 postings" in result.output, result.output
+        assert sync.lag().entries == 0
+    with app.app_context():
+        change_status(db.session.get(Posting, ids[0]), "close")
+        kept = set(ids[1:])
+    with other.app_context():
+        assert sync.lag().entries == 1
+        assert sync.follow() == 1
+        assert indexed(other) == kept
+        assert check(other).exit_code == 0
+
+
+def test_an_index_of_an_older_document_shape_is_rebuilt_by_the_worker(app, tmp_path):
+    from whoosh import fields, index
+
+    with app.app_context():
+        posting_id = make_posting(title="Upgraded Coder").id
+        folder = app.config["SEARCH_INDEX_DIR"]
+    index.create_in(folder, fields.Schema(id=fields.ID(unique=True)), indexname=storage.INDEX_NAME)
+    upgraded = create_app({**base_config(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, 25),
+                           "SEARCH_FOLLOW_AFTER_COMMIT": False})
+    with upgraded.app_context():
+        with pytest.raises(sync.FellBehind, match="other document fields"):
+            sync.reindex_postings([posting_id])
+            db.session.commit()
+            sync.follow()
+        result = upgraded.test_cli_runner().invoke(args=["worker", "--once"])
+        assert result.exit_code == 0, result.output
+        assert indexed(upgraded) == {posting_id}
+        assert check(upgraded).exit_code == 0
+
+
+def test_a_host_behind_the_retention_point_rebuilds_itself(app, tmp_path):
+    with app.app_context():
+        first = make_posting(title="Pruned Coder").id
+        uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    other = create_app({**base_config(uri, tmp_path / "host-b", 25), "SEARCH_FOLLOW_AFTER_COMMIT": False})
+    with other.app_context():
+        assert sync.rebuild() == 1  # host B is in step...
+    with app.app_context():
+        second = make_posting(title="Later Coder").id
+        third = make_posting(title="Latest Coder").id
+        db.session.execute(update(SearchChange).where(SearchChange.posting_id != third)
+                           .values(created_at=utcnow() - timedelta(days=30)))
+        db.session.commit()
+        assert sync.prune() == 2      # ...then its next entry is pruned; the newest always stays
+        assert logged() == [change_log.PRUNED, third]
+        assert sync.follow() == 0     # host A had applied everything already
+    with other.app_context():
+        with pytest.raises(sync.FellBehind):
+            sync.follow()
+        result = other.test_cli_runner().invoke(args=["worker", "--once"])
+        assert result.exit_code == 0, result.output
+        assert indexed(other) == {first, second, third}
+        assert check(other).exit_code == 0
+        assert change_log.Position.load().applied == db.session.scalar(select(db.func.max(SearchChange.id)))
 
 
 # --- rebuilds and consistency ------------------------------------------------------------------
@@ -339,7 +411,31 @@ def test_two_processes_writing_at_once_both_land(app):
         ids = set(db.session.scalars(select(Posting.id)))
         assert len(ids) == 30
         assert indexed(app) == ids
-        assert outbox() == []
+        assert behind() == 0
         assert len(found("alpha", per_page="100")) == 15 and len(found("beta")) == 15
         result = check(app)
         assert result.exit_code == 0, result.output
+
+
+def test_the_worker_compacts_a_big_segment_with_many_deleted_documents(app, monkeypatch):
+    monkeypatch.setattr(storage, "COMPACT_MIN_DOCS", 8)  # "big" at test scale
+    with app.app_context():
+        author = make_employer()
+        ids = [make_posting(author=author, title=f"Compacted Coder {i}").id for i in range(10)]
+        assert sync.rebuild() == 10  # one segment of 10, as a reindex writes
+        for posting_id in ids[:3]:   # requests' followers never compact
+            change_status(db.session.get(Posting, posting_id), "close")
+
+        def deleted_by_segment_size():
+            return sorted((s.doc_count_all(), s.deleted_count())
+                          for s in app.extensions["search"].ix._segments())
+
+        assert (10, 3) in deleted_by_segment_size()
+        sync.reindex_postings([ids[3]])
+        db.session.info.pop(change_log.LOGGED)  # leave the entry to the worker
+        db.session.commit()
+        result = app.test_cli_runner().invoke(args=["worker", "--once"])
+        assert "Applied 1 index updates" in result.output
+        assert all(deleted == 0 for _, deleted in deleted_by_segment_size())
+        assert indexed(app) == set(ids[3:])
+        assert found("compacted") and check(app).exit_code == 0

@@ -12,7 +12,7 @@ from jobboard.models.base import Base, TimestampMixin, utcnow
 from jobboard.models.company import Company
 from jobboard.models.mail import OutboundEmail
 from jobboard.models.posting import IllegalTransition, Posting, PostingCredential
-from jobboard.models.search import SearchOutbox
+from jobboard.models.search import SearchChange
 from jobboard.models.seeker import SeekerProfile
 from jobboard.models.submission import FormSubmission
 from jobboard.models.taxonomy import (
@@ -35,6 +35,6 @@ __all__ = [
     "ARRANGEMENTS", "EMPLOYMENT_TYPES", "ROLES", "US_STATES", "Base", "Company", "CptCode",
     "CptModifierRvu", "CptSection", "Credential", "FormSubmission", "IllegalTransition", "MedicareLocality",
     "OutboundEmail", "Posting",
-    "PostingCredential", "SearchOutbox", "SeekerProfile", "Specialty",
+    "PostingCredential", "SearchChange", "SeekerProfile", "Specialty",
     "TimestampMixin", "User", "UserSession", "utcnow",
 ]

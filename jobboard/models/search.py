@@ -1,22 +1,27 @@
-"""The search outbox: postings whose index document must be rewritten or removed."""
+"""The search change log: postings whose index document must be rewritten or removed."""
 from datetime import datetime
 
+from sqlalchemy import BigInteger, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jobboard.extensions import db
 from jobboard.models.base import utcnow
 
 
-class SearchOutbox(db.Model):
-    """One pending index update, written in the transaction that changed the posting.
+class SearchChange(db.Model):
+    """One entry of the append-only log every host's index follows.
 
-    A row outlives a crash between commit and index write; ``flask worker`` (and app start)
-    applies what is left. ``posting_id`` is no foreign key: a deleted posting must still leave
-    the index. The id orders changes to one posting.
+    Written in the transaction that changed the posting, so a rollback leaves no entry and a
+    commit always has one. Ids only grow (``AUTOINCREMENT`` on SQLite, so a pruned id is never
+    reused); each host's index remembers the id it has applied up to. An entry names the posting
+    only: a follower indexes the posting as the database holds it when the entry is applied, so
+    entries may be applied late, twice or out of order. ``posting_id`` is no foreign key: a
+    deleted posting must still leave every index. Old entries are pruned after a retention period.
     """
 
-    __tablename__ = "search_outbox"
+    __tablename__ = "search_log"
+    __table_args__ = {"sqlite_autoincrement": True}
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    posting_id: Mapped[int] = mapped_column(index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    posting_id: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

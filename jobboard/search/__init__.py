@@ -6,8 +6,7 @@ queries), ``ranking`` (the weights), ``query`` (users' text), ``params`` (the co
 parameters), ``service`` (a page of results), ``snippets``, ``cli``. Engines live in
 subpackages (``whoosh``); ``sync`` keeps an index in step with the database.
 
-``register_search(app)`` gives the app the backend named by ``SEARCH_BACKEND`` (one per process)
-and applies what an earlier process left in the outbox.
+``register_search(app)`` gives the app the backend named by ``SEARCH_BACKEND`` (one per process).
 """
 from flask import current_app
 
@@ -40,12 +39,11 @@ def make_backend(app) -> SearchBackend:
 
 
 def register_search(app) -> None:
-    from jobboard.search import sync
+    from jobboard.search import sync  # noqa: F401  (registers the session listeners)
 
     app.extensions["search"] = make_backend(app)
-    app.config.setdefault("SEARCH_WRITER_TIMEOUT", 2.0)
-    if app.config.get("SEARCH_DRAIN_ON_START", not app.testing):
-        sync.drain_at_start(app)
+    if app.config.get("SEARCH_FOLLOW_AFTER_COMMIT") is None:
+        app.config["SEARCH_FOLLOW_AFTER_COMMIT"] = app.testing
 
 
 def search_backend() -> SearchBackend:

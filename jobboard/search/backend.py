@@ -28,11 +28,13 @@ class SearchRequest:
     posted_within: int | None = None    # days
     code: str | None = None
     code_specialties: tuple[str, ...] = ()  # slugs whose ranges hold ``code``
+    company: int | None = None          # company id
     # Lower-case abbreviations a posting must not require (the seeker lacks them); None: no filter.
     lacking_credentials: tuple[str, ...] | None = None
     sort: str = "relevance"
     offset: int = 0
     limit: int = 20
+    pay_range: bool = False             # also the lowest and highest annual pay of the hits
 
 
 @dataclass
@@ -44,6 +46,7 @@ class SearchHits:
     relaxed: bool = False               # no posting had every word; these have some
     highlight: frozenset[str] = frozenset()  # index tokens to mark in snippets
     unmatched: tuple[str, ...] = ()     # words of the query that match no (coding) posting
+    pay_range: tuple[int, int] | None = None  # annual USD, when asked for and any hit states pay
 
 
 @dataclass
@@ -59,6 +62,10 @@ class IndexBusy(Exception):
     """Another writer held the index for longer than the caller was willing to wait."""
 
 
+class IndexOutdated(Exception):
+    """The index was written for other document fields: only a rebuild can write to it."""
+
+
 @runtime_checkable
 class SearchBackend(Protocol):
     """What ``register_search`` checks a configured backend against (see ``tests``)."""
@@ -69,7 +76,8 @@ class SearchBackend(Protocol):
         Documents replace those with the same posting id; unknown deleted ids are ignored.
         Reading the database inside ``changes`` while the writer is held is what keeps two
         processes from writing an older state over a newer one. Raises IndexBusy on timeout.
-        A ``background`` caller (the worker) may spend longer on housekeeping.
+        A ``background`` caller (the worker) may spend longer on housekeeping. Raises
+        IndexOutdated if the index holds documents of an older shape.
         """
 
     def rebuild(self, documents: Iterable[dict], progress: Callable[[int], None] | None = None,
@@ -82,6 +90,9 @@ class SearchBackend(Protocol):
 
     def search(self, request: SearchRequest) -> SearchHits:
         """Ids, total, facet counts and a suggestion for ``request``."""
+
+    def warm_up(self) -> None:
+        """Load what the first search needs, before a new worker takes traffic."""
 
     def check(self) -> tuple[dict[int, IndexedDocument], list[int]]:
         """What the index holds, by posting id, and ids held more than once."""

@@ -40,8 +40,8 @@ def check():
     if drift.expired:
         click.echo(f"{drift.expired} indexed postings are past their expiry (hidden from "
                    "searches; `flask jobs expire` removes them).")
-    if drift.pending:
-        click.echo(f"{drift.pending} index updates are waiting in the outbox (`flask worker`).")
+    click.echo(f"This host's index is {drift.lag.entries} log entries ({drift.lag.seconds:.1f} s) "
+               "behind the database" + (" (`flask worker` applies them)." if drift.lag.entries else "."))
     if drift.drifted:
         click.echo("Drift found: run `flask search reindex`.")
         sys.exit(1)

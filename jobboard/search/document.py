@@ -1,7 +1,7 @@
 """The one function that turns a posting into its index document, whatever the backend.
 
 A document is a dict of de-duplicated term lists (text fields, tags, filters) plus numbers
-(``pid``, ``posted``, ``salary``, ``expires``) and an 8-byte fingerprint ``fp`` that drift
+(``pid``, ``posted``, ``salary``, ``expires``, ``pay_low``, ``pay_high``) and an 8-byte fingerprint ``fp`` that drift
 checks compare. Words are kept as written (lower-cased); the query side maps a word to every
 indexed form that shares its stem, and the same vocabulary feeds "did you mean". Specialty,
 credential and code-section names are not copied into each document: the query side looks them
@@ -70,6 +70,7 @@ def posting_document(posting: Posting) -> dict:
         "required": sorted({link.credential.abbreviation.lower()
                             for link in posting.credential_links if link.required}),
         "code": [c.code for c in posting.cpt_codes],
+        "company": [str(posting.company_id)],
         "arrangement": [posting.arrangement],
         "employment_type": [posting.employment_type],
         "state": [posting.state] if posting.state else [],
@@ -80,6 +81,8 @@ def posting_document(posting: Posting) -> dict:
         "posted": _epoch(posting.published_at),
         "salary": int(posting.annual_salary_max or posting.annual_salary_min or 0),
         "expires": _epoch(posting.expires_at),
+        "pay_low": int(posting.annual_salary_min or 0),
+        "pay_high": int(posting.annual_salary_max or 0),
     }
     document["fp"] = fingerprint(document)
     return document

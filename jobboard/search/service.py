@@ -2,7 +2,8 @@
 
 The index supplies ids, counts and facets; the rows come from the database through
 ``Posting.visible()``, so an index that lags behind can never show a draft, closed, expired or
-suspended posting.
+suspended posting. Pages that list jobs (home, specialty, company) use ``newest_postings``: their
+lists and counts come from the index too, never from a scan of the postings table.
 """
 from dataclasses import dataclass, field, replace
 from math import ceil
@@ -68,11 +69,7 @@ def search_postings(params: SearchParams, now=None, held_credentials=None) -> Se
         limit=params.per_page,
     )
     hits = search_backend().search(request)
-    postings = []
-    if hits.ids:
-        found = {p.id: p for p in db.session.scalars(
-            with_tags(Posting.visible().where(Posting.id.in_(hits.ids))))}
-        postings = [found[i] for i in hits.ids if i in found]
+    postings = _visible_in_order(hits.ids)
     facets = dict(hits.facets)
     if "credential" in facets:
         facets["credential"] = {CREDENTIALS.get(k, k.upper()): n
@@ -87,6 +84,35 @@ def search_postings(params: SearchParams, now=None, held_credentials=None) -> Se
         relaxed=hits.relaxed,
         unmatched=hits.unmatched,
     )
+
+
+def _visible_in_order(ids: list[int]) -> list[Posting]:
+    """The visible postings among ``ids``, with what a card shows, in the index's order."""
+    if not ids:
+        return []
+    found = {p.id: p for p in db.session.scalars(
+        with_tags(Posting.visible().where(Posting.id.in_(ids))))}
+    return [found[i] for i in ids if i in found]
+
+
+@dataclass
+class Listing:
+    """The newest open jobs of a list page and its counts, all from the index."""
+
+    postings: list[Posting]
+    total: int
+    specialty_counts: dict[str, int]            # open jobs per specialty slug, in the whole index
+    pay_range: tuple[int, int] | None = None    # annual USD over every listed job
+
+
+def newest_postings(limit: int = 10, specialty: str | None = None, company_id: int | None = None,
+                    pay_range: bool = False) -> Listing:
+    """The ``limit`` newest visible postings, of one specialty or company if given."""
+    hits = search_backend().search(SearchRequest(
+        query=parse(""), now=utcnow(), specialties=(specialty,) if specialty else (),
+        company=company_id, sort="newest", limit=limit, pay_range=pay_range))
+    counts = hits.facets.get("specialty", {}) if not specialty else {}
+    return Listing(_visible_in_order(hits.ids), hits.total, counts, hits.pay_range)
 
 
 def _lacking(held) -> tuple[str, ...] | None:

@@ -1,6 +1,7 @@
 """Highlighted snippets: the stretch of a description with the most matched words, marked."""
 import html
 import re
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -32,10 +33,20 @@ def _matches(word: str, wanted: frozenset[str]) -> bool:
     return not lowered.isalnum() and any(t in wanted for t in index_tokens(lowered))
 
 
+@lru_cache(maxsize=4096)
+def _prepared(description: str) -> tuple[str, tuple[re.Match, ...]]:
+    """A description's preview text and its words, kept per description text.
+
+    Keyed by the text itself, so an edited posting is never served an old preview; the postings
+    of popular searches are prepared once per process instead of once per request.
+    """
+    text = preview_text(description)
+    return text, tuple(_WORD_RE.finditer(text))
+
+
 def snippet(description: str, wanted: frozenset[str], width: int = WIDTH) -> Markup:
     """About ``width`` characters of the description, matched words in ``<mark>``."""
-    text = preview_text(description or "")
-    words = list(_WORD_RE.finditer(text))
+    text, words = _prepared(description or "")
     hits = [m for m in words if wanted and _matches(m.group(), wanted)]
     start = 0
     if hits:

@@ -3,8 +3,9 @@
 A message is a row in ``outbound_email`` written with the change that causes it, so a
 rollback drops it and a crash after commit loses nothing: ``deliver_pending`` (run right
 after commit and by ``flask worker``) sends whatever is due. Rows are claimed before
-sending so that two senders never deliver the same message. Each row keeps one Message-ID for
-all its attempts, and a failed message waits longer before each retry (exponential backoff).
+sending so that two senders, on any hosts, never deliver the same message. Each row keeps one
+Message-ID for all its attempts, and a failed message waits longer before each retry
+(exponential backoff).
 """
 import smtplib
 from datetime import timedelta
@@ -56,20 +57,30 @@ def commit_and_deliver() -> None:
         deliver_pending(ids)
 
 
-def _claim(email_id: int) -> bool:
-    now = utcnow()
-    result = db.session.execute(
-        update(OutboundEmail)
-        .where(
-            OutboundEmail.id == email_id,
-            OutboundEmail.sent_at.is_(None),
-            or_(OutboundEmail.claimed_until.is_(None), OutboundEmail.claimed_until < now),
-        )
-        .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
-        .execution_options(synchronize_session=False)
+def _claim_due(ids, limit, now) -> list[int]:
+    """Claim up to ``limit`` unsent messages for this sender, in one statement.
+
+    Each message is claimed by exactly one sender across all hosts: on PostgreSQL rows another
+    sender is claiming are skipped (``FOR UPDATE SKIP LOCKED``) and re-checked once it commits;
+    SQLite runs one writer at a time, so the conditional update alone is enough there.
+    """
+    due = select(OutboundEmail.id).where(
+        OutboundEmail.sent_at.is_(None),
+        or_(OutboundEmail.claimed_until.is_(None), OutboundEmail.claimed_until < now),
+        or_(OutboundEmail.next_attempt_at.is_(None), OutboundEmail.next_attempt_at <= now),
     )
+    if ids is not None:
+        due = due.where(OutboundEmail.id.in_(ids))
+    due = due.order_by(OutboundEmail.id).limit(limit).with_for_update(skip_locked=True)
+    claimed = db.session.scalars(
+        update(OutboundEmail)
+        .where(OutboundEmail.id.in_(due.scalar_subquery()))
+        .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
+        .returning(OutboundEmail.id)
+        .execution_options(synchronize_session=False)
+    ).all()
     db.session.commit()
-    return result.rowcount == 1
+    return sorted(claimed)
 
 
 def build_message(email: OutboundEmail) -> EmailMessage:
@@ -84,18 +95,11 @@ def build_message(email: OutboundEmail) -> EmailMessage:
 
 
 def deliver_pending(ids=None, limit=100, now=None) -> tuple[int, int]:
-    """Send due messages (all, or just ``ids``); returns (sent, failed).
+    """Send due messages (all, or just ``ids``) this sender claims; returns (sent, failed).
 
     A message is due unless an earlier failure scheduled its next try after ``now``.
     """
-    now = now or utcnow()
-    query = select(OutboundEmail.id).where(
-        OutboundEmail.sent_at.is_(None),
-        or_(OutboundEmail.next_attempt_at.is_(None), OutboundEmail.next_attempt_at <= now),
-    )
-    if ids is not None:
-        query = query.where(OutboundEmail.id.in_(ids))
-    due = db.session.scalars(query.order_by(OutboundEmail.id).limit(limit)).all()
+    due = _claim_due(ids, limit, now or utcnow())
     sent = failed = 0
     if not due:
         return sent, failed
@@ -109,14 +113,11 @@ def deliver_pending(ids=None, limit=100, now=None) -> tuple[int, int]:
         return 0, len(due)
     with smtp:
         for email_id in due:
-            if not _claim(email_id):
-                continue
             email = db.session.get(OutboundEmail, email_id)
             try:
                 smtp.send_message(build_message(email))
             except (smtplib.SMTPException, OSError) as exc:
                 _failed(email, str(exc))
-                email.claimed_until = None
                 failed += 1
             else:
                 email.attempts += 1
@@ -141,6 +142,7 @@ def _failed(email: OutboundEmail, error: str) -> None:
     email.attempts += 1
     email.last_error = error[:1000]
     email.next_attempt_at = utcnow() + retry_delay(email.attempts)
+    email.claimed_until = None
 
 
 def _record_failure(ids, error) -> None:

@@ -4,23 +4,24 @@ from sqlalchemy import select
 
 from jobboard.extensions import db
 from jobboard.models.company import Company
-from jobboard.models.posting import Posting, with_tags
+from jobboard.models.posting import Posting
 from jobboard.models.taxonomy import CptCode, Specialty
+from jobboard.search.service import newest_postings
 from jobboard.services import NotFound
 from jobboard.services.profiles import company_by_slug
-from jobboard.services.specialties import open_job_counts
 
 bp = Blueprint("public", __name__)
+COMPANY_JOBS = 50  # newest open jobs listed on a company page
 
 
 @bp.get("/")
 def home():
     specialties = db.session.scalars(select(Specialty).order_by(Specialty.position)).all()
-    newest = db.session.scalars(with_tags(
-        Posting.visible().order_by(Posting.published_at.desc(), Posting.id.desc()).limit(10))).all()
+    listing = newest_postings(limit=10)
     companies = db.session.scalars(select(Company).order_by(Company.name).limit(12)).all()
-    return render_template("public/home.html", specialties=specialties, counts=open_job_counts(),
-                           newest=newest, companies=companies)
+    return render_template("public/home.html", specialties=specialties,
+                           counts=listing.specialty_counts, newest=listing.postings,
+                           companies=companies)
 
 
 # Signed-in areas, account pages and actions: nothing there for a search engine.
@@ -70,6 +71,6 @@ def company(slug):
         company = company_by_slug(slug)
     except NotFound:
         abort(404)
-    jobs = db.session.scalars(with_tags(Posting.visible().where(Posting.company_id == company.id)
-                                        .order_by(Posting.published_at.desc()))).all()
-    return render_template("public/company.html", company=company, jobs=jobs)
+    listing = newest_postings(limit=COMPANY_JOBS, company_id=company.id)
+    return render_template("public/company.html", company=company, jobs=listing.postings,
+                           job_count=listing.total)

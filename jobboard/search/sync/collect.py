@@ -1,13 +1,14 @@
-"""Collecting the postings a transaction changes, and handing them to the log.
+"""Collecting the postings a transaction changes, and logging them in that transaction.
 
 1. ``before_flush`` notes postings that a database cascade is about to change behind the ORM's
    back (deleted companies, codes, specialties...) and stamps ``updated_at`` on postings whose
    tags changed, so concurrent edits of one posting serialise on its row.
 2. ``after_flush`` (SQL still allowed) collects every posting the flush changed, directly or
-   through its credentials, company, author or tags; writes one ``search_outbox`` row per
-   posting in the same transaction; and builds the documents of the visible ones.
-3. ``after_commit`` hands the documents to the index (see ``log.apply_pending``);
-   ``after_rollback`` forgets them: the rows rolled back too.
+   through its credentials, company, author or tags, and appends their entries to the change
+   log (``log.record``) in the same transaction. A rollback takes the entries with it.
+3. Nothing waits for an index: each host's worker follows the log. With
+   ``SEARCH_FOLLOW_AFTER_COMMIT`` (on under ``TESTING``), ``after_commit`` also follows it right
+   away in this process, so a test sees its change in the index when its commit returns.
 
 ORM bulk ``update()``/``delete()`` skip these events: callers use ``log.reindex_postings``.
 """
@@ -15,30 +16,21 @@ import logging
 from collections import defaultdict
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, inspect, insert, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from jobboard.models.base import utcnow
 from jobboard.models.company import Company
-from jobboard.models.posting import (
-    Posting,
-    PostingCredential,
-    posting_cpt_code,
-    posting_specialty,
-    with_tags,
-)
-from jobboard.models.search import SearchOutbox
+from jobboard.models.posting import Posting, PostingCredential, posting_cpt_code, posting_specialty
 from jobboard.models.taxonomy import CptCode, Credential, Specialty
 from jobboard.models.user import User
 from jobboard.search.backend import IndexBusy
-from jobboard.search.document import posting_document
-from jobboard.search.sync import log as outbox
+from jobboard.search.sync import log as change_log
 
 log = logging.getLogger(__name__)
 
 DOOMED = "search_doomed"      # session.info: posting ids a cascade is about to change
 TAG_COLLECTIONS = ("specialties", "cpt_codes", "credential_links")
-BUILD_LIMIT = 500             # larger changes are left to a drain right after commit
 # Attributes of related rows that appear in posting documents.
 WATCHED = {Company: ("name",), User: ("active",), Specialty: ("slug",),
            CptCode: ("code", "section", "subsection"), Credential: ("abbreviation",)}
@@ -118,40 +110,30 @@ def _after_flush(session, flush_context):
     ids = changed | (fresh & visible)
     if not ids:
         return
-    rows = connection.execute(
-        insert(SearchOutbox).returning(SearchOutbox.id, SearchOutbox.posting_id),
-        [{"posting_id": i, "created_at": utcnow()} for i in sorted(ids)],
-    ).all()
-    if len(ids) > BUILD_LIMIT:
-        session.info.setdefault(outbox.DRAIN, set()).update(row_id for row_id, _ in rows)
-        return
-    documents = {}
-    if ids & visible:
-        for posting in session.scalars(with_tags(select(Posting).where(Posting.id.in_(ids & visible)))):
-            documents[posting.id] = posting_document(posting)
-    pending = session.info.setdefault(outbox.PENDING, {})
-    for row_id, posting_id in rows:
-        pending[posting_id] = (row_id, documents.get(posting_id))
+    change_log.record(connection, ids)
+    session.info[change_log.LOGGED] = True
 
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session):
-    pending = session.info.pop(outbox.PENDING, None)
-    drain_rows = session.info.pop(outbox.DRAIN, None)
-    if not (pending or drain_rows) or not has_app_context():
+    if not session.info.pop(change_log.LOGGED, False) or not has_app_context():
+        return
+    if not current_app.config.get("SEARCH_FOLLOW_AFTER_COMMIT"):
         return
     try:
-        if pending:
-            outbox.apply_pending(pending)
-        if drain_rows:
-            outbox.drain(rows=drain_rows)
+        try:
+            change_log.follow()
+        except change_log.FellBehind:
+            from jobboard.search.sync.maintenance import rebuild
+
+            rebuild()
     except IndexBusy as busy:
-        log.info("Search index busy (%s); the outbox keeps the change for the worker.", busy)
-    except Exception:  # a request never fails because of the index: the outbox has the change
-        log.exception("Search index update failed; the outbox keeps the change for the worker.")
+        log.info("Search index busy (%s); the worker applies the change.", busy)
+    except Exception:  # a request never fails because of the index: the log has the change
+        log.exception("Following the search log failed; the worker applies the change.")
 
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session):
-    for key in (outbox.PENDING, outbox.DRAIN, DOOMED):
+    for key in (change_log.LOGGED, DOOMED):
         session.info.pop(key, None)

@@ -1,4 +1,4 @@
-"""Maintenance of an index as a whole: full rebuilds and drift checks against the database."""
+"""Maintenance of this host's index as a whole: full rebuilds and drift checks."""
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -10,7 +10,7 @@ from jobboard.models.base import utcnow
 from jobboard.models.posting import Posting, with_tags
 from jobboard.search import search_backend
 from jobboard.search.document import posting_document
-from jobboard.search.sync.log import drain, pending_count
+from jobboard.search.sync.log import Lag, follow, host_lock, lag, mark_rebuilt
 
 
 def _visible_postings(chunk: int = 1000):
@@ -19,7 +19,7 @@ def _visible_postings(chunk: int = 1000):
         last = 0
         while True:
             postings = session.scalars(with_tags(Posting.visible().where(Posting.id > last)
-                                             .order_by(Posting.id).limit(chunk))).all()
+                                                 .order_by(Posting.id).limit(chunk))).all()
             if not postings:
                 return
             yield from postings
@@ -29,15 +29,20 @@ def _visible_postings(chunk: int = 1000):
 
 def visible_count() -> int:
     visible = Posting.visible().with_only_columns(Posting.id).subquery()
-    return db.session.scalar(select(db.func.count()).select_from(visible)) or 0
+    with Session(db.engine) as session:  # also called right after a commit of db.session
+        return session.scalar(select(db.func.count()).select_from(visible)) or 0
 
 
 def rebuild(progress=None) -> int:
-    """Rebuild the index from the database, then apply changes that arrived meanwhile."""
-    count = search_backend().rebuild((posting_document(p) for p in _visible_postings()),
-                               progress=progress, total=visible_count(),
-                               timeout=current_app.config.get("SEARCH_REBUILD_TIMEOUT", 60.0))
-    drain()
+    """Rebuild this host's index from the database, then follow the log from where it stood."""
+    timeout = current_app.config["SEARCH_REBUILD_TIMEOUT"]
+    with host_lock(timeout):
+        with Session(db.engine) as session:
+            position = mark_rebuilt(session)
+        count = search_backend().rebuild((posting_document(p) for p in _visible_postings()),
+                                         progress=progress, total=visible_count(), timeout=timeout)
+        position.save()
+    follow(timeout=timeout)
     return count
 
 
@@ -48,7 +53,7 @@ class Drift:
     stale: list[int] = field(default_factory=list)       # indexed document out of date
     duplicates: list[int] = field(default_factory=list)  # indexed more than once
     expired: int = 0     # past their expiry in the index; searches skip them already
-    pending: int = 0     # outbox rows not yet applied
+    lag: Lag = field(default_factory=Lag)  # log entries this host has not applied yet
 
     @property
     def drifted(self) -> bool:
@@ -56,9 +61,9 @@ class Drift:
 
 
 def check(now=None) -> Drift:
-    """Compare every visible posting's document with what the index holds."""
+    """Compare every visible posting's document with what this host's index holds."""
     held, duplicates = search_backend().check()
-    drift = Drift(duplicates=sorted(set(duplicates)), pending=pending_count())
+    drift = Drift(duplicates=sorted(set(duplicates)), lag=lag(now))
     seen = set()
     for posting in _visible_postings():
         seen.add(posting.id)

@@ -7,16 +7,19 @@ a time (Whoosh's lock), always with a timeout; small segments are merged by size
 a rebuild writes new segments and swaps them in at once (``storage``).
 """
 import threading
+import time
 
-from jobboard.search.backend import Changes, IndexedDocument, SearchHits, SearchRequest
+from jobboard.search.backend import Changes, IndexedDocument, IndexOutdated, SearchHits, SearchRequest
 from jobboard.search.document import FACETS
 from jobboard.search.whoosh.scoring import Scorer
 from jobboard.search.whoosh.scoring import tiers as score_tiers
-from jobboard.search.whoosh.segments import View
+from jobboard.search.whoosh.segments import PINNED, View
 from jobboard.search.whoosh.spelling import suggestion
 from jobboard.search.whoosh.storage import (
     MERGE_TIERS,
+    create_index,
     fields,
+    has_current_schema,
     merge_tiers,
     open_index,
     open_writer,
@@ -58,6 +61,8 @@ class WhooshBackend:
 
     def apply(self, changes: Changes, timeout: float, background: bool = False) -> None:
         """See ``SearchBackend.apply``; a ``background`` writer may also merge larger segments."""
+        if not has_current_schema(self.ix):
+            raise IndexOutdated(f"the index in {self.path} was written for other document fields")
         writer = open_writer(self.ix, timeout, merge_limit=MERGE_TIERS[-1 if background else 1])
         try:
             documents, deleted = changes()
@@ -82,7 +87,14 @@ class WhooshBackend:
 
     def rebuild(self, documents, progress=None, total: int | None = None,
                 timeout: float = 60.0) -> int:
-        """Write every document into new segments, then make them the whole index at once."""
+        """Write every document into new segments, then make them the whole index at once.
+
+        An index of an older document shape is replaced by an empty one first (searches find
+        nothing until the rebuild is complete: only after an upgrade).
+        """
+        if not has_current_schema(self.ix):
+            with self._lock:
+                self._ix, self._view = create_index(self.path), None
         parent = open_writer(self.ix, timeout)
         try:
             count, segments = write_segments(self.ix, self.path, documents, progress, total)
@@ -113,6 +125,8 @@ class WhooshBackend:
         if request.code:
             filters["code"] = (view.term("code", request.code)
                                | view.any("specialty", request.code_specialties))
+        if request.company is not None:
+            filters["company"] = view.term("company", str(request.company))
         if request.salary_min is not None:
             filters["salary"] = view.at_least("salary", max(1, request.salary_min))
         if request.lacking_credentials is not None:
@@ -178,14 +192,25 @@ class WhooshBackend:
             skip = 0
             if len(page) >= request.limit:
                 break
-        pid = view.columns["pid"]
         return SearchHits(
-            ids=[pid[d] for d in page], total=hits.bit_count(), facets=facets,
+            ids=view.columns["pid"][page].tolist() if page else [],
+            total=hits.bit_count(), facets=facets,
             suggestion=suggestion(view, scorer, query), relaxed=relaxed,
             highlight=frozenset(scorer.highlight),
             unmatched=tuple(group[0].raw for group in query.groups
                             if not scorer.group_match(group) & (live & coding or live)),
+            pay_range=view.pay_range(hits) if request.pay_range else None,
         )
+
+    def warm_up(self) -> None:
+        """Open the current generation, its live set, sort orders and every pinned term set."""
+        view = self.view()
+        view.live(int(time.time()))
+        for sort in ("newest", "salary"):
+            view.order(sort)
+        for field in PINNED:
+            for value in view.values(field):
+                view.term(field, value)
 
     # -- checking ------------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ SCHEMA = Schema(
     credential=Terms(),    # lower-case abbreviations, required or preferred
     required=Terms(),      # lower-case abbreviations, required only
     code=Terms(),          # CPT codes
+    company=Terms(),       # company id
     arrangement=Terms(),
     employment_type=Terms(),
     state=Terms(),
@@ -46,5 +47,7 @@ SCHEMA = Schema(
     posted=_column(),      # epoch seconds
     salary=_column(),      # annual USD, the top of the range; 0 when not given
     expires=_column(),     # epoch seconds
+    pay_low=_column(),     # annual USD, the bottom of the range; 0 when not given
+    pay_high=_column(),    # annual USD, the top of the range; 0 when not given
     fp=COLUMN(FixedBytesColumn(8)),
 )

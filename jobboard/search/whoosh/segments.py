@@ -7,10 +7,9 @@ side by side (document numbers offset per segment), the live set, the sort order
 derived from them. Each process keeps one view and opens a new one only when the generation on
 disk changes (never ``Searcher.refresh()``).
 """
-from array import array
 from collections import OrderedDict, defaultdict
-from heapq import nsmallest
 
+import numpy as np
 from whoosh.reading import EmptyReader
 
 from jobboard.search import text
@@ -24,6 +23,8 @@ TERM_CACHE_BYTES = 32 << 20  # per segment: text-term sets kept, least recently 
 PINNED = {"specialty", "credential", "required", "arrangement", "employment_type", "state",
           "domain", "tlen", "nspec"}
 SORT_IN_MEMORY = 20_000      # a group this small is sorted; a larger one is walked in date order
+COLUMNS = ("pid", "posted", "salary", "expires", "pay_low", "pay_high")
+PAY_RANGES_KEPT = 64         # pay ranges of distinct document sets cached per generation
 
 
 class Segment:
@@ -33,7 +34,7 @@ class Segment:
         self.id = reader.segment().segment_id()
         self.size = reader.doc_count_all()
         self.columns = {name: read_column(reader, name, self.size)
-                        for name in ("pid", "posted", "salary", "expires")}
+                        for name in COLUMNS}
         self.pinned = {}
         self.terms = OrderedDict()
         self.cached_bytes = 0
@@ -104,11 +105,13 @@ class View:
         for stale in set(segments) - live_ids:
             del segments[stale]
         self.size = sum(s.size for s, _, _ in self.leaves)
-        self.columns = {name: array("q") for name in ("pid", "posted", "salary", "expires")}
+        # Numeric columns side by side as numpy arrays: filters, expiry and sort orders over
+        # them are vectorised, never a per-document Python loop.
+        self.columns = {name: np.concatenate(
+            [np.frombuffer(s.columns[name], dtype=np.int64) for s, _, _ in self.leaves]
+            or [np.zeros(0, dtype=np.int64)]) for name in COLUMNS}
         exists = 0
         for segment, leaf, offset in self.leaves:
-            for name, values in segment.columns.items():
-                self.columns[name].extend(values)
             everything = (1 << segment.size) - 1
             exists |= (everything & ~segment.deleted_bits(leaf)) << offset
         self.exists = exists
@@ -171,7 +174,7 @@ class View:
         checked, expired = self._expired
         if checked is None or now - checked >= EXPIRY_RECHECK or now < checked:
             expires = self.columns["expires"]
-            expired = bits.from_ids(i for i, e in enumerate(expires) if 0 < e <= now)
+            expired = bits.from_mask((expires > 0) & (expires <= now))
             self._expired = (now, expired)
         return self.exists & ~expired
 
@@ -183,15 +186,13 @@ class View:
         """
         found = self._orders.get(name)
         if found is None:
-            if name == "salary":
-                docs = sorted(self.order("newest")[0], key=self.columns["salary"].__getitem__,
-                              reverse=True)
+            columns = self.columns
+            if name == "salary":  # the last key is the primary one
+                docs = np.lexsort((self.order("newest")[1], -columns["salary"]))
             else:
-                keys = [p << 32 | i for p, i in zip(self.columns["posted"], self.columns["pid"])]
-                docs = sorted(range(self.size), key=keys.__getitem__, reverse=True)
-            position = [0] * self.size
-            for rank, doc in enumerate(docs):
-                position[doc] = rank
+                docs = np.lexsort((-columns["pid"], -columns["posted"]))
+            position = np.empty(self.size, dtype=np.int64)
+            position[docs] = np.arange(self.size)
             found = self._orders[name] = (docs, position)
         return found
 
@@ -200,15 +201,28 @@ class View:
         key = (name, value)
         found = self._prefixes.get(key)
         if found is None:
-            found = bits.from_ids(i for i, v in enumerate(self.columns[name]) if v >= value)
+            found = bits.from_mask(self.columns[name] >= value)
             if len(self._prefixes) > 256:
                 self._prefixes.clear()
             self._prefixes[key] = found
         return found
 
+    def pay_range(self, members: int) -> tuple[int, int] | None:
+        """(lowest ``pay_low``, highest ``pay_high``) of ``members`` that state them (cached)."""
+        ranges = self.derived.setdefault("pay_ranges", {})
+        if members not in ranges:
+            docs = bits.to_ids(members)
+            lows, highs = self.columns["pay_low"][docs], self.columns["pay_high"][docs]
+            lows, highs = lows[lows > 0], highs[highs > 0]
+            if len(ranges) >= PAY_RANGES_KEPT:
+                ranges.clear()
+            ranges[members] = (int(lows.min()), int(highs.max())) if lows.size and highs.size else None
+        return ranges[members]
+
     def ranked(self, members: int, sort: str, skip: int, count: int) -> list[int]:
         """``count`` members after ``skip``, newest (or best paid) first."""
         docs, position = self.order(sort)
         if members.bit_count() <= SORT_IN_MEMORY:
-            return nsmallest(skip + count, bits.to_ids(members), key=position.__getitem__)[skip:]
-        return bits.first_in_order(members, docs, count, skip)
+            ids = bits.to_ids(members)
+            return ids[np.argsort(position[ids], kind="stable")[skip:skip + count]].tolist()
+        return bits.first_in_order(members, docs, count, skip).tolist()

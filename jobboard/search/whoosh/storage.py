@@ -42,14 +42,26 @@ SEGMENT_DOCS = 50_000        # documents per segment written by a rebuild
 BATCH_DOCS = 1_000           # documents per job handed to a rebuild worker
 PARALLEL_MIN_DOCS = 5_000    # smaller rebuilds are written in-process
 MERGE_TIERS = (100, 1_000, 10_000)
+COMPACT_MIN_DOCS = MERGE_TIERS[-1]  # segments this large are compacted, not merged by tier
+COMPACT_DELETED_SHARE = 0.1
 
 
 def open_index(path: str):
     """The index in ``path``, created empty if there is none."""
-    os.makedirs(path, exist_ok=True)
     if whoosh_index.exists_in(path, indexname=INDEX_NAME):
         return whoosh_index.open_dir(path, indexname=INDEX_NAME)
+    return create_index(path)
+
+
+def create_index(path: str):
+    """A new, empty index in ``path`` with the current schema (replacing any there)."""
+    os.makedirs(path, exist_ok=True)
     return whoosh_index.create_in(path, SCHEMA, indexname=INDEX_NAME)
+
+
+def has_current_schema(ix) -> bool:
+    """Whether the index was written with the fields of ``SCHEMA`` (older ones can still be read)."""
+    return set(ix.schema.names()) == set(SCHEMA.names())
 
 
 class _PerDocReader(W3PerDocReader):
@@ -118,10 +130,10 @@ class TermPool:
 def merge_tiers(writer, segments):
     """Merge five or more segments of one size tier (under 100, 1 000 or 10 000 documents).
 
-    Keeps the segment count low after many small commits without a commit ever rewriting one
-    of the big segments a rebuild writes (``search reindex`` renews those). Merging costs about
-    half a millisecond a document, so a request merges only the two small tiers and leaves the
-    largest to the worker.
+    Keeps the segment count low after many small commits. Merging costs about half a
+    millisecond a document, so only a background writer (the worker) merges the largest tier,
+    and only it compacts a big segment (one a rebuild writes) once more than
+    ``COMPACT_DELETED_SHARE`` of its documents are deleted: searches stop paying for them.
     """
     tiers = defaultdict(list)
     for segment in segments:
@@ -137,6 +149,14 @@ def merge_tiers(writer, segments):
                 writer.add_reader(reader)
                 reader.close()
             return [s for s in segments if s not in group]
+    if writer.merge_limit >= MERGE_TIERS[-1]:
+        worn = [s for s in segments if s.doc_count_all() >= COMPACT_MIN_DOCS
+                and s.deleted_count() > COMPACT_DELETED_SHARE * s.doc_count_all()]
+        if worn:
+            reader = SegmentReader(writer.storage, writer.schema, worn[0])
+            writer.add_reader(reader)  # copies the live documents only
+            reader.close()
+            return [s for s in segments if s is not worn[0]]
     return segments
 
 
