@@ -40,7 +40,8 @@ class Host:
         env = {**os.environ, "PYTHONPATH": os.getcwd(), "SECRET_KEY": "replica-test-secret",
                "DATABASE_URL": self.app.config["SQLALCHEMY_DATABASE_URI"],
                "SEARCH_INDEX_DIR": self.app.config["SEARCH_INDEX_DIR"],
-               "JOBBOARD_INSTANCE_PATH": str(self.folder / "instance"), "MAIL_SERVER": "console"}
+               "JOBBOARD_INSTANCE_PATH": str(self.folder / "instance"), "MAIL_SERVER": "console",
+               "SITE_URL": "http://jobs.test"}
         self.worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "jobboard", "worker"],
                                        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
