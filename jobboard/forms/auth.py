@@ -1,8 +1,8 @@
 """Account forms."""
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
+from jobboard.forms.base import Form
 from jobboard.services.accounts import MAX_PASSWORD_LENGTH, password_problem
 
 
@@ -25,7 +25,7 @@ def email_field(label="Email"):
     )
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     role = RadioField(
         "I am",
         choices=[("seeker", "A coder looking for work"), ("employer", "An employer hiring coders")],
@@ -48,17 +48,17 @@ class RegisterForm(FlaskForm):
             raise ValidationError("Name your company, or enter a colleague's join code.")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = email_field()
     password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
     remember = BooleanField("Keep me signed in on this device")
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(Form):
     email = email_field()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField("New password", validators=[DataRequired(), StrongPassword()])
     confirm = PasswordField(
         "Repeat new password",
@@ -66,7 +66,7 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField("Current password", validators=[DataRequired()])
     new_password = PasswordField("New password", validators=[DataRequired()])
     confirm = PasswordField(
@@ -75,12 +75,12 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(Form):
     email = email_field("New email")
     current_password = PasswordField("Current password", validators=[DataRequired()])
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     current_password = PasswordField("Current password", validators=[DataRequired()])
     confirm = BooleanField(
         "I understand that this deletes my account",
@@ -88,5 +88,5 @@ class DeleteAccountForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A form with only the CSRF token, for POST-only actions such as signing out."""

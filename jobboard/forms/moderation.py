@@ -1,13 +1,13 @@
 """The report form on posting pages."""
-from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from jobboard.forms.base import Form
 from jobboard.models.activity import REPORT_REASONS
 from jobboard.services.moderation import MAX_NOTE_LENGTH
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     """Prefixed ``report-`` so its ids never clash with other forms on the posting page."""
 
     reason = SelectField(

@@ -1,16 +1,16 @@
 """The posting form (new and edit)."""
 from datetime import datetime, time, timezone
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from jobboard.forms.base import Form, HttpURL
 from jobboard.forms.profiles import STATE_CHOICES, CheckboxListField
 from jobboard.models.taxonomy import ARRANGEMENTS, EMPLOYMENT_TYPES
 from jobboard.services.postings import PostingFields, split_codes
 
 
-class PostingForm(FlaskForm):
+class PostingForm(Form):
     title = StringField("Job title", validators=[DataRequired(), Length(max=200)],
                         description="For example: Remote Surgical Coder (CPC)")
     description = TextAreaField(
@@ -30,7 +30,7 @@ class PostingForm(FlaskForm):
     cpt_codes = StringField("CPT codes", validators=[Optional(), Length(max=800)],
                             description="Separate with commas or spaces, e.g. 38900, 38792")
     apply_url = URLField("External application address (optional)",
-                         validators=[Optional(), Length(max=500)],
+                         validators=[Optional(), Length(max=500), HttpURL()],
                          description="Leave empty to receive applications on MedCode Jobs.")
     expires_at = DateField("Closes on (optional)", validators=[Optional()],
                            description="Defaults to 30 days after publishing.")
