@@ -11,7 +11,7 @@ from jobboard.models.mail import OutboundEmail
 from jobboard.models.user import User
 from jobboard.services.resumes import sniff
 from tests.conftest import Auth, post_form
-from tests.factories import make_employer, make_posting
+from tests.factories import approve_join_requests, make_employer, make_posting
 
 
 def pdf_bytes(text="Jordan Reyes, CPC") -> bytes:
@@ -190,6 +190,9 @@ def test_who_may_download_a_resume(app, job):
     Auth(owner).login("boss@example.com")
     colleague, other_employer, other_seeker, visitor = (app.test_client() for _ in range(4))
     Auth(colleague).register("employer", join_code=join_code)
+    assert colleague.get(url).status_code == 404  # a request to join gives no access until approved
+    with app.app_context():
+        approve_join_requests()
     Auth(other_employer).register("employer", company_name="Elsewhere")
     Auth(other_seeker).register("seeker")
     assert applicant.get(url).status_code == 200

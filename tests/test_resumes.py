@@ -18,6 +18,7 @@ from tests.test_applications import applied, docx_bytes, job, pdf_bytes, upload 
 CONTENT_TYPES = ('<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
                  'content-types"><Override PartName="/word/document.xml" ContentType="{main}"/></Types>')
 MACRO_MAIN = "application/vnd.ms-word.document.macroEnabled.main+xml"
+PLAIN_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 
 
 def zip_bytes(parts: dict) -> bytes:
@@ -29,7 +30,7 @@ def zip_bytes(parts: dict) -> bytes:
 
 
 def docm_bytes(with_vba=True, macro_type=True) -> bytes:
-    main = MACRO_MAIN if macro_type else "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+    main = MACRO_MAIN if macro_type else PLAIN_MAIN
     parts = {"[Content_Types].xml": CONTENT_TYPES.format(main=main), "word/document.xml": "<w:document/>"}
     if with_vba:
         parts["word/vbaProject.bin"] = b"\xd0\xcf\x11\xe0 macro storage"
