@@ -165,8 +165,10 @@ def test_apply_needs_a_resume_and_an_open_posting(app, job):
     client = app.test_client()
     Auth(client).register("seeker")
     page = f"/jobs/{job}"
-    post_form(client, f"{page}/apply", {"cover_note": "hi"}, page=page)
-    assert "Attach your résumé (PDF or DOCX)." in client.get(page).get_data(as_text=True)
+    response = post_form(client, f"{page}/apply", {"cover_note": "Six years of E/M"}, page=page)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Attach your résumé (PDF or DOCX)." in html and "Six years of E/M</textarea>" in html
     with app.app_context():
         closed = make_posting(status="closed").id
         external = make_posting(apply_url="https://careers.example.com/1").id

@@ -9,6 +9,7 @@ import pytest
 from flask_wtf import FlaskForm
 
 from jobboard.extensions import db
+from jobboard.forms.base import NUMBER_MESSAGE
 from jobboard.models.application import Resume
 from jobboard.models.company import Company
 from jobboard.models.posting import Posting
@@ -200,6 +201,10 @@ POSTING = {
     ("salary_min", "5\x00", CONTROL_MESSAGE),
     ("state", "C\x00", CONTROL_MESSAGE),
     ("specialties", ["hemic\x00"], CONTROL_MESSAGE),
+    ("salary_min", "sNaN", NUMBER_MESSAGE),
+    ("salary_min", "1e-999999", NUMBER_MESSAGE),
+    ("salary_max", "٥٥٠٠٠", NUMBER_MESSAGE),
+    ("salary_max", "9" * 400, NUMBER_MESSAGE),
     ("apply_url", "javascript:alert(1)", URL_MESSAGE),
     ("apply_url", "data:text/html,hi", URL_MESSAGE),
 ])
@@ -255,6 +260,7 @@ def seeker(app):
 
 @pytest.mark.parametrize("field, value", [
     ("headline", "CPC\x00"), ("headline", "CPC\r\nmore"), ("city", "\x00"), ("years_experience", "3\x00"),
+    ("years_experience", "²"), ("years_experience", "١٢"), ("desired_salary", "9" * 400),
 ])
 def test_profile_form_refuses_bad_text(app, seeker, field, value):
     response = post_form(seeker, "/seeker/profile", {"headline": "", field: value})

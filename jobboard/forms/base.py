@@ -1,9 +1,18 @@
-"""The base of every form: the text rule on every field, and the web-address validator."""
+"""The base of every form: the text rule on every field, an ASCII rule for numbers, and the
+web-address validator."""
+import re
+
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
+from wtforms import DecimalField, FloatField, IntegerField, TextAreaField
 from wtforms.validators import StopValidation, ValidationError
 
 from jobboard.text_input import http_url_problem, text_problem
+
+# Digits 0-9 only (int() also takes "١٢٣" and Decimal takes "sNaN" or "1e-999999"), and few
+# enough of them that every value fits the database columns and float comparisons.
+_INTEGER = re.compile(r"\s*[+-]?[0-9]{1,9}\s*")
+_DECIMAL = re.compile(r"\s*[+-]?[0-9]{1,9}(\.[0-9]{0,4})?\s*")
+NUMBER_MESSAGE = "Enter a number using the digits 0–9, such as 55000."
 
 
 def _texts(data):
@@ -15,23 +24,43 @@ def _texts(data):
     return []
 
 
-class Form(FlaskForm):
-    """Refuses control characters in every field (and line breaks, tabs and bidi overrides in
-    every field but text areas) with a message beside the field, before other validators run."""
-
-    def validate(self, extra_validators=None):
-        rules = {name: [_text_rule, *(extra_validators or {}).get(name, ())] for name in self._fields}
-        # Raw values too: a number or date field's data is parsed, its typed text is not.
-        return super().validate(rules)
-
-
-def _text_rule(form, field):
+def input_rule(form, field):
+    """Runs first on every field: refuses control characters (and, outside text areas, line
+    breaks, tabs and bidi overrides), and numbers not written with ASCII digits."""
     multiline = isinstance(field, TextAreaField)
     for value in [*_texts(field.data), *_texts(getattr(field, "raw_data", None))]:
         problem = text_problem(value, multiline=multiline)
         if problem:
             field.errors[:] = [problem]
             raise StopValidation(problem)
+    if _bad_number(field):
+        field.errors[:] = [NUMBER_MESSAGE]
+        raise StopValidation(NUMBER_MESSAGE)
+
+
+def _bad_number(field) -> bool:
+    raw = _texts(getattr(field, "raw_data", None))
+    if not isinstance(field, IntegerField | DecimalField | FloatField) or not raw or not raw[0].strip():
+        return False
+    return not (_INTEGER if isinstance(field, IntegerField) else _DECIMAL).fullmatch(raw[0])
+
+
+class Form(FlaskForm):
+    """Every form of the site: :func:`input_rule` is bound in front of each field's own
+    validators, so no other validator (nor the database) ever sees refused input."""
+
+    class Meta(FlaskForm.Meta):
+        def bind_field(self, form, unbound_field, options):
+            field = super().bind_field(form, unbound_field, options)
+            field.validators = [input_rule, *field.validators]  # a new list: the class's is shared
+            return field
+
+    def validate(self, extra_validators=None):
+        # Validators of one field may read another's value: a refused number must not be there.
+        for field in self:
+            if _bad_number(field):
+                field.data = None
+        return super().validate(extra_validators)
 
 
 class HttpURL:

@@ -106,6 +106,11 @@ def detail(posting_id):
         abort(404)
     if posting.is_visible and not own:
         record_view(posting, _visitor())
+    return _detail_page(posting, own)
+
+
+def _detail_page(posting, own, apply_form=None, status=200):
+    """The posting page; ``apply_form`` re-renders a refused application with what was typed."""
     if posting.is_visible and posting.apply_url:
         allow_form_target(posting.apply_url)
     seeker = {}
@@ -115,14 +120,14 @@ def detail(posting_id):
             "fit": fit(posting, user.seeker_profile) if user.seeker_profile else None,
             "application": applications.existing_application(posting, user),
             "saved": saved.is_saved(user, posting), "resume": current_resume(user),
-            "apply_form": ApplyForm(), "stage_labels": applications.STAGE_LABELS,
+            "apply_form": apply_form or ApplyForm(formdata=None), "stage_labels": applications.STAGE_LABELS,
         }
     return render_template(
         "postings/detail.html", posting=posting, own=own, seeker=seeker, report_form=ReportForm(),
         description=render_description(posting.description, code_url),
         json_ld=job_posting_ld(posting) if posting.is_visible else None,
         summary=plain_text(posting.description)[:155],
-    )
+    ), status
 
 
 def _visitor() -> str:
@@ -264,8 +269,10 @@ def apply(posting_id):
         abort(404)
     form = ApplyForm()
     if not form.validate_on_submit():
-        flash("Your form expired; please try again.", "danger")
-        return redirect(url_for("postings.detail", posting_id=posting_id))
+        if form.csrf_token.errors:
+            flash("Your form expired; please try again.", "danger")
+            return redirect(url_for("postings.detail", posting_id=posting_id))
+        return _detail_page(posting, False, form, 422)
     user = current_user._get_current_object()
     try:
         resume = None
@@ -275,6 +282,9 @@ def apply(posting_id):
     except Conflict as error:
         flash(error.message, "info")
     except DomainError as error:
+        if error.field:  # beside the field, keeping the cover note
+            flash_domain_error(form, error)
+            return _detail_page(posting, False, form, 422)
         flash(error.message, "danger")
         return redirect(url_for("postings.detail", posting_id=posting_id) + "#apply")
     else:
