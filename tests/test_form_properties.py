@@ -150,20 +150,22 @@ def _join_code(app):
         return db.session.scalar(db.select(Company.join_code).limit(1))
 
 
+@pytest.fixture
+def posting_id(app):
+    with app.app_context():
+        return make_posting().id
+
+
 @given(reason=VALUES, note=VALUES)
 @EXAMPLES
-def test_report_form(app, reason, note):
-    with app.app_context():
-        posting_id = make_posting().id
+def test_report_form(app, posting_id, reason, note):
     fields = {"report-reason": reason, "report-note": note}
     check(send(app.test_client(), f"/jobs/{posting_id}/report", fields), fields, ("report-note",))
 
 
 @given(cover_note=VALUES)
 @EXAMPLES
-def test_apply_cover_note(app, cover_note):
-    with app.app_context():
-        posting_id = make_posting().id
+def test_apply_cover_note(app, posting_id, cover_note):
     client = signed_in(app, "seeker")  # no résumé yet: every application is refused beside the field
     fields = {"cover_note": cover_note}
     response = send(client, f"/jobs/{posting_id}/apply", fields)

@@ -269,7 +269,7 @@ def apply(posting_id):
         abort(404)
     form = ApplyForm()
     if not form.validate_on_submit():
-        if form.csrf_token.errors:
+        if "csrf_token" in form.errors:
             flash("Your form expired; please try again.", "danger")
             return redirect(url_for("postings.detail", posting_id=posting_id))
         return _detail_page(posting, False, form, 422)
