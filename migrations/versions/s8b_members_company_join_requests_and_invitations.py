@@ -1,4 +1,4 @@
-"""company join requests and invitations
+"""company join requests and invitations; stored web addresses limited to http(s)
 
 Revision ID: s8b_members
 Revises: 5d612d303573
@@ -57,6 +57,11 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_company_join_request_user_id'), ['user_id'], unique=False)
 
     # ### end Alembic commands ###
+    # Addresses stored before forms required http(s) (javascript:, data:…) are links no more.
+    for table, column in (("company", "website"), ("posting", "apply_url")):
+        op.execute(sa.text(
+            f"UPDATE {table} SET {column} = '' WHERE {column} <> '' "
+            f"AND lower({column}) NOT LIKE 'http://%' AND lower({column}) NOT LIKE 'https://%'"))
 
 
 def downgrade():
