@@ -256,3 +256,20 @@ def test_a_suspended_users_email_cannot_register_again(app, job):  # noqa: F811
     assert suspended.status_code == existing.status_code
     strip = re.compile(r'value="[^"]*"|mallory@example.com|active@example.com', re.I)
     assert strip.sub("", page(suspended)) == strip.sub("", page(existing))
+
+
+def duplicate_ids(html: str) -> list[str]:
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    return sorted({i for i in ids if ids.count(i) > 1})
+
+
+def test_team_and_waiting_pages_have_unique_ids_and_labelled_fields(app, job):  # noqa: F811
+    boss = client_of(app, BOSS)
+    client_of(app, "new@example.com", role="employer", join_code=join_code(app))
+    team = boss.get("/employer/team").get_data(as_text=True)
+    assert '<label class="form-label" for="email">' in team
+    waiting = client_of(app, "new@example.com").get("/employer").get_data(as_text=True)
+    assert '<label class="form-label" for="join_code">' in waiting
+    seeker = client_of(app, "s@example.com", role="seeker")
+    for html in (team, waiting, seeker.get("/seeker").get_data(as_text=True)):
+        assert [i for i in duplicate_ids(html) if i != "csrf_token"] == []
