@@ -23,7 +23,7 @@ _SINGLE_LINE_EXTRA = re.compile("[\t\n\r\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 
 CONTROL_MESSAGE = "Remove the invisible control characters (such as NUL) from this text."
 LINE_MESSAGE = "Write this on one line, without line breaks, tabs or direction-override characters."
-URL_MESSAGE = "Enter a full web address starting with http:// or https://"
+URL_MESSAGE = "Enter a full address starting with http:// or https://, such as https://example.com"
 
 
 def text_problem(value: str, *, multiline: bool = False) -> str | None:
