@@ -41,6 +41,7 @@ def create_app(test_config=None):
     register_extensions(app)
     register_search(app)
     register_blueprints(app)
+    register_input_rules(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
@@ -159,6 +160,12 @@ def register_blueprints(app):
 
     for module in (public, auth, seeker, employer, postings, codes, api, admin, search):
         app.register_blueprint(module.bp)
+
+
+def register_input_rules(app):
+    from jobboard.text_input import register
+
+    register(app)
 
 
 def register_errorhandlers(app):

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from jobboard.extensions import db
 from jobboard.models.base import utcnow
-from jobboard.models.company import Company
+from jobboard.models.company import Company, CompanyJoinRequest
 from jobboard.models.posting import Posting
 from jobboard.models.user import User
 from jobboard.services.codes import load_curated_codes
@@ -30,6 +30,16 @@ def make_employer(company=None, email=None) -> User:
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def approve_join_requests() -> int:
+    """Approve every waiting request to join a company, as a colleague does on the team page."""
+    waiting = db.session.scalars(db.select(CompanyJoinRequest).where(
+        CompanyJoinRequest.status == CompanyJoinRequest.PENDING)).all()
+    for join_request in waiting:
+        join_request.approve(None)
+    db.session.commit()
+    return len(waiting)
 
 
 def posting_fields(**overrides) -> PostingFields:

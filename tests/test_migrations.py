@@ -37,3 +37,28 @@ def test_upgrade_from_empty_and_models_agree(database, tmp_path):
                 conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
             db.create_all()
             db.engine.dispose()
+
+
+def test_membership_migration_empties_non_web_addresses(database, tmp_path):
+    app = migrated_app(database, tmp_path)
+    with app.app_context():
+        upgrade(revision="5d612d303573")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO company (id, name, slug, website, about, city, state, join_code, created_at, "
+                "updated_at) VALUES (1, 'A', 'a', 'JavaScript:alert(1)', '', '', '', 'c1', :t, :t), "
+                "(2, 'B', 'b', 'HTTPS://ok.example', '', '', '', 'c2', :t, :t), "
+                "(3, 'C', 'c', '', '', '', '', 'c3', :t, :t)"), {"t": "2026-01-01 00:00:00"})
+        upgrade(revision="s8b_members")
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT website FROM company ORDER BY id")).scalars().all() == [
+                "", "HTTPS://ok.example", ""]
+        downgrade(revision="base")
+        db.engine.dispose()
+    if database.startswith("postgresql"):
+        with app.app_context():  # leave the schema as the other PostgreSQL tests expect it
+            db.drop_all()
+            with db.engine.begin() as conn:
+                conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+            db.create_all()
+            db.engine.dispose()

@@ -10,7 +10,7 @@ from jobboard.models.base import utcnow
 from jobboard.models.posting import IllegalTransition, Posting
 from jobboard.services.postings import expire_due
 from tests.conftest import Auth, post_form
-from tests.factories import make_posting
+from tests.factories import approve_join_requests, make_posting
 
 
 # --- transitions -------------------------------------------------------------------------------
@@ -173,6 +173,9 @@ def test_only_the_owning_company_may_edit(app, employer_client):
     with app.app_context():
         join_code = db.session.get(Posting, posting_id).company.join_code
     Auth(colleague).register("employer", join_code=join_code)
+    assert colleague.get(f"/jobs/{posting_id}/edit").status_code == 404  # waits for approval
+    with app.app_context():
+        approve_join_requests()
     assert colleague.get(f"/jobs/{posting_id}/edit").status_code == 200
 
 

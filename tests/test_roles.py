@@ -5,14 +5,14 @@ from jobboard.extensions import db
 from jobboard.services.accounts import create_admin
 from tests.conftest import PASSWORD, Auth
 
-PAGES = ["/seeker", "/seeker/profile", "/employer", "/employer/company", "/account"]
+PAGES = ["/seeker", "/seeker/profile", "/employer", "/employer/company", "/account", "/employer/team"]
 
 # role -> expected status per page, in PAGES order.
 MATRIX = {
-    "visitor": [302, 302, 302, 302, 302],
-    "seeker": [200, 200, 403, 403, 200],
-    "employer": [403, 403, 200, 200, 200],
-    "admin": [403, 403, 403, 403, 200],
+    "visitor": [302, 302, 302, 302, 302, 302],
+    "seeker": [200, 200, 403, 403, 200, 403],
+    "employer": [403, 403, 200, 200, 200, 200],
+    "admin": [403, 403, 403, 403, 200, 403],
 }
 
 

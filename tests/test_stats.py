@@ -15,7 +15,7 @@ from jobboard.models.posting import Posting
 from jobboard.models.user import User
 from jobboard.services import stats
 from tests.conftest import PASSWORD, Auth, post_form
-from tests.factories import make_employer, make_posting
+from tests.factories import approve_join_requests, make_employer, make_posting
 
 APPLY_URL = "https://careers.example.com/apply/42?src=medcode"
 
@@ -75,6 +75,7 @@ def test_own_employers_views_are_not_counted(app):
     with app.app_context():
         company = db.session.get(User, employer.id).company
         Auth(colleague).register("employer", join_code=company.join_code)
+        approve_join_requests()
 
     assert client.get(f"/jobs/{posting_id}").status_code == 200
     assert colleague.get(f"/jobs/{posting_id}").status_code == 200

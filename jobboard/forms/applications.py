@@ -3,7 +3,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from jobboard.forms import Form
+from jobboard.forms.base import Form
 from jobboard.forms.once import OnceForm
 from jobboard.services.applications import MAX_COVER_NOTE
 

@@ -9,7 +9,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from jobboard.forms import Form
+from jobboard.forms.base import Form
 from jobboard.forms.once import OnceForm
 from jobboard.services.accounts import MAX_PASSWORD_LENGTH, password_problem
 

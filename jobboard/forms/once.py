@@ -4,7 +4,7 @@ import secrets
 from wtforms import HiddenField
 from wtforms.validators import Optional, Regexp
 
-from jobboard.forms import Form
+from jobboard.forms.base import Form
 
 
 class OnceForm(Form):

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, time
 from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from jobboard.forms.base import HttpURL
 from jobboard.forms.once import OnceForm
 from jobboard.forms.profiles import STATE_CHOICES, CheckboxListField
 from jobboard.models.posting import MAX_SPECIALTIES
@@ -14,6 +15,8 @@ from jobboard.services.postings import PostingFields, parse_decimal, split_codes
 class PayField(DecimalField):
     """A pay figure read by the same rule as the importer: "$52,000" works; NaN, sNaN, Infinity
     and figures such as 1e-999999 get a message beside the field instead of failing later."""
+
+    own_number_rule = True  # parse_decimal is stricter than the forms' plain-digits rule
 
     def process_formdata(self, valuelist):
         if not valuelist:
@@ -60,7 +63,7 @@ class PostingForm(OnceForm):
                            description="Separate with commas or spaces, e.g. 38900, 38792. Leave every tag "
                                        "empty and we fill them in from the text.")
     apply_url = URLField("External application address (optional)",
-                         validators=[Optional(), too_long(500)],
+                         validators=[Optional(), too_long(500), HttpURL()],
                          description="Leave empty to receive applications on MedCode Jobs.")
     expires_at = DateField("Closes on (optional)", validators=[Optional()],
                            description="Defaults to 30 days after publishing.")

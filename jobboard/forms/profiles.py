@@ -1,9 +1,9 @@
 """Seeker-profile and company-profile forms."""
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, URLField
-from wtforms.validators import URL, Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from jobboard.forms import Form
+from jobboard.forms.base import Form, HttpURL
 from jobboard.models.taxonomy import ARRANGEMENTS, US_STATES
 
 STATE_CHOICES = [("", "—")] + [(code, f"{code} – {name}") for code, name in US_STATES.items()]
@@ -34,7 +34,8 @@ class SeekerProfileForm(Form):
 
 class CompanyForm(Form):
     name = StringField("Company name", validators=[Length(min=1, max=160)])
-    website = URLField("Website", validators=[Optional(), URL(message="Enter a full address such as https://example.com"), Length(max=300)])
+    website = URLField("Website", validators=[Optional(), Length(max=300), HttpURL()],
+                       description="A full address such as https://example.com")
     city = StringField("City", validators=[Optional(), Length(max=100)])
     state = SelectField("State", choices=STATE_CHOICES, validators=[Optional()])
     about = TextAreaField("About the company", validators=[Optional(), Length(max=5000)])

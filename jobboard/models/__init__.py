@@ -9,7 +9,7 @@ from jobboard.models.activity import (
 )
 from jobboard.models.application import STAGES, Application, ApplicationNote, Resume
 from jobboard.models.base import Base, TimestampMixin, utcnow
-from jobboard.models.company import Company
+from jobboard.models.company import Company, CompanyInvitation, CompanyJoinRequest
 from jobboard.models.mail import OutboundEmail
 from jobboard.models.posting import IllegalTransition, Posting, PostingCredential
 from jobboard.models.search import SearchChange
@@ -32,7 +32,8 @@ from jobboard.models.user_session import UserSession
 __all__ = [
     "REPORT_REASONS", "STAGES", "Application", "ApplicationNote", "PostingStats",
     "PostingVisitor", "Report", "Resume", "SavedJob", "SavedSearch",
-    "ARRANGEMENTS", "EMPLOYMENT_TYPES", "ROLES", "US_STATES", "Base", "Company", "CptCode",
+    "ARRANGEMENTS", "EMPLOYMENT_TYPES", "ROLES", "US_STATES", "Base", "Company", "CompanyInvitation",
+    "CompanyJoinRequest", "CptCode",
     "CptModifierRvu", "CptSection", "Credential", "FormSubmission", "IllegalTransition", "MedicareLocality",
     "OutboundEmail", "Posting",
     "PostingCredential", "SearchChange", "SeekerProfile", "Specialty",

@@ -13,7 +13,7 @@ from jobboard.models.base import utcnow
 from jobboard.models.company import Company
 from jobboard.models.seeker import SeekerProfile
 from jobboard.models.user import User, normalize_email
-from jobboard.services import Conflict, DomainError, NotFound
+from jobboard.services import Conflict, DomainError, NotFound, companies
 from jobboard.services.mail import commit_and_deliver, queue_email
 from jobboard.services.sessions import end_other_sessions
 from jobboard.urls import external_url
@@ -122,13 +122,15 @@ def register_seeker(*, email: str, password: str, name: str = "") -> User:
 def register_employer(
     *, email: str, password: str, name: str = "", company_name: str = "", join_code: str = ""
 ) -> User:
-    """Create an employer account that creates a company, or joins one with its join code."""
+    """Create an employer account that creates a company, or asks to join one with its join
+    code (no access until a colleague approves), or joins one with an emailed invitation code."""
     _check_new_account(email, password)
     if join_code.strip():
-        company = db.session.scalar(select(Company).where(Company.join_code == join_code.strip()))
-        if company is None:
-            raise DomainError("No company has this join code.", field="join_code")
-    elif company_name.strip():
+        companies.check_code(join_code, email)
+        user = _add_user(User(email=email, password=password, role="employer", name=name.strip()))
+        companies.join_with_code(user, join_code)
+        return user
+    if company_name.strip():
         company = Company(name=company_name.strip(), slug=unique_company_slug(company_name))
     else:
         raise DomainError("Name your company, or enter a colleague's join code.", field="company_name")

@@ -12,6 +12,7 @@ from jobboard.models.user import User
 from jobboard.search.sync import reindex_postings
 from jobboard.services import Conflict, DomainError
 from jobboard.services.sessions import end_other_sessions
+from jobboard.services.companies import end_membership_for_suspension
 
 MAX_NOTE_LENGTH = 2000
 
@@ -109,7 +110,9 @@ def _reindex_postings_of(user: User) -> list[Posting]:
 
 
 def suspend_user(user: User) -> None:
-    """Block the account: no sign-in, every session ends, its postings leave public pages.
+    """Block the account: no sign-in, every session ends, its postings leave public pages, and
+    an employer leaves its company (whose join code is replaced: the user knew it).
+    Unsuspending does not restore the membership: a colleague must approve a new request.
 
     :raise Conflict: the account is an admin's.
     """
@@ -117,6 +120,7 @@ def suspend_user(user: User) -> None:
         raise Conflict("Admin accounts cannot be suspended here.")
     user.active = False
     end_other_sessions(user)
+    end_membership_for_suspension(user)
     postings = _reindex_postings_of(user)
     _resolve_reports([p.id for p in postings], "author suspended")
     db.session.commit()

@@ -1,36 +1,100 @@
-"""Résumés: PDF or DOCX up to 5 MB, recognised by their bytes, stored outside static/."""
+"""Résumés: PDF or DOCX up to 5 MB, recognised by their bytes, stored outside static/.
+
+A file is stored, named and served as the type its bytes show, whatever name it was uploaded
+under. Files are removed from disk once the deletion of their row (or their owner's account)
+is committed.
+"""
 import io
 import os
 import secrets
+import struct
 import zipfile
+import zlib
 
-from flask import current_app
-from sqlalchemy import exists, select
+from flask import current_app, has_app_context
+from sqlalchemy import event, exists, select
+from sqlalchemy.orm import Session
 
 from jobboard.extensions import db
 from jobboard.models.application import Application, Resume
 from jobboard.models.posting import Posting
 from jobboard.models.user import User
 from jobboard.services import DomainError, NotFound
+from jobboard.text_input import clean_filename
 
 MAX_RESUME_BYTES = 5 * 1024 * 1024
 PDF = ("application/pdf", ".pdf")
 DOCX = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx")
+EXTENSIONS = {PDF[0]: PDF[1], DOCX[0]: DOCX[1]}
+# A Word document has a few dozen parts; these caps bound the work spent on a hostile ZIP
+# before zipfile parses its directory (a 40,000-entry archive is refused from its last bytes).
+MAX_ZIP_ENTRIES = 500
+MAX_ZIP_DIRECTORY_BYTES = 256 * 1024
+MAX_CONTENT_TYPES_BYTES = 256 * 1024
+WRONG_TYPE = "Upload a PDF or a Word (.docx) file."
+MACROS = "Word files with macros (.docm) are not accepted: save it as a .docx without macros, or as a PDF."
+TOO_COMPLEX = "This Word file has too many parts to be a résumé: save it as a PDF and upload that."
+_END_OF_DIRECTORY = b"PK\x05\x06"
+_FILES_TO_REMOVE = "resume_files_to_remove"
+
+
+def _zip_directory_size(data: bytes) -> tuple[int, int] | None:
+    """(entries, directory bytes) from the ZIP's end-of-directory record, or None if it has none."""
+    at = data.rfind(_END_OF_DIRECTORY, max(0, len(data) - 22 - 65535))
+    if at < 0 or len(data) < at + 22:
+        return None
+    entries, directory_bytes = struct.unpack("<HI", data[at + 10:at + 16])
+    return entries, directory_bytes
+
+
+def _sniff_docx(data: bytes):
+    sizes = _zip_directory_size(data)
+    if sizes is None:
+        return None
+    entries, directory_bytes = sizes
+    if entries > MAX_ZIP_ENTRIES or directory_bytes > MAX_ZIP_DIRECTORY_BYTES:
+        raise DomainError(TOO_COMPLEX, field="resume")  # also refuses ZIP64 (0xFFFF markers)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            if len(infos) > MAX_ZIP_ENTRIES:
+                raise DomainError(TOO_COMPLEX, field="resume")
+            names = {info.filename for info in infos}
+            if "word/document.xml" not in names or "[Content_Types].xml" not in names:
+                return None
+            if any(name.lower().rsplit("/", 1)[-1] in ("vbaproject.bin", "vbadata.xml") for name in names):
+                raise DomainError(MACROS, field="resume")
+            with archive.open("[Content_Types].xml") as handle:
+                content_types = handle.read(MAX_CONTENT_TYPES_BYTES + 1)
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError, RuntimeError,
+            OSError, struct.error):
+        return None
+    if len(content_types) > MAX_CONTENT_TYPES_BYTES:
+        return None
+    if b"macroenabled" in content_types.lower():
+        raise DomainError(MACROS, field="resume")
+    return DOCX
 
 
 def sniff(data: bytes):
-    """(content type, extension) from the file's bytes, or None when it is neither PDF nor DOCX."""
+    """(content type, extension) from the file's bytes, or None when it is neither PDF nor DOCX.
+
+    :raise DomainError: a macro-enabled Word file, or a ZIP too large to inspect cheaply.
+    """
     if data.startswith(b"%PDF-") and b"%%EOF" in data[-2048:]:
         return PDF
     if data.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                names = set(archive.namelist())
-        except zipfile.BadZipFile:
-            return None
-        if "word/document.xml" in names and "[Content_Types].xml" in names:
-            return DOCX
+        return _sniff_docx(data)
     return None
+
+
+def display_name(uploaded_name: str, content_type: str) -> str:
+    """The name a résumé is shown and downloaded under: the uploaded name made safe, with the
+    extension of the type its bytes show (``cv.html`` holding a PDF becomes ``cv.pdf``)."""
+    extension = EXTENSIONS.get(content_type, "")
+    name = clean_filename(uploaded_name, default="resume")
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return (stem.strip(" .") or "resume")[:190] + extension
 
 
 def _upload_dir() -> str:
@@ -48,7 +112,7 @@ def save_resume(user: User, stream, filename: str) -> Resume:
         raise DomainError("The résumé is larger than 5 MB.", field="resume")
     kind = sniff(data)
     if kind is None:
-        raise DomainError("Upload a PDF or a Word (.docx) file.", field="resume")
+        raise DomainError(WRONG_TYPE, field="resume")
     content_type, extension = kind
     stored_name = secrets.token_hex(16) + extension
     final = os.path.join(_upload_dir(), stored_name)
@@ -59,13 +123,13 @@ def save_resume(user: User, stream, filename: str) -> Resume:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(partial, final)
-    except OSError:
+    except OSError as error:
         if os.path.exists(partial):
             os.remove(partial)
         current_app.logger.exception("résumé write failed")
-        raise DomainError("We could not store the file. Please try again.", field="resume")
-    original = os.path.basename(filename or "resume")[:200] or "resume" + extension
-    resume = Resume(user_id=user.id, stored_name=stored_name, original_name=original,
+        raise DomainError("We could not store the file. Please try again.", field="resume") from error
+    resume = Resume(user_id=user.id, stored_name=stored_name,
+                    original_name=display_name(filename, content_type),
                     content_type=content_type, size=len(data))
     db.session.add(resume)
     try:
@@ -100,4 +164,54 @@ def resume_for(resume_id: int, viewer: User) -> tuple[Resume, str]:
             ))))
     if not allowed:
         raise NotFound("No such résumé.")
-    return resume, os.path.join(_upload_dir(), resume.stored_name)
+    path = os.path.join(_upload_dir(), resume.stored_name)
+    if not os.path.isfile(path):
+        current_app.logger.warning("résumé %s: file %s is missing", resume.id, resume.stored_name)
+        raise NotFound("The file of this résumé is no longer stored. "
+                       "Ask the applicant to upload it again.")
+    return resume, path
+
+
+def delete_resume(user: User, resume_id: int) -> None:
+    """Delete one of the user's résumés; its file goes once the deletion is committed.
+
+    Applications sent with it stay, without a résumé.
+    :raise NotFound: not the user's résumé.
+    """
+    resume = db.session.get(Resume, resume_id)
+    if resume is None or resume.user_id != user.id:
+        raise NotFound("No such résumé.")
+    db.session.delete(resume)
+    db.session.commit()
+
+
+@event.listens_for(Session, "before_flush")
+def _collect_files_to_remove(session, flush_context, instances):
+    """Remember the files of résumés deleted in this flush, directly or with their account
+    (the database cascades those rows, so they are looked up here)."""
+    names = {obj.stored_name for obj in session.deleted if isinstance(obj, Resume)}
+    users = [obj.id for obj in session.deleted if isinstance(obj, User) and obj.id is not None]
+    if users:
+        names |= set(session.connection().scalars(
+            select(Resume.stored_name).where(Resume.user_id.in_(users))))
+    if names:
+        session.info.setdefault(_FILES_TO_REMOVE, set()).update(names)
+
+
+@event.listens_for(Session, "after_commit")
+def _remove_files(session):
+    names = session.info.pop(_FILES_TO_REMOVE, None)
+    if not names or not has_app_context():
+        return
+    for name in names:
+        try:
+            os.remove(os.path.join(current_app.config["UPLOAD_DIR"], name))
+        except FileNotFoundError:
+            pass
+        except OSError:
+            current_app.logger.exception("could not remove résumé file %s", name)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_files(session):
+    session.info.pop(_FILES_TO_REMOVE, None)

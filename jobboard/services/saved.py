@@ -17,6 +17,7 @@ from jobboard.models.user import User
 from jobboard.services import DomainError, NotFound
 from jobboard.services.mail import commit_and_deliver, queue_email
 from jobboard.urls import external_url
+from jobboard.text_input import text_problem
 
 ALERT_INTERVALS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 MAX_SAVED_SEARCHES = 20
@@ -62,9 +63,10 @@ def saved_jobs(user: User) -> list[SavedJob]:
 
 
 def clean_query(query: str) -> str:
-    """The search's parameters without paging, in a stable order."""
+    """The search's parameters without paging, in a stable order, URL-encoded (so the result
+    is safe in a redirect); pairs breaking the text rule (NUL, line breaks…) are dropped."""
     pairs = [(k, v) for k, v in parse_qsl(query or "", keep_blank_values=False)
-             if k not in ("page", "per_page")]
+             if k not in ("page", "per_page") and not text_problem(k) and not text_problem(v)]
     return urlencode(sorted(pairs))
 
 

@@ -55,6 +55,8 @@ def register():
     status = 200
     if request.method == "GET" and request.args.get("role") in ("seeker", "employer"):
         form.role.data = request.args["role"]
+    if request.method == "GET" and request.args.get("join_code"):
+        form.join_code.data = request.args["join_code"][:32]  # from an emailed invitation
     if form.validate_on_submit():
         try:
             claim(form.once.data)

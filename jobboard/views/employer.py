@@ -1,12 +1,13 @@
-"""The employer's own pages: dashboard and company profile."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+"""The employer's own pages: dashboard, company profile and team."""
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from jobboard.forms.applications import MoveForm, NoteForm
 from jobboard.forms.auth import ConfirmForm
 from jobboard.forms.profiles import CompanyForm
+from jobboard.forms.team import InviteForm, JoinCodeForm
 from jobboard.models.application import EMPLOYER_MOVES, PIPELINE, STAGES
-from jobboard.services import Conflict, DomainError, NotFound, applications
+from jobboard.services import Conflict, DomainError, NotFound, applications, companies
 from jobboard.services.dashboard import SORTS, STATUSES, dashboard_page
 from jobboard.services.postings import company_posting
 from jobboard.services.profiles import update_company
@@ -19,11 +20,115 @@ bp = Blueprint("employer", __name__, url_prefix="/employer")
 def current_company():
     """The signed-in employer's company.
 
-    :raise 403: the employer belongs to no company (it was deleted).
+    :raise 403: the employer belongs to no company (its request waits for approval, was
+        declined, or they were removed): the waiting page, with a form to enter a code.
     """
     if current_user.company is None:
-        abort(403)
+        abort(make_response(_waiting_page(JoinCodeForm(formdata=None)), 403))
     return current_user.company
+
+
+def _waiting_page(form):
+    return render_template("employer/team_waiting.html", form=form,
+                           join_request=companies.latest_request(current_user))
+
+
+@bp.post("/join")
+@role_required("employer")
+def join():
+    """An employer without a company enters a join code (a request) or an invitation code."""
+    form = JoinCodeForm()
+    if form.validate_on_submit():
+        try:
+            company = companies.join_with_code(current_user._get_current_object(), form.join_code.data)
+        except Conflict as error:
+            flash(error.message, "info")
+            return redirect(url_for("employer.dashboard"))
+        except DomainError as error:
+            flash_domain_error(form, error)
+        else:
+            flash(f"You joined {company.name}." if company else
+                  "Your request is sent. A colleague at the company must approve it.", "success")
+            return redirect(url_for("employer.dashboard"))
+    return _waiting_page(form), 422
+
+
+def _team_page(invite_form=None, status=200):
+    company = current_company()
+    return render_template(
+        "employer/team.html", company=company, members=companies.members(company),
+        join_requests=companies.pending_requests(company),
+        invitations=companies.open_invitations(company),
+        invite_form=invite_form or InviteForm(formdata=None)), status
+
+
+@bp.get("/team")
+@role_required("employer")
+def team():
+    """Colleagues, requests to join, invitations and the join code."""
+    return _team_page()
+
+
+@bp.post("/team/requests/<int:request_id>/<any(approve, decline):decision>")
+@role_required("employer")
+def decide_request(request_id, decision):
+    company = current_company()
+    if ConfirmForm().validate_on_submit():
+        try:
+            join_request = companies.decide(company, current_user._get_current_object(), request_id,
+                                            approve=decision == "approve")
+        except NotFound:
+            abort(404)
+        except Conflict as error:
+            flash(error.message, "danger")
+        else:
+            who = join_request.user.name or join_request.user.email
+            flash(f"{who} is now a member of {company.name}." if decision == "approve"
+                  else f"The request of {who} is declined.", "success")
+    return redirect(url_for("employer.team"))
+
+
+@bp.post("/team/members/<int:user_id>/remove")
+@role_required("employer")
+def remove_member(user_id):
+    company = current_company()
+    if ConfirmForm().validate_on_submit():
+        try:
+            user = companies.remove_member(company, current_user._get_current_object(), user_id)
+        except NotFound:
+            abort(404)
+        except Conflict as error:
+            flash(error.message, "danger")
+        else:
+            flash(f"{user.name or user.email} no longer has access to {company.name}. "
+                  f"Rotate the join code if they know it.", "success")
+    return redirect(url_for("employer.team"))
+
+
+@bp.post("/team/join-code")
+@role_required("employer")
+def rotate_join_code():
+    company = current_company()
+    if ConfirmForm().validate_on_submit():
+        companies.rotate_join_code(company)
+        flash("The join code is replaced. The old one no longer works.", "success")
+    return redirect(url_for("employer.team"))
+
+
+@bp.post("/team/invitations")
+@role_required("employer")
+def invite():
+    company = current_company()
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            companies.invite(company, current_user._get_current_object(), form.email.data)
+        except DomainError as error:
+            flash_domain_error(form, error)
+        else:
+            flash(f"Invitation emailed to {form.email.data}.", "success")
+            return redirect(url_for("employer.team"))
+    return _team_page(form, 422)
 
 
 @bp.get("")

@@ -308,6 +308,9 @@ def apply(posting_id):
         flash("This job is no longer taking applications.", "danger")
         return redirect(detail_url)
     if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            flash("Your form expired; please try again.", "danger")
+            return redirect(detail_url)
         return _detail_page(posting, form, 422)
     user = current_user._get_current_object()
     try:

@@ -16,7 +16,7 @@ from jobboard.forms.applications import EditSearchForm, ResumeForm, SaveSearchFo
 from jobboard.forms.auth import ConfirmForm
 from jobboard.forms.profiles import SeekerProfileForm
 from jobboard.models.application import UNDO_WITHDRAW_WITHIN
-from jobboard.services import DomainError, NotFound, applications, saved
+from jobboard.services import DomainError, NotFound, applications, resumes, saved
 from jobboard.services.matching import recommendations
 from jobboard.services.profiles import (
     all_credentials,
@@ -24,26 +24,32 @@ from jobboard.services.profiles import (
     seeker_profile,
     update_seeker_profile,
 )
-from jobboard.services.resumes import current_resume, resume_for, save_resume
+from jobboard.services.resumes import current_resume, display_name, resume_for, save_resume
 from jobboard.services.submissions import AlreadySubmitted, claim, record_result
+from jobboard.views.errors import error_response
 from jobboard.views.helpers import flash_domain_error, role_required
 
 bp = Blueprint("seeker", __name__, url_prefix="/seeker")
 
 
-@bp.get("")
-@role_required("seeker")
-def profile():
+def _profile_page(resume_form=None, status=200):
     user = current_user._get_current_object()
     profile = seeker_profile(user)
     recommended = recommendations(profile)
     return render_template(
         "seeker/profile.html", profile=profile, resume=current_resume(user),
-        resume_form=ResumeForm(), applications=applications.seeker_applications(user),
+        resume_form=resume_form or ResumeForm(formdata=None),
+        applications=applications.seeker_applications(user),
         stage_labels=applications.STAGE_LABELS, saved_jobs=saved.saved_jobs(user),
         saved_searches=saved.saved_searches(user), recommended=recommended,
         marks=saved.marks(user, (posting.id for posting, _ in recommended)),
-    )
+    ), status
+
+
+@bp.get("")
+@role_required("seeker")
+def profile():
+    return _profile_page()
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -78,31 +84,48 @@ def edit_profile():
 @bp.post("/resume")
 @role_required("seeker")
 def upload_resume():
+    """Store a résumé; a refused file is named beside the field on the profile page (422)."""
     form = ResumeForm()
     if form.validate_on_submit():
         try:
             save_resume(current_user, form.resume.data.stream, form.resume.data.filename)
         except DomainError as error:
-            flash(error.message, "danger")
-            return redirect(url_for("seeker.profile")), 303
-        flash("Your résumé is uploaded.", "success")
-    else:
-        flash(" ".join(form.resume.errors) or "Choose a file.", "danger")
-    return redirect(url_for("seeker.profile"))
+            flash_domain_error(form, error)
+        else:
+            flash("Your résumé is uploaded.", "success")
+            return redirect(url_for("seeker.profile"))
+    return _profile_page(form, 422)
 
 
 @bp.get("/resumes/<int:resume_id>")
 @login_required
 def download_resume(resume_id):
-    """The seeker, and employers the seeker applied to with it; 404 for everyone else."""
+    """The seeker, and employers the seeker applied to with it; 404 for everyone else.
+
+    Served as the type its bytes showed at upload, under a name with that type's extension;
+    Werkzeug adds an ASCII ``filename`` and an RFC 5987 ``filename*`` for other names.
+    """
     try:
         resume, path = resume_for(resume_id, current_user)
-    except NotFound:
-        abort(404)
+    except NotFound as error:
+        return error_response(404, error.message)
     response = send_file(path, mimetype=resume.content_type, as_attachment=True,
-                         download_name=resume.original_name, max_age=0)
+                         download_name=display_name(resume.original_name, resume.content_type),
+                         max_age=0)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.post("/resumes/<int:resume_id>/delete")
+@role_required("seeker")
+def delete_resume(resume_id):
+    if ConfirmForm().validate_on_submit():
+        try:
+            resumes.delete_resume(current_user, resume_id)
+        except NotFound:
+            abort(404)
+        flash("Your résumé is deleted.", "info")
+    return redirect(url_for("seeker.profile"))
 
 
 @bp.route("/applications/<int:application_id>/withdraw", methods=["GET", "POST"])
@@ -164,9 +187,9 @@ def save_search():
             flash("Search saved. We will email you new matches.", "success")
             return redirect(done)
     else:
-        flash(" ".join(e for errors in form.errors.values() for e in errors) or "Name the search to save it.",
-              "danger")
-    return redirect(url_for("search.jobs") + "?" + (form.query.data or ""))
+        problems = [message for messages in form.errors.values() for message in messages]
+        flash(" ".join(problems) or "Name the search to save it.", "danger")
+    return redirect(url_for("search.jobs") + "?" + saved.clean_query(form.query.data or ""))
 
 
 @bp.route("/searches/<int:search_id>/edit", methods=["GET", "POST"])
