@@ -266,6 +266,14 @@ def test_import_feeds_the_index_one_batch_at_a_time(app, runner, client, codes, 
     assert_index_clean(runner)
     assert len(search_ids(client, "surgical coder")) == 12
 
+    drains.clear()
+    changed = feed(12, changes={1: {"title": "Lead Coder 1"}, 9: {"title": "Lead Coder 9"}})
+    with app.app_context():
+        report = import_postings([json.dumps(r) for r in changed], batch_size=5)
+    assert (report.updated, report.unchanged) == (2, 10) and drains == [2]  # one hand-over, not three
+    assert_index_clean(runner)
+    assert len(search_ids(client, "lead coder")) == 2
+
 
 def test_import_reports_progress_per_batch_and_a_timed_summary(app, runner, tmp_path, codes):
     done = []

@@ -245,8 +245,10 @@ def _read(number: int, raw: bytes | str) -> _Line | None:
 class _Importer:
     """Holds what a feed's batches share: the report, the time, known companies."""
 
-    def __init__(self, report: ImportReport, close_missing: bool):
+    def __init__(self, report: ImportReport, close_missing: bool, batch_size: int):
         self.report = report
+        self.batch_size = batch_size
+        self.ready: list[_Line] = []            # checked lines waiting to be stored
         self.now = utcnow()
         self.companies: dict[str, int] = {}     # lower-case name -> id, committed companies only
         self.close_missing = close_missing
@@ -281,12 +283,11 @@ class _Importer:
                 found[(row.company_id, row.source_hash)] = (row.id, row.source_hash, row.status, row.expires_at)
         return found
 
-    def batch(self, lines: list[_Line]) -> None:
-        """Skip unchanged lines, check and tag the others, store the good ones together."""
+    def check(self, lines: list[_Line]) -> None:
+        """Skip unchanged lines; check and tag the others and queue the good ones for storing."""
         for line in lines:
             line.company_id = self._company_id(line.company)
         existing = self._existing(lines)
-        ready = []
         for line in lines:
             match = existing.get((line.company_id, line.external_id or line.source_hash))
             if match is not None:
@@ -305,13 +306,18 @@ class _Importer:
                 db.session.rollback()
                 self.report.failed.append((line.number, f"could not be checked: {_reason(error)}"))
             else:
-                ready.append(line)
+                self.ready.append(line)
+        if len(self.ready) >= self.batch_size:
+            self.store_ready()
+
+    def store_ready(self) -> None:
+        """Store the queued lines in one transaction (line by line if the database refuses one)."""
+        ready, self.ready = self.ready, []
         if not ready:
             return
         try:
             self._store(ready)
         except SQLAlchemyError:
-            # One row the database refused; store the lines one by one to find it.
             db.session.rollback()
             for line in ready:
                 try:
@@ -445,25 +451,27 @@ def import_postings(lines: Iterable[bytes | str], progress=None, close_missing: 
                     batch_size: int = BATCH_SIZE) -> ImportReport:
     """Import a JSON Lines feed, streaming it a batch at a time.
 
-    ``progress(n)`` is called after each batch with the number of lines it held. With
+    Lines are looked up and checked ``batch_size`` at a time; the changed ones are stored (and
+    handed to the index) ``batch_size`` at a time, so a re-import that changes a few lines
+    writes a few batches. ``progress(n)`` is called after each batch read. With
     ``close_missing`` the published feed postings of the feed's companies that no line names
     any more are closed, unless a line failed before it could say which posting it was about.
     """
     started = time.perf_counter()
     report = ImportReport()
-    importer = _Importer(report, close_missing)
+    importer = _Importer(report, close_missing, batch_size)
     batch: list[_Line] = []
-    keys: set = set()
+    keys: set = set()       # postings named by the lines read and not yet stored
     unknown_lines = read = 0
 
-    def flush():
+    def check_batch():
         nonlocal read
-        if batch:
-            importer.batch(batch)
+        importer.check(batch)
         if progress and read:
             progress(read)
         batch.clear()
         keys.clear()
+        keys.update(line.key for line in importer.ready)
         read = 0
 
     for number, raw in enumerate(lines, start=1):
@@ -476,13 +484,16 @@ def import_postings(lines: Iterable[bytes | str], progress=None, close_missing: 
             continue
         if line is None:
             continue
-        if line.key in keys:  # the same posting twice: the later line wins, in a later batch
-            flush()
+        if line.key in keys:  # the same posting twice: store the earlier line, then read on
+            check_batch()
+            importer.store_ready()
+            keys.clear()
         batch.append(line)
         keys.add(line.key)
         if len(batch) >= batch_size:
-            flush()
-    flush()
+            check_batch()
+    check_batch()
+    importer.store_ready()
     if close_missing:
         if unknown_lines:
             report.close_skipped = (f"Nothing closed: {unknown_lines} lines could not be read "
