@@ -9,12 +9,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from jobboard import reference_data
-
 from jobboard.extensions import db
+from jobboard.models.base import utcnow
 from jobboard.models.company import Company
 from jobboard.models.seeker import SeekerProfile
 from jobboard.models.taxonomy import Credential, Specialty
-from jobboard.models.base import utcnow
 from jobboard.models.user import User
 from jobboard.services.imports import ImportReport, import_postings
 
@@ -46,7 +45,8 @@ EMPLOYERS = [
 
 SEEKERS = [
     ("coder@medcodejobs.example", "Jordan Reyes", "CPC with 6 years of general surgery and E/M coding",
-     ["CPC", "CGSC"], ["general-surgery", "hemic-lymphatic", "evaluation-management"], 6, "Phoenix", "AZ", "remote", 62000),
+     ["CPC", "CGSC"], ["general-surgery", "hemic-lymphatic", "evaluation-management"], 6, "Phoenix", "AZ",
+     "remote", 62000),
     ("riskcoder@medcodejobs.example", "Alex Kim", "CRC focused on HCC risk adjustment chart review",
      ["CRC", "CPC"], ["risk-adjustment"], 4, "Atlanta", "GA", "remote", 58000),
     ("inpatient@medcodejobs.example", "Morgan Patel", "CCS inpatient coder, DRG validation",

@@ -91,6 +91,24 @@ def test_jobs_import_keeps_good_lines_and_reports_bad_ones(app, runner, tmp_path
         assert db.session.scalar(db.select(Posting.title).where(Posting.external_id == "A-1")) == "HCC Coder"
 
 
+def test_left_out_tags_are_inferred_and_given_lists_kept(app, codes):
+    base = {"title": "Surgical Coder", "company": "Bluebonnet Health",
+            "description": "Code lymph node biopsies (CPT 38900) for our surgeons. CPC required."}
+    lines = [{**base, "external_id": "inferred", "cpt_codes": None, "credentials_required": ""},
+             {**base, "external_id": "given", "specialties": ["general-surgery"], "cpt_codes": [],
+              "credentials_required": [], "credentials_preferred": []}]
+    with app.app_context():
+        report = import_postings([json.dumps(r) for r in lines])
+        assert report.created == 2, report.failed
+        inferred, given = (db.session.scalar(db.select(Posting).where(Posting.external_id == key))
+                           for key in ("inferred", "given"))
+        assert [c.code for c in inferred.cpt_codes] == ["38900"]
+        assert [c.abbreviation for c in inferred.credentials_required] == ["CPC"]
+        assert "hemic-lymphatic" in [s.slug for s in inferred.specialties]
+        assert ([s.slug for s in given.specialties], given.cpt_codes, given.credential_links) == (
+            ["general-surgery"], [], [])
+
+
 HOSTILE = [
     ({"state": ["TX"]}, "state must be a string"),
     ({"city": 5}, "city must be a string"),
@@ -292,8 +310,10 @@ def test_demo_load_is_deterministic_and_idempotent(app, runner):
     assert result.exit_code == 0, result.output
     assert "60 created, 0 updated, 0 unchanged, 0 failed" in result.output
     with app.app_context():
-        first = db.session.execute(db.select(Posting.external_id, Posting.title).order_by(Posting.external_id)).all()
-        specialties = db.session.scalar(db.select(db.func.count(db.distinct(Posting.id))).where(Posting.specialties.any()))
+        first = db.session.execute(db.select(Posting.external_id, Posting.title)
+                                   .order_by(Posting.external_id)).all()
+        specialties = db.session.scalar(db.select(db.func.count(db.distinct(Posting.id)))
+                                        .where(Posting.specialties.any()))
     assert len(first) == 60 and specialties == 60
     again = runner.invoke(args=["demo", "load", "--jobs", "60", "--seed", "7"])
     assert "0 created, 0 updated, 60 unchanged, 0 failed" in again.output

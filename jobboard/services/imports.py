@@ -15,8 +15,8 @@ import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, insert, inspect, select, tuple_, update
@@ -140,7 +140,7 @@ def _pay(record: dict, name: str) -> Decimal | None:
     try:
         amount = parse_decimal(value)
     except (ValueError, ArithmeticError):
-        raise LineRefused(f"{name} is not a number: {str(value)[:40]!r}")
+        raise LineRefused(f"{name} is not a number: {str(value)[:40]!r}") from None
     if amount is None:
         return None
     if not amount.is_finite():
@@ -157,10 +157,10 @@ def _time(record: dict, name: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=timezone.utc)
-        return parsed.astimezone(timezone.utc)
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
     except (ValueError, OverflowError):
-        raise LineRefused(f"{name} is not an ISO 8601 date: {value!r}")
+        raise LineRefused(f"{name} is not an ISO 8601 date: {value!r}") from None
 
 
 def _fields(record: dict) -> tuple[PostingFields, datetime | None]:
@@ -171,9 +171,9 @@ def _fields(record: dict) -> tuple[PostingFields, datetime | None]:
     title = _text(record, "title", required=True)
     description = _text(record, "description", single_line=False, required=True)
     tags = {name: _string_list(record, name) for name in TAG_FIELDS}
-    # A tag field the line leaves out (or sends as null) is inferred; a list, even empty, is the
+    # A tag field the line leaves out (or sends as null or "") is inferred; a list, even empty, is the
     # feed's answer. Tagging is most of the cost of a line, so it runs only when needed.
-    missing = {name for name in TAG_FIELDS if record.get(name) is None}
+    missing = {name for name in TAG_FIELDS if record.get(name) in (None, "")}
     if missing & {"specialties", "cpt_codes"} or {"credentials_required", "credentials_preferred"} <= missing:
         suggested = suggested_tags(f"{title}\n{description}")
         if "specialties" in missing:
@@ -220,7 +220,7 @@ def _read(number: int, raw: bytes | str) -> _Line | None:
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise LineRefused(f"not valid UTF-8 (byte {error.start + 1})")
+            raise LineRefused(f"not valid UTF-8 (byte {error.start + 1})") from None
     raw = raw.strip().lstrip("\ufeff")
     if not raw:
         return None
@@ -228,11 +228,11 @@ def _read(number: int, raw: bytes | str) -> _Line | None:
     try:
         record = json.loads(raw)
     except json.JSONDecodeError as error:
-        raise LineRefused(f"not valid JSON ({error.msg} at column {error.colno})")
+        raise LineRefused(f"not valid JSON ({error.msg} at column {error.colno})") from None
     except RecursionError:
-        raise LineRefused("not valid JSON (nested too deeply)")
+        raise LineRefused("not valid JSON (nested too deeply)") from None
     except ValueError as error:  # e.g. an integer longer than Python converts
-        raise LineRefused(f"not valid JSON ({error})")
+        raise LineRefused(f"not valid JSON ({error})") from None
     if not isinstance(record, dict):
         raise LineRefused("the line is not a JSON object")
     company = _text(record, "company", required=True, max_length=160).strip()
