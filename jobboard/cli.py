@@ -109,7 +109,11 @@ def _count_lines(path) -> int:
 
 @contextmanager
 def _feed_progress(total, label):
-    """A progress bar showing lines per second; yields the ``progress(n)`` an import calls."""
+    """A progress bar showing lines per second; yields the ``progress(n)`` an import calls
+    (None when the length is unknown, as for standard input)."""
+    if total is None:
+        yield None
+        return
     started = time.perf_counter()
     done = 0
     with click.progressbar(length=total, label=label, file=sys.stderr,

@@ -305,6 +305,14 @@ def test_import_reports_progress_per_batch_and_a_timed_summary(app, runner, tmp_
     assert " lines/s)." in result.output
 
 
+def test_jobs_import_reads_standard_input(app, runner, codes):
+    data = "\n".join(json.dumps(r) for r in feed(2)).encode() + b"\n{broken\n"
+    result = runner.invoke(args=["jobs", "import", "-"], input=data)
+    assert result.exit_code == 1
+    assert "line 3: not valid JSON" in result.output
+    assert "2 created, 0 updated, 0 unchanged, 1 failed" in result.output
+
+
 def test_demo_load_is_deterministic_and_idempotent(app, runner):
     result = runner.invoke(args=["demo", "load", "--jobs", "60", "--seed", "7"])
     assert result.exit_code == 0, result.output
