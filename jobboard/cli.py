@@ -1,5 +1,7 @@
 """The contract's command-line interface: each command is a thin call into a service."""
 import sys
+import time
+from contextlib import contextmanager
 
 import click
 from flask.cli import AppGroup
@@ -30,8 +32,9 @@ def demo_load(jobs, seed, if_empty):
         click.echo("The database already has data: demo data not loaded (run `demo load` to refresh it).")
         return
     load_curated_codes()
-    with click.progressbar(length=jobs, label="Demo postings") as bar:
-        counts = load_demo(jobs=jobs, seed=seed, progress=bar.update)
+    with _feed_progress(jobs, "Demo postings") as progress:
+        counts, report = load_demo(jobs=jobs, seed=seed, progress=progress)
+    click.echo(report.line())
     click.echo(
         f"Demo data ready: {counts['companies']} companies, {counts['employers']} employers, "
         f"{counts['seekers']} seekers, {counts['postings']} postings. "
@@ -116,19 +119,47 @@ def codes_import_gpci(paths):
 
 @jobs_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
-def jobs_import(path):
+@click.option("--close-missing", is_flag=True,
+              help="Close the published feed postings of the feed's companies that it no longer lists.")
+def jobs_import(path, close_missing):
     """Import postings from JSON Lines; bad lines are reported and skipped (exit 1)."""
-    from jobboard.services.postings import import_postings
+    from jobboard.services.imports import import_postings
 
-    with click.open_file(path, encoding="utf-8") as handle:
-        lines = handle.read().splitlines()
-    with click.progressbar(length=len(lines), label="Postings", file=sys.stderr) as bar:
-        report = import_postings(lines, progress=bar.update)
+    total = None if path == "-" else _count_lines(path)
+    with click.open_file(path, "rb") as handle, _feed_progress(total, "Postings") as progress:
+        report = import_postings(handle, progress=progress, close_missing=close_missing)
     for number, reason in report.failed:
         click.echo(f"line {number}: {reason}", err=True)
+    if report.close_skipped:
+        click.echo(report.close_skipped, err=True)
     click.echo(report.line())
     if report.failed:
         sys.exit(1)
+
+
+def _count_lines(path) -> int:
+    with open(path, "rb") as handle:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+
+
+@contextmanager
+def _feed_progress(total, label):
+    """A progress bar showing lines per second; yields the ``progress(n)`` an import calls
+    (None when the length is unknown, as for standard input)."""
+    if total is None:
+        yield None
+        return
+    started = time.perf_counter()
+    done = 0
+    with click.progressbar(length=total, label=label, file=sys.stderr,
+                           item_show_func=lambda rate: rate) as bar:
+        def progress(lines):
+            nonlocal done
+            done += lines
+            rate = done / max(time.perf_counter() - started, 1e-6)
+            bar.update(lines, f"{rate:,.0f} postings/s")
+
+        yield progress
 
 
 @jobs_cli.command("expire")

@@ -9,14 +9,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from jobboard import reference_data
-
 from jobboard.extensions import db
+from jobboard.models.base import utcnow
 from jobboard.models.company import Company
 from jobboard.models.seeker import SeekerProfile
 from jobboard.models.taxonomy import Credential, Specialty
-from jobboard.models.base import utcnow
 from jobboard.models.user import User
-from jobboard.services.postings import import_postings
+from jobboard.services.imports import ImportReport, import_postings
 
 DEMO_PASSWORD = "coding-demo-2026"
 
@@ -46,7 +45,8 @@ EMPLOYERS = [
 
 SEEKERS = [
     ("coder@medcodejobs.example", "Jordan Reyes", "CPC with 6 years of general surgery and E/M coding",
-     ["CPC", "CGSC"], ["general-surgery", "hemic-lymphatic", "evaluation-management"], 6, "Phoenix", "AZ", "remote", 62000),
+     ["CPC", "CGSC"], ["general-surgery", "hemic-lymphatic", "evaluation-management"], 6, "Phoenix", "AZ",
+     "remote", 62000),
     ("riskcoder@medcodejobs.example", "Alex Kim", "CRC focused on HCC risk adjustment chart review",
      ["CRC", "CPC"], ["risk-adjustment"], 4, "Atlanta", "GA", "remote", 58000),
     ("inpatient@medcodejobs.example", "Morgan Patel", "CCS inpatient coder, DRG validation",
@@ -56,8 +56,12 @@ SEEKERS = [
 ]
 
 
-def load_demo(jobs: int = 300, seed: int = 1, progress=None) -> dict[str, int]:
-    """Create or refresh the demo companies, employers, seekers and ``jobs`` postings."""
+def load_demo(jobs: int = 300, seed: int = 1, progress=None) -> tuple[dict[str, int], ImportReport]:
+    """Create or refresh the demo companies, employers, seekers and ``jobs`` postings.
+
+    The postings go through the feed importer, so loading again on the same day finds every
+    line unchanged. Returns the counts and the importer's report.
+    """
     companies = {c.slug: c for c in db.session.scalars(select(Company))}
     for name, slug, city, state, about in COMPANIES:
         company = companies.get(slug) or Company(slug=slug, name=name)
@@ -86,12 +90,13 @@ def load_demo(jobs: int = 300, seed: int = 1, progress=None) -> dict[str, int]:
         profile.specialties = [specialties[s] for s in specs if s in specialties]
         db.session.add(user)
     db.session.commit()
-    lines = [json.dumps(record) for record in demo_posting_records(jobs, seed)]
+    lines = (json.dumps(record) for record in demo_postings(jobs, seed))
     report = import_postings(lines, progress=progress)
     if report.failed:
         raise RuntimeError(f"demo postings failed to load: {report.failed[:3]}")
-    return {"companies": len(COMPANIES), "employers": len(EMPLOYERS), "seekers": len(SEEKERS),
-            "postings": report.created + report.updated}
+    counts = {"companies": len(COMPANIES), "employers": len(EMPLOYERS), "seekers": len(SEEKERS),
+              "postings": report.created + report.updated + report.unchanged}
+    return counts, report
 
 
 CITIES = [
@@ -135,15 +140,24 @@ TITLE_WORDS = {
 
 def demo_posting_records(count: int, seed: int = 1, now: datetime | None = None) -> list[dict]:
     """``count`` realistic posting records in the import format, the same for the same seed."""
-    now = now or utcnow()
+    return list(demo_postings(count, seed, now))
+
+
+def demo_postings(count: int, seed: int = 1, now: datetime | None = None):
+    """The records of ``demo_posting_records`` one at a time (a large demo is never all in memory).
+
+    Dates count back from midnight UTC, so the same seed gives the same lines all day long.
+    """
+    now = now or utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
     rng = random.Random(seed)
     specialties = reference_data.load_specialties()
     codes = reference_data.load_codes()
-    records = []
+    in_ranges = {s.slug: [c.code for c in codes if reference_data.in_ranges(c.code, s.cpt_ranges)]
+                 for s in specialties}
     for i in range(count):
         specialty = specialties[i % len(specialties)]
         company_name, slug, *_ = COMPANIES[rng.randrange(len(COMPANIES))]
-        in_range = [c.code for c in codes if reference_data.in_ranges(c.code, specialty.cpt_ranges)]
+        in_range = in_ranges[specialty.slug]
         tagged = rng.sample(in_range, k=min(len(in_range), rng.randint(1, 4))) if in_range else []
         title = f"{rng.choice(LEVELS)}{TITLE_WORDS.get(specialty.slug, 'Medical Coder')}"
         credentials = list(specialty.credentials[:1])
@@ -165,7 +179,7 @@ def demo_posting_records(count: int, seed: int = 1, now: datetime | None = None)
             f"- {rng.randint(1, 5)}+ years of {specialty.name.lower()} coding\n",
             rng.choice(PERKS),
         ]
-        records.append({
+        yield {
             "external_id": f"demo-{seed}-{i:05d}", "company": company_name, "title": title,
             "description": "\n\n".join(paragraphs), "city": city, "state": state,
             "arrangement": arrangement,
@@ -174,8 +188,7 @@ def demo_posting_records(count: int, seed: int = 1, now: datetime | None = None)
             "specialties": [specialty.slug], "credentials_required": credentials,
             "credentials_preferred": preferred, "cpt_codes": tagged,
             "posted_at": (now - timedelta(days=rng.randint(0, 25), minutes=i)).isoformat(),
-        })
-    return records
+        }
 
 
 def database_has_content() -> bool:

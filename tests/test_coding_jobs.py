@@ -194,7 +194,7 @@ def test_import_keeps_every_coding_job_and_flags_the_rest(app, runner, tmp_path)
     path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
     result = runner.invoke(args=["jobs", "import", str(path)])
     assert result.exit_code == 0, result.output
-    assert "3 created, 0 updated, 0 failed" in result.output
+    assert "3 created, 0 updated, 0 unchanged, 0 failed, 1 not coding jobs (listed for admins)" in result.output
     with app.app_context():
         by_id = {p.external_id: p for p in db.session.scalars(select(Posting))}
         assert by_id["1"].coding_related

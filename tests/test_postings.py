@@ -271,65 +271,6 @@ def test_no_json_ld_on_closed_or_expired_postings(app):
     assert job_posting_ld(client, closed) == [] and job_posting_ld(client, expired) == []
 
 
-# --- import ------------------------------------------------------------------------------------
-
-def write_lines(tmp_path, records):
-    path = tmp_path / "postings.jsonl"
-    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in records) + "\n")
-    return str(path)
-
-
-def test_jobs_import_keeps_good_lines_and_reports_bad_ones(app, runner, tmp_path):
-    with app.app_context():
-        from jobboard.services.codes import load_curated_codes
-
-        load_curated_codes()
-    good = {"title": "Risk Adjustment Coder", "company": "Bluebonnet Health",
-            "description": "Remote HCC coding for Medicare Advantage chart review. CRC required.",
-            "state": "TX", "arrangement": "remote", "external_id": "A-1"}
-    tagged = {"title": "Surgical Coder", "company": "Bluebonnet Health", "external_id": "A-2",
-              "description": "Lymph node surgery.", "specialties": ["hemic-lymphatic"],
-              "cpt_codes": ["38900"], "credentials_required": ["CPC"], "salary_min": 60000,
-              "salary_max": 50000}
-    lines = [good, "{not json", {"company": "X", "description": "no title"},
-             {**tagged, "salary_max": 70000}, tagged, {**good, "arrangement": "moon"}]
-    result = runner.invoke(args=["jobs", "import", write_lines(tmp_path, lines)])
-    assert result.exit_code == 1
-    assert "line 2: not valid JSON" in result.output
-    assert "line 3: title is required" in result.output
-    assert "line 5: salary_max: The maximum pay must be at least the minimum." in result.output
-    assert "line 6: arrangement: Choose remote, hybrid or onsite." in result.output
-    assert "2 created, 0 updated, 4 failed" in result.output
-    with app.app_context():
-        postings = db.session.scalars(db.select(Posting).order_by(Posting.id)).all()
-        assert [p.external_id for p in postings] == ["A-1", "A-2"]
-        inferred = postings[0]
-        assert [s.slug for s in inferred.specialties] == ["risk-adjustment"]
-        assert [c.abbreviation for c in inferred.credentials_required] == ["CRC"]
-        assert [c.code for c in postings[1].cpt_codes] == ["38900"]
-
-    again = runner.invoke(args=["jobs", "import", write_lines(tmp_path, [{**good, "title": "HCC Coder"}])])
-    assert again.exit_code == 0 and "0 created, 1 updated, 0 failed" in again.output
-    with app.app_context():
-        assert db.session.scalar(db.select(db.func.count(Posting.id))) == 2
-        assert db.session.scalar(db.select(Posting.title).where(Posting.external_id == "A-1")) == "HCC Coder"
-
-
-def test_demo_load_is_deterministic_and_idempotent(app, runner):
-    result = runner.invoke(args=["demo", "load", "--jobs", "60", "--seed", "7"])
-    assert result.exit_code == 0, result.output
-    with app.app_context():
-        first = db.session.execute(db.select(Posting.external_id, Posting.title).order_by(Posting.external_id)).all()
-        specialties = db.session.scalar(db.select(db.func.count(db.distinct(Posting.id))).where(Posting.specialties.any()))
-    assert len(first) == 60 and specialties == 60
-    runner.invoke(args=["demo", "load", "--jobs", "60", "--seed", "7"])
-    with app.app_context():
-        again = db.session.execute(db.select(Posting.external_id, Posting.title).order_by(Posting.external_id)).all()
-    assert again == first
-    home = app.test_client().get("/").get_data(as_text=True)
-    assert "Summit Health Revenue Partners" in home and "Hemic and Lymphatic" in home
-
-
 def test_sitemap_lists_open_postings_only_and_robots_points_to_it(app):
     import xml.etree.ElementTree as ElementTree
 

@@ -95,6 +95,8 @@ class Posting(TimestampMixin, db.Model):
     salary_unit: Mapped[str] = mapped_column(String(4), default="year")
     apply_url: Mapped[str] = mapped_column(String(500), default="")
     external_id: Mapped[str | None] = mapped_column(String(120))
+    # Hash of the feed line a posting was imported from: an unchanged line is not written again.
+    source_hash: Mapped[str | None] = mapped_column(String(32), index=True)
     status: Mapped[str] = mapped_column(String(10), default=DRAFT, index=True)
     published_at: Mapped[datetime | None] = mapped_column(index=True)
     expires_at: Mapped[datetime | None] = mapped_column(index=True)

@@ -1,15 +1,14 @@
-"""Postings: create, edit, move through the life cycle, expire, import.
+"""Postings: create, edit, move through the life cycle, expire.
 
 Tag resolution (specialty slugs, credential abbreviations, CPT codes) lives here once and
-serves the posting form, the JSON Lines importer and the demo loader alike.
+serves the posting form and the JSON Lines importer (``services.imports``) alike.
 """
-import json
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from jobboard.classification import classify
 from jobboard.extensions import db
@@ -32,7 +31,6 @@ from jobboard.models.taxonomy import (
 from jobboard.models.user import User
 from jobboard.reference_data import normalize_code
 from jobboard.services import Conflict, DomainError, NotFound
-from jobboard.services.accounts import slugify, unique_company_slug
 from jobboard.tagging import suggest_tags
 
 SALARY_UNITS = ("year", "hour")
@@ -288,140 +286,3 @@ def parse_decimal(value) -> Decimal | None:
         raise ValueError("enter a pay figure between 0 and 10,000,000")
     return number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
-
-# --- JSON Lines import ----------------------------------------------------------------------
-
-IMPORT_FIELDS = {
-    "title", "company", "description", "city", "state", "arrangement", "employment_type",
-    "salary_min", "salary_max", "salary_unit", "specialties", "credentials_required",
-    "credentials_preferred", "cpt_codes", "apply_url", "posted_at", "expires_at", "external_id",
-}
-
-
-@dataclass
-class ImportReport:
-    created: int = 0
-    updated: int = 0
-    failed: list[tuple[int, str]] = field(default_factory=list)
-
-    def line(self) -> str:
-        return (f"Imported postings: {self.created} created, {self.updated} updated, "
-                f"{len(self.failed)} failed.")
-
-
-def _parse_time(value, name) -> datetime | None:
-    if value in (None, ""):
-        return None
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"{name} is not an ISO 8601 date: {value!r}")
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed
-
-
-def _string_list(record, name) -> list[str]:
-    value = record.get(name) or []
-    if isinstance(value, str):
-        value = [v for v in re.split(r"[,;\s]+", value) if v]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"{name} must be a list of strings")
-    return value
-
-
-def _company_named(name: str) -> Company:
-    company = db.session.scalar(select(Company).where(
-        (func.lower(Company.name) == name.lower()) | (Company.slug == slugify(name))))
-    if company is None:
-        company = Company(name=name, slug=unique_company_slug(name))
-        db.session.add(company)
-        db.session.flush()
-    return company
-
-
-def _import_record(record: dict, now: datetime) -> bool:
-    """Create or update one posting from an import line; True if it was created."""
-    if not isinstance(record, dict):
-        raise ValueError("the line is not a JSON object")
-    unknown = sorted(set(record) - IMPORT_FIELDS)
-    if unknown:
-        raise ValueError("unknown field: " + ", ".join(unknown))
-    for name in ("title", "company", "description"):
-        if not isinstance(record.get(name), str) or not record[name].strip():
-            raise ValueError(f"{name} is required")
-    text = f"{record['title']}\n{record['description']}"
-    tags = suggest_tags(text)
-    specialties = _string_list(record, "specialties") or list(tags.specialties)
-    required = _string_list(record, "credentials_required")
-    preferred = _string_list(record, "credentials_preferred")
-    if not required and not preferred:
-        required, preferred = list(tags.required), list(tags.preferred)
-    codes = _string_list(record, "cpt_codes")
-    if not codes:
-        codes = suggested_tags(text)["cpt_codes"]
-    try:
-        salary_min = parse_decimal(record.get("salary_min"))
-        salary_max = parse_decimal(record.get("salary_max"))
-    except ValueError as error:
-        raise ValueError(f"salary: {error}")
-    external_id = record.get("external_id")
-    if external_id is not None:
-        external_id = str(external_id).strip()[:120]
-    fields = PostingFields(
-        title=record["title"], description=record["description"],
-        city=record.get("city") or "", state=(record.get("state") or "").upper(),
-        arrangement=record.get("arrangement") or "onsite",
-        employment_type=record.get("employment_type") or "full_time",
-        salary_min=salary_min, salary_max=salary_max, salary_unit=record.get("salary_unit") or "year",
-        specialties=specialties, credentials_required=required, credentials_preferred=preferred,
-        cpt_codes=codes, apply_url=record.get("apply_url") or "",
-        expires_at=_parse_time(record.get("expires_at"), "expires_at"), external_id=external_id,
-    )
-    posted_at = _parse_time(record.get("posted_at"), "posted_at")
-    company = _company_named(record["company"].strip())
-    posting = None
-    if external_id:
-        posting = db.session.scalar(select(Posting).where(
-            Posting.company_id == company.id, Posting.external_id == external_id))
-    created = posting is None
-    if created:
-        posting = Posting(company=company)
-    _apply(posting, fields)
-    db.session.add(posting)
-    if created:
-        posting.publish(now=posted_at or now)
-    elif posted_at:
-        posting.published_at = posted_at
-    if posting.expires_at is not None and posting.expires_at <= now and posting.status == Posting.PUBLISHED:
-        posting.expire(now)
-    return created
-
-
-def import_postings(lines, progress=None) -> ImportReport:
-    """Import JSON Lines; each line is its own transaction, so good lines stay when others fail."""
-    report = ImportReport()
-    now = utcnow()
-    for number, raw in enumerate(lines, start=1):
-        if progress:
-            progress(1)
-        if not raw.strip():
-            continue
-        try:
-            created = _import_record(json.loads(raw), now)
-            db.session.commit()
-        except json.JSONDecodeError as error:
-            db.session.rollback()
-            report.failed.append((number, f"not valid JSON ({error.msg} at column {error.colno})"))
-        except PostingInvalid as error:
-            db.session.rollback()
-            report.failed.append((number, "; ".join(f"{k}: {v}" for k, v in error.errors.items())))
-        except (ValueError, TypeError) as error:
-            db.session.rollback()
-            report.failed.append((number, str(error)))
-        else:
-            if created:
-                report.created += 1
-            else:
-                report.updated += 1
-    return report

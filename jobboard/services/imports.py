@@ -1,0 +1,503 @@
+"""Postings from JSON Lines feeds (`jobs import`, `demo load`).
+
+Each line is read, checked and tagged on its own, so a bad line is reported with its number and
+reason and never stops the others. Rows are written a batch at a time: one transaction, bulk
+inserts for postings and their tags, and one hand-over of the batch to the search index (the
+outbox rows of ``reindex_postings``), instead of a commit and an index segment per posting.
+
+Every imported posting keeps a hash of its source line: a line whose posting already holds that
+hash is counted as unchanged and not written again, which makes re-importing a nightly feed
+cheap. Validation and tagging are the posting form's own (``_apply``, ``suggested_tags``).
+"""
+import hashlib
+import json
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import delete, func, insert, inspect, select, tuple_, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from jobboard.extensions import db
+from jobboard.models.base import utcnow
+from jobboard.models.company import Company
+from jobboard.models.posting import Posting, PostingCredential, posting_cpt_code, posting_specialty
+from jobboard.search.sync import reindex_postings
+from jobboard.services.accounts import slugify, unique_company_slug
+from jobboard.services.postings import PostingFields, PostingInvalid, _apply, parse_decimal, suggested_tags
+from jobboard.text_input import http_url_problem, text_problem
+
+BATCH_SIZE = 500   # lines per transaction and per index hand-over
+MAX_FUTURE_POSTING = timedelta(days=1)
+MAX_LIST_ITEMS = 100
+
+IMPORT_FIELDS = {
+    "title", "company", "description", "city", "state", "arrangement", "employment_type",
+    "salary_min", "salary_max", "salary_unit", "specialties", "credentials_required",
+    "credentials_preferred", "cpt_codes", "apply_url", "posted_at", "expires_at", "external_id",
+}
+TAG_FIELDS = ("specialties", "credentials_required", "credentials_preferred", "cpt_codes")
+# Columns an import never writes on an existing posting (its history and moderation).
+KEPT_ON_UPDATE = {"id", "company_id", "created_by_id", "created_at", "suspended_at"}
+
+
+
+class LineRefused(ValueError):
+    """One feed line cannot be imported; the message is the reason shown beside its number."""
+
+
+@dataclass
+class ImportReport:
+    """What a feed did; ``line()`` is the summary the commands print."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    closed: int = 0
+    not_coding: int = 0  # created or updated postings that do not read as coding jobs (admin queue)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+    close_skipped: str = ""
+    elapsed: float = 0.0
+
+    @property
+    def lines(self) -> int:
+        return self.created + self.updated + self.unchanged + len(self.failed)
+
+    def line(self) -> str:
+        counts = [f"{self.created} created", f"{self.updated} updated", f"{self.unchanged} unchanged",
+                  f"{len(self.failed)} failed"]
+        if self.closed:
+            counts.append(f"{self.closed} closed")
+        counts.append(f"{self.not_coding} not coding jobs (listed for admins)")
+        rate = self.lines / self.elapsed if self.elapsed else 0
+        return f"Imported postings: {', '.join(counts)} in {self.elapsed:.1f} s ({rate:,.0f} lines/s)."
+
+
+# --------------------------------------------------------------------------- one line
+
+
+def _text(record: dict, name: str, *, single_line: bool = True, required: bool = False,
+          max_length: int | None = None) -> str:
+    """A text field: a string without control characters (and on one line unless multi-line)."""
+    value = record.get(name)
+    if value is None or value == "":
+        if required:
+            raise LineRefused(f"{name} is required")
+        return ""
+    if not isinstance(value, str):
+        raise LineRefused(f"{name} must be a string")
+    problem = text_problem(value, multiline=not single_line)
+    if problem:
+        raise LineRefused(f"{name}: {problem}")
+    if required and not value.strip():
+        raise LineRefused(f"{name} is required")
+    if max_length is not None and len(value.strip()) > max_length:
+        raise LineRefused(f"{name} is longer than {max_length} characters")
+    return value
+
+
+def _web_address(record: dict, name: str) -> str:
+    """An http or https address (other schemes, such as javascript:, are refused)."""
+    value = _text(record, name, max_length=500).strip()
+    if value and http_url_problem(value):
+        raise LineRefused(f"{name} must be an http or https address")
+    return value
+
+
+def _external_id(record: dict) -> str | None:
+    value = record.get("external_id")
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    value = _text({"external_id": value}, "external_id", max_length=120).strip()
+    return value or None
+
+
+def _string_list(record: dict, name: str) -> list[str]:
+    value = record.get(name) or []
+    if isinstance(value, str):
+        value = [v for v in re.split(r"[,;\s]+", _text(record, name)) if v]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise LineRefused(f"{name} must be a list of strings")
+    if len(value) > MAX_LIST_ITEMS:
+        raise LineRefused(f"{name} has more than {MAX_LIST_ITEMS} entries")
+    for item in value:
+        _text({name: item}, name, max_length=60)
+    return value
+
+
+def _pay(record: dict, name: str) -> Decimal | None:
+    value = record.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float | str | type(None)):
+        raise LineRefused(f"{name} must be a number")
+    try:
+        amount = parse_decimal(value)
+    except (ValueError, ArithmeticError):
+        raise LineRefused(f"{name} is not a number: {str(value)[:40]!r}") from None
+    if amount is None:
+        return None
+    if not amount.is_finite():
+        raise LineRefused(f"{name} must be a finite number")
+    if abs(amount) < 100_000_000:  # out-of-range figures are refused by the posting rules
+        amount = amount.quantize(Decimal("0.01"))
+    return amount
+
+
+def _time(record: dict, name: str) -> datetime | None:
+    value = _text(record, name, max_length=40)
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise LineRefused(f"{name} is not an ISO 8601 date: {value!r}") from None
+
+
+def _fields(record: dict) -> tuple[PostingFields, datetime | None]:
+    """The posting a line describes, with missing tags inferred from its text."""
+    unknown = sorted(set(record) - IMPORT_FIELDS)
+    if unknown:
+        raise LineRefused("unknown field: " + ", ".join(unknown)[:200])
+    title = _text(record, "title", required=True)
+    description = _text(record, "description", single_line=False, required=True)
+    tags = {name: _string_list(record, name) for name in TAG_FIELDS}
+    # A tag field the line leaves out (or sends as null or "") is inferred; a list, even empty, is the
+    # feed's answer. Tagging is most of the cost of a line, so it runs only when needed.
+    missing = {name for name in TAG_FIELDS if record.get(name) in (None, "")}
+    if missing & {"specialties", "cpt_codes"} or {"credentials_required", "credentials_preferred"} <= missing:
+        suggested = suggested_tags(f"{title}\n{description}")
+        if "specialties" in missing:
+            tags["specialties"] = suggested["specialties"]
+        if "cpt_codes" in missing:
+            tags["cpt_codes"] = suggested["cpt_codes"]
+        if {"credentials_required", "credentials_preferred"} <= missing:
+            tags["credentials_required"] = suggested["credentials_required"]
+            tags["credentials_preferred"] = suggested["credentials_preferred"]
+    posted_at = _time(record, "posted_at")
+    if posted_at is not None and posted_at > utcnow() + MAX_FUTURE_POSTING:
+        raise LineRefused("posted_at is in the future")
+    fields = PostingFields(
+        title=title, description=description,
+        city=_text(record, "city", max_length=100), state=_text(record, "state").upper(),
+        arrangement=_text(record, "arrangement") or "onsite",
+        employment_type=_text(record, "employment_type") or "full_time",
+        salary_min=_pay(record, "salary_min"), salary_max=_pay(record, "salary_max"),
+        salary_unit=_text(record, "salary_unit") or "year",
+        apply_url=_web_address(record, "apply_url"),
+        expires_at=_time(record, "expires_at"), external_id=_external_id(record), **tags,
+    )
+    return fields, posted_at
+
+
+@dataclass
+class _Line:
+    number: int
+    source_hash: str
+    record: dict
+    company: str
+    external_id: str | None
+    company_id: int | None = None
+    posting: Posting | None = None       # transient, filled by ``_apply``
+    existing_id: int | None = None
+
+    @property
+    def key(self):
+        return self.company.lower(), self.external_id or self.source_hash
+
+
+def _read(number: int, raw: bytes | str) -> _Line | None:
+    """Parse one line far enough to know which posting it is about (None for a blank line)."""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise LineRefused(f"not valid UTF-8 (byte {error.start + 1})") from None
+    raw = raw.strip().lstrip("\ufeff")
+    if not raw:
+        return None
+    source_hash = hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    try:
+        record = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise LineRefused(f"not valid JSON ({error.msg} at column {error.colno})") from None
+    except RecursionError:
+        raise LineRefused("not valid JSON (nested too deeply)") from None
+    except ValueError as error:  # e.g. an integer longer than Python converts
+        raise LineRefused(f"not valid JSON ({error})") from None
+    if not isinstance(record, dict):
+        raise LineRefused("the line is not a JSON object")
+    company = _text(record, "company", required=True, max_length=160).strip()
+    return _Line(number, source_hash, record, company, _external_id(record))
+
+
+# --------------------------------------------------------------------------- a batch
+
+
+class _Importer:
+    """Holds what a feed's batches share: the report, the time, known companies."""
+
+    def __init__(self, report: ImportReport, close_missing: bool, batch_size: int):
+        self.report = report
+        self.batch_size = batch_size
+        self.ready: list[_Line] = []            # checked lines waiting to be stored
+        self.now = utcnow()
+        self.companies: dict[str, int] = {}     # lower-case name -> id, committed companies only
+        self.close_missing = close_missing
+        self.seen: set[int] = set()              # postings still in the feed (for --close-missing)
+        self.feed_companies: set[int] = set()
+
+    def _company_id(self, name: str) -> int | None:
+        key = name.lower()
+        if key not in self.companies:
+            found = db.session.scalar(select(Company.id).where(
+                (func.lower(Company.name) == key) | (Company.slug == slugify(name))).limit(1))
+            if found is None:
+                return None
+            self.companies[key] = found
+        return self.companies[key]
+
+    def _existing(self, lines: list[_Line]) -> dict[tuple, tuple[int, str | None, str, datetime | None]]:
+        """(company id, external id or line hash) -> (posting id, source hash, status, expires_at)."""
+        keyed = [(line.company_id, line.external_id) for line in lines
+                 if line.company_id is not None and line.external_id]
+        hashed = [line.source_hash for line in lines if line.company_id is not None and not line.external_id]
+        columns = (Posting.id, Posting.company_id, Posting.external_id, Posting.source_hash,
+                   Posting.status, Posting.expires_at)
+        found = {}
+        if keyed:
+            for row in db.session.execute(select(*columns).where(
+                    tuple_(Posting.company_id, Posting.external_id).in_(keyed))):
+                found[(row.company_id, row.external_id)] = (row.id, row.source_hash, row.status, row.expires_at)
+        if hashed:
+            for row in db.session.execute(select(*columns).where(
+                    Posting.external_id.is_(None), Posting.source_hash.in_(hashed))):
+                found[(row.company_id, row.source_hash)] = (row.id, row.source_hash, row.status, row.expires_at)
+        return found
+
+    def check(self, lines: list[_Line]) -> None:
+        """Skip unchanged lines; check and tag the others and queue the good ones for storing."""
+        for line in lines:
+            line.company_id = self._company_id(line.company)
+        existing = self._existing(lines)
+        for line in lines:
+            match = existing.get((line.company_id, line.external_id or line.source_hash))
+            if match is not None:
+                line.existing_id = match[0]
+            self._saw([line.company_id], [line.existing_id])
+            if match is not None and match[1] == line.source_hash:
+                self.report.unchanged += 1
+                continue
+            try:
+                line.posting = self._posting(line, match)
+            except LineRefused as error:
+                self.report.failed.append((line.number, str(error)))
+            except PostingInvalid as error:
+                self.report.failed.append((line.number, "; ".join(f"{k}: {v}" for k, v in error.errors.items())))
+            except SQLAlchemyError as error:
+                db.session.rollback()
+                self.report.failed.append((line.number, f"could not be checked: {_reason(error)}"))
+            else:
+                self.ready.append(line)
+        if len(self.ready) >= self.batch_size:
+            self.store_ready()
+
+    def store_ready(self) -> None:
+        """Store the queued lines in one transaction (line by line if the database refuses one)."""
+        ready, self.ready = self.ready, []
+        if not ready:
+            return
+        try:
+            self._store(ready)
+        except SQLAlchemyError:
+            db.session.rollback()
+            for line in ready:
+                try:
+                    self._store([line])
+                except SQLAlchemyError as error:
+                    db.session.rollback()
+                    self.report.failed.append((line.number, f"the database refused it: {_reason(error)}"))
+
+    def _posting(self, line: _Line, match) -> Posting:
+        """A transient posting holding the line's validated fields and tags (never in the session)."""
+        fields, posted_at = _fields(line.record)
+        if match is None:
+            posting = _apply(Posting(source_hash=line.source_hash), fields)
+            posting.publish(now=posted_at or self.now)
+        else:
+            _id, _hash, status, expires_at = match
+            posting = _apply(Posting(status=status, expires_at=expires_at, source_hash=line.source_hash), fields)
+            if posted_at:
+                posting.published_at = posted_at
+        if posting.status == Posting.PUBLISHED and posting.expires_at <= self.now:
+            posting.expire(self.now)
+        return posting
+
+    def _store(self, lines: list[_Line]) -> None:
+        """Write the lines' postings and tags in one transaction and queue them for the index.
+
+        Nothing is remembered on the lines or the importer before the commit, so a batch the
+        database refused can be stored again line by line.
+        """
+        created_companies: dict[str, int] = {}
+        company_ids = []
+        for line in lines:
+            company_id = line.company_id
+            if company_id is None:
+                key = line.company.lower()
+                if key not in created_companies:
+                    company = Company(name=line.company, slug=unique_company_slug(line.company))
+                    db.session.add(company)
+                    db.session.flush()
+                    created_companies[key] = company.id
+                company_id = created_companies[key]
+            company_ids.append(company_id)
+        table = Posting.__table__
+        stamp = utcnow()
+        new = [i for i, line in enumerate(lines) if line.existing_id is None]
+        posting_ids = [line.existing_id for line in lines]
+        if new:
+            rows = [{**_insert_row(lines[i].posting, stamp), "company_id": company_ids[i]} for i in new]
+            inserted = db.session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                                          rows).all()
+            for i, posting_id in zip(new, inserted, strict=True):
+                posting_ids[i] = posting_id
+        changed = [line for line in lines if line.existing_id is not None]
+        if changed:
+            old = [line.existing_id for line in changed]
+            for link in (posting_specialty, posting_cpt_code, PostingCredential.__table__):
+                db.session.execute(delete(link).where(link.c.posting_id.in_(old)))
+            for line in changed:
+                values = {k: v for k, v in _set_columns(line.posting).items() if k not in KEPT_ON_UPDATE}
+                db.session.execute(update(table).where(table.c.id == line.existing_id)
+                                   .values(**values, updated_at=stamp))
+        _insert_tags(zip(posting_ids, (line.posting for line in lines), strict=True))
+        not_coding = sum(not line.posting.coding_related for line in lines)
+        reindex_postings(posting_ids)
+        db.session.commit()
+        for key, company_id in created_companies.items():
+            self.companies[key] = company_id
+        for line, company_id, posting_id in zip(lines, company_ids, posting_ids, strict=True):
+            line.company_id, line.existing_id, line.posting = company_id, posting_id, None
+        self._saw(company_ids, posting_ids)
+        self.report.created += len(new)
+        self.report.updated += len(changed)
+        self.report.not_coding += not_coding
+
+    def _saw(self, company_ids, posting_ids) -> None:
+        """Remember which postings the feed still names (only ``--close-missing`` needs it)."""
+        if self.close_missing:
+            self.feed_companies.update(i for i in company_ids if i is not None)
+            self.seen.update(i for i in posting_ids if i is not None)
+
+    def close_absent(self) -> None:
+        """Close the published feed postings of the feed's companies that the feed no longer has."""
+        if not self.feed_companies:
+            return
+        absent = db.session.scalars(select(Posting.id).where(
+            Posting.company_id.in_(self.feed_companies), Posting.source_hash.is_not(None),
+            Posting.status == Posting.PUBLISHED)).all()
+        absent = [posting_id for posting_id in absent if posting_id not in self.seen]
+        for start in range(0, len(absent), BATCH_SIZE):
+            chunk = absent[start:start + BATCH_SIZE]
+            for posting in db.session.scalars(select(Posting).where(Posting.id.in_(chunk))):
+                posting.close(self.now)
+            db.session.commit()
+        self.report.closed = len(absent)
+
+
+def _reason(error: SQLAlchemyError) -> str:
+    return (str(getattr(error, "orig", None) or error).splitlines() or ["unknown error"])[0][:200]
+
+
+def _set_columns(posting: Posting) -> dict:
+    """The column values set on a transient posting (by ``_apply`` and the transitions)."""
+    state = inspect(posting)
+    return {attr.key: state.dict[attr.key] for attr in state.mapper.column_attrs if attr.key in state.dict}
+
+
+def _insert_row(posting: Posting, stamp: datetime) -> dict:
+    """Every column of a new posting (a bulk insert needs the same keys on every row)."""
+    values = _set_columns(posting)
+    row = {attr.key: values.get(attr.key) for attr in inspect(Posting).column_attrs if attr.key != "id"}
+    row["created_at"] = row["updated_at"] = stamp
+    return row
+
+
+def _insert_tags(postings) -> None:
+    """Bulk-insert the specialty, code and credential links of (posting id, transient posting)."""
+    specialties, codes, credentials = [], [], []
+    for posting_id, posting in postings:
+        specialties += [{"posting_id": posting_id, "specialty_id": s.id} for s in posting.specialties]
+        codes += [{"posting_id": posting_id, "cpt_code_id": c.id} for c in posting.cpt_codes]
+        credentials += [{"posting_id": posting_id, "credential_id": link.credential.id, "required": link.required}
+                        for link in posting.credential_links]
+    for table, rows in ((posting_specialty, specialties), (posting_cpt_code, codes),
+                        (PostingCredential.__table__, credentials)):
+        if rows:
+            db.session.execute(insert(table), rows)
+
+
+# --------------------------------------------------------------------------- the feed
+
+
+def import_postings(lines: Iterable[bytes | str], progress=None, close_missing: bool = False,
+                    batch_size: int = BATCH_SIZE) -> ImportReport:
+    """Import a JSON Lines feed, streaming it a batch at a time.
+
+    Lines are looked up and checked ``batch_size`` at a time; the changed ones are stored (and
+    handed to the index) ``batch_size`` at a time, so a re-import that changes a few lines
+    writes a few batches. ``progress(n)`` is called after each batch read. With
+    ``close_missing`` the published feed postings of the feed's companies that no line names
+    any more are closed, unless a line failed before it could say which posting it was about.
+    """
+    started = time.perf_counter()
+    report = ImportReport()
+    importer = _Importer(report, close_missing, batch_size)
+    batch: list[_Line] = []
+    keys: set = set()       # postings named by the lines read and not yet stored
+    unknown_lines = read = 0
+
+    def check_batch():
+        nonlocal read
+        importer.check(batch)
+        if progress and read:
+            progress(read)
+        batch.clear()
+        keys.clear()
+        keys.update(line.key for line in importer.ready)
+        read = 0
+
+    for number, raw in enumerate(lines, start=1):
+        read += 1
+        try:
+            line = _read(number, raw)
+        except LineRefused as error:
+            report.failed.append((number, str(error)))
+            unknown_lines += 1
+            continue
+        if line is None:
+            continue
+        if line.key in keys:  # the same posting twice: store the earlier line, then read on
+            check_batch()
+            importer.store_ready()
+            keys.clear()
+        batch.append(line)
+        keys.add(line.key)
+        if len(batch) >= batch_size:
+            check_batch()
+    check_batch()
+    importer.store_ready()
+    if close_missing:
+        if unknown_lines:
+            report.close_skipped = (f"Nothing closed: {unknown_lines} lines could not be read "
+                                    "far enough to know which posting they name.")
+        else:
+            importer.close_absent()
+    report.failed.sort()
+    report.elapsed = time.perf_counter() - started
+    return report

@@ -1,0 +1,376 @@
+"""Feeds: `jobs import` and `demo load` check each line on their own, write in batches, skip
+unchanged lines, close postings a feed dropped, and leave the search index in step."""
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from jobboard.extensions import db
+from jobboard.models.company import Company
+from jobboard.models.posting import Posting
+from jobboard.services import imports
+from jobboard.services.codes import load_curated_codes
+from jobboard.services.imports import import_postings
+from tests.factories import make_posting
+
+
+@pytest.fixture
+def codes(app):
+    with app.app_context():
+        load_curated_codes()
+
+
+def write_lines(tmp_path, records, name="postings.jsonl"):
+    """A JSON Lines file; a str or bytes item is written as given, a dict as JSON."""
+    path = tmp_path / name
+    with open(path, "wb") as handle:
+        for record in records:
+            if isinstance(record, dict):
+                record = json.dumps(record)
+            handle.write((record if isinstance(record, bytes) else record.encode()) + b"\n")
+    return str(path)
+
+
+def feed(n, company="Bluebonnet Health", changes=None):
+    """``n`` fully tagged lines of one company, external ids F-0..F-(n-1)."""
+    return [{"title": f"Surgical Coder {i}", "company": company, "external_id": f"F-{i}",
+             "description": "Code lymph node biopsies and excisions for a surgical group.",
+             "state": "TX", "arrangement": "remote", "specialties": ["hemic-lymphatic"],
+             "cpt_codes": ["38900"], "credentials_required": ["CPC"], **(changes or {}).get(i, {})}
+            for i in range(n)]
+
+
+def postings(app):
+    with app.app_context():
+        return {p.external_id: (p.title, p.status) for p in db.session.scalars(db.select(Posting))}
+
+
+def assert_index_clean(runner):
+    result = runner.invoke(args=["search", "check"])
+    assert result.exit_code == 0, result.output
+    assert "No drift" in result.output
+
+
+def search_ids(client, q):
+    return {job["id"] for job in client.get("/api/v1/jobs", query_string={"q": q, "per_page": 100})
+            .get_json()["items"]}
+
+
+# --- each line on its own -----------------------------------------------------------------------
+
+def test_jobs_import_keeps_good_lines_and_reports_bad_ones(app, runner, tmp_path, codes):
+    good = {"title": "Risk Adjustment Coder", "company": "Bluebonnet Health",
+            "description": "Remote HCC coding for Medicare Advantage chart review. CRC required.",
+            "state": "TX", "arrangement": "remote", "external_id": "A-1"}
+    tagged = {"title": "Surgical Coder", "company": "Bluebonnet Health", "external_id": "A-2",
+              "description": "Lymph node surgery.", "specialties": ["hemic-lymphatic"],
+              "cpt_codes": ["38900"], "credentials_required": ["CPC"], "salary_min": 60000,
+              "salary_max": 50000}
+    lines = [good, "{not json", {"company": "X", "description": "no title"},
+             {**tagged, "salary_max": 70000}, tagged, {**good, "arrangement": "moon"}]
+    result = runner.invoke(args=["jobs", "import", write_lines(tmp_path, lines)])
+    assert result.exit_code == 1
+    assert "line 2: not valid JSON" in result.output
+    assert "line 3: title is required" in result.output
+    assert "line 5: salary_max: The maximum pay must be at least the minimum." in result.output
+    assert "line 6: arrangement: Choose remote, hybrid or onsite." in result.output
+    assert "2 created, 0 updated, 0 unchanged, 4 failed" in result.output
+    with app.app_context():
+        stored = db.session.scalars(db.select(Posting).order_by(Posting.id)).all()
+        assert [p.external_id for p in stored] == ["A-1", "A-2"]
+        inferred = stored[0]
+        assert [s.slug for s in inferred.specialties] == ["risk-adjustment"]
+        assert [c.abbreviation for c in inferred.credentials_required] == ["CRC"]
+        assert [c.code for c in stored[1].cpt_codes] == ["38900"]
+
+    again = runner.invoke(args=["jobs", "import", write_lines(tmp_path, [{**good, "title": "HCC Coder"}])])
+    assert again.exit_code == 0 and "0 created, 1 updated, 0 unchanged, 0 failed" in again.output
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Posting.id))) == 2
+        assert db.session.scalar(db.select(Posting.title).where(Posting.external_id == "A-1")) == "HCC Coder"
+
+
+def test_left_out_tags_are_inferred_and_given_lists_kept(app, codes):
+    base = {"title": "Surgical Coder", "company": "Bluebonnet Health",
+            "description": "Code lymph node biopsies (CPT 38900) for our surgeons. CPC required."}
+    lines = [{**base, "external_id": "inferred", "cpt_codes": None, "credentials_required": ""},
+             {**base, "external_id": "given", "specialties": ["general-surgery"], "cpt_codes": [],
+              "credentials_required": [], "credentials_preferred": []}]
+    with app.app_context():
+        report = import_postings([json.dumps(r) for r in lines])
+        assert report.created == 2, report.failed
+        inferred, given = (db.session.scalar(db.select(Posting).where(Posting.external_id == key))
+                           for key in ("inferred", "given"))
+        assert [c.code for c in inferred.cpt_codes] == ["38900"]
+        assert [c.abbreviation for c in inferred.credentials_required] == ["CPC"]
+        assert "hemic-lymphatic" in [s.slug for s in inferred.specialties]
+        assert ([s.slug for s in given.specialties], given.cpt_codes, given.credential_links) == (
+            ["general-surgery"], [], [])
+
+
+HOSTILE = [
+    ({"state": ["TX"]}, "state must be a string"),
+    ({"city": 5}, "city must be a string"),
+    ({"salary_min": "NaN"}, "salary_min must be a finite number"),
+    ({"salary_max": "sNaN"}, "salary_max"),
+    ({"salary_min": 1e308, "salary_max": 1e308}, "salary_min: Enter a pay figure"),
+    ({"salary_min": True}, "salary_min must be a number"),
+    ({"title": "Coder\x00II"}, "title contains the control character U+0000"),
+    ({"title": "Coder\u202eII"}, "title contains the control character U+202E"),
+    ({"city": "Austin\r\nSet-Cookie: x"}, "city contains the control character U+000D"),
+    ({"description": "Lymph node \x07 coding"}, "description contains the control character U+0007"),
+    ({"title": "Coder \ud800"}, "title contains an unpaired surrogate"),
+    ({"apply_url": "javascript:alert(1)"}, "apply_url must be an http or https address"),
+    ({"apply_url": "ftp://files.example.com/job"}, "apply_url must be an http or https address"),
+    ({"posted_at": "9999-12-31T23:59:59-01:00"}, "posted_at is not an ISO 8601 date"),
+    ({"posted_at": 20260101}, "posted_at must be a string"),
+    ({"expires_at": "soon"}, "expires_at is not an ISO 8601 date"),
+    ({"cpt_codes": [38900]}, "cpt_codes must be a list of strings"),
+    ({"specialties": {"a": 1}}, "specialties must be a list of strings"),
+    ({"cpt_codes": ["38900"] * 101}, "cpt_codes has more than 100 entries"),
+    ({"external_id": "x" * 121}, "external_id is longer than 120 characters"),
+    ({"company": ""}, "company is required"),
+    ({"surprise": 1}, "unknown field: surprise"),
+]
+
+
+def test_hostile_lines_are_reported_and_the_rest_imported(app, runner, tmp_path, codes):
+    """Issue 8 item 10: none of these stops the import; each is reported with its reason."""
+    base = feed(1)[0]
+    lines = [{**base, "external_id": f"H-{i}", **change} for i, (change, _) in enumerate(HOSTILE)]
+    lines += ["[" * 100_000 + "]" * 100_000, '{"title": ' + "9" * 5000 + "}", b'{"title": "\xff"}',
+              "[1, 2]", {**base, "external_id": "GOOD"}]
+    result = runner.invoke(args=["jobs", "import", write_lines(tmp_path, lines)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 1
+    for number, (_, reason) in enumerate(HOSTILE, start=1):
+        assert f"line {number}: {reason}" in result.output, reason
+    n = len(HOSTILE)
+    assert f"line {n + 1}: not valid JSON (nested too deeply)" in result.output
+    assert f"line {n + 2}: not valid JSON" in result.output
+    assert f"line {n + 3}: not valid UTF-8" in result.output
+    assert f"line {n + 4}: the line is not a JSON object" in result.output
+    assert f"1 created, 0 updated, 0 unchanged, {n + 4} failed" in result.output
+    assert set(postings(app)) == {"GOOD"}
+
+
+def test_a_bad_line_inside_a_batch_keeps_the_batch_good_lines(app, codes):
+    lines = [json.dumps(r) for r in feed(7, changes={2: {"state": "Texas"}, 4: {"city": ["x"]}})]
+    with app.app_context():
+        report = import_postings(lines, batch_size=3)
+    assert (report.created, [n for n, _ in report.failed]) == (5, [3, 5])
+    assert set(postings(app)) == {"F-0", "F-1", "F-3", "F-5", "F-6"}
+
+
+def test_a_row_the_database_refuses_is_reported_and_its_batch_kept(app, runner, codes, monkeypatch):
+    """A batch the database refuses is stored line by line: only the refused line is lost."""
+    real = imports._insert_row
+
+    def refuse_f2(posting, stamp):
+        row = real(posting, stamp)
+        if posting.external_id == "F-2":
+            row["status"] = "bogus"  # breaks the status check constraint
+        return row
+
+    monkeypatch.setattr(imports, "_insert_row", refuse_f2)
+    with app.app_context():
+        report = import_postings([json.dumps(r) for r in feed(4)], batch_size=10)
+    assert report.created == 3
+    [(number, reason)] = report.failed
+    assert number == 3 and reason.startswith("the database refused it")
+    assert set(postings(app)) == {"F-0", "F-1", "F-3"}
+    assert_index_clean(runner)
+
+
+def test_the_same_posting_twice_in_one_feed_keeps_the_later_line(app, codes):
+    lines = [json.dumps(r) for r in feed(3)] + [json.dumps(feed(2, changes={1: {"title": "Lead Coder"}})[1])]
+    with app.app_context():
+        report = import_postings(lines)
+    assert (report.created, report.updated, report.failed) == (3, 1, [])
+    assert postings(app)["F-1"] == ("Lead Coder", "published")
+
+
+# --- re-imports -----------------------------------------------------------------------------------
+
+def test_reimport_skips_unchanged_lines_and_updates_changed_ones(app, runner, client, tmp_path, codes):
+    path = write_lines(tmp_path, feed(5))
+    first = runner.invoke(args=["jobs", "import", path])
+    assert "5 created, 0 updated, 0 unchanged, 0 failed" in first.output
+    with app.app_context():
+        stamps = dict(db.session.execute(db.select(Posting.external_id, Posting.updated_at)).all())
+
+    same = runner.invoke(args=["jobs", "import", path])
+    assert same.exit_code == 0 and "0 created, 0 updated, 5 unchanged, 0 failed" in same.output
+    changed = feed(5, changes={3: {"title": "Pathology Coder", "specialties": ["pathology-lab"],
+                             "cpt_codes": ["88305"]}})
+    again = runner.invoke(args=["jobs", "import", write_lines(tmp_path, changed, "v2.jsonl")])
+    assert again.exit_code == 0 and "0 created, 1 updated, 4 unchanged, 0 failed" in again.output
+    with app.app_context():
+        after = {p.external_id: p for p in db.session.scalars(db.select(Posting))}
+        assert {k for k, p in after.items() if p.updated_at != stamps[k]} == {"F-3"}
+        assert after["F-3"].title == "Pathology Coder"
+        assert [s.slug for s in after["F-3"].specialties] == ["pathology-lab"]
+        assert [c.code for c in after["F-3"].cpt_codes] == ["88305"]
+        assert [c.abbreviation for c in after["F-3"].credentials_required] == ["CPC"]
+        f3 = after["F-3"].id
+    assert_index_clean(runner)
+    assert f3 in search_ids(client, "pathology")
+
+
+def test_lines_without_external_id_are_matched_by_their_content(app, codes):
+    lines = [json.dumps({k: v for k, v in r.items() if k != "external_id"}) for r in feed(3)]
+    with app.app_context():
+        first = import_postings(lines)
+        second = import_postings(lines)
+        assert (first.created, second.created, second.unchanged) == (3, 0, 3)
+        assert db.session.scalar(db.select(db.func.count(Posting.id))) == 3
+
+
+def test_close_missing_closes_only_the_feed_postings_it_dropped(app, runner, client, tmp_path, codes):
+    other = feed(1, company="Lakeside Regional")
+    runner.invoke(args=["jobs", "import", write_lines(tmp_path, feed(4) + other)])
+    with app.app_context():
+        bluebonnet = db.session.scalar(db.select(Posting.company_id).where(Posting.external_id == "F-0"))
+        own = make_posting(author=None, company=db.session.get(Company, bluebonnet), title="Site posting")
+        own_id = own.id
+    kept = feed(4)[:2]
+    without_close = runner.invoke(args=["jobs", "import", write_lines(tmp_path, kept, "a.jsonl")])
+    assert "2 unchanged" in without_close.output and "closed" not in without_close.output
+    assert postings(app)["F-3"][1] == "published"
+
+    result = runner.invoke(args=["jobs", "import", "--close-missing", write_lines(tmp_path, kept, "b.jsonl")])
+    assert result.exit_code == 0
+    assert "0 created, 0 updated, 2 unchanged, 0 failed, 2 closed" in result.output
+    states = postings(app)
+    assert {k: s for k, (_, s) in states.items() if k} == {
+        "F-0": "published", "F-1": "published", "F-2": "closed", "F-3": "closed"}
+    with app.app_context():
+        assert db.session.get(Posting, own_id).status == "published"   # not from a feed
+        assert db.session.scalar(db.select(Posting.status).where(
+            Posting.title == "Surgical Coder 0", Posting.company_id != bluebonnet)) == "published"
+    assert_index_clean(runner)
+    assert "Surgical Coder 2" not in str(client.get("/api/v1/jobs?q=surgical").get_json())
+
+
+def test_close_missing_closes_nothing_when_a_line_cannot_be_read(app, runner, tmp_path, codes):
+    runner.invoke(args=["jobs", "import", write_lines(tmp_path, feed(3))])
+    result = runner.invoke(args=["jobs", "import", "--close-missing",
+                                 write_lines(tmp_path, [*feed(1), "{broken"], "b.jsonl")])
+    assert result.exit_code == 1
+    assert "Nothing closed: 1 lines could not be read" in result.output
+    assert {s for _, s in postings(app).values()} == {"published"}
+
+
+def test_a_line_that_fails_does_not_close_its_posting(app, codes):
+    with app.app_context():
+        import_postings([json.dumps(r) for r in feed(2)])
+        report = import_postings([json.dumps(r) for r in feed(2, changes={1: {"state": "Texas"}})], close_missing=True)
+    assert report.closed == 0 and [n for n, _ in report.failed] == [2]
+    assert postings(app)["F-1"][1] == "published"
+
+
+# --- index, progress, demo ---------------------------------------------------------------------------
+
+def test_import_feeds_the_index_one_batch_at_a_time(app, runner, client, codes, monkeypatch):
+    from jobboard.search import sync
+
+    drains = []
+    real = sync.drain
+    monkeypatch.setattr(sync, "drain", lambda *a, **k: drains.append(len(k.get("rows") or ())) or real(*a, **k))
+    with app.app_context():
+        report = import_postings([json.dumps(r) for r in feed(12)], batch_size=5)
+    assert report.created == 12 and drains == [5, 5, 2]
+    assert_index_clean(runner)
+    assert len(search_ids(client, "surgical coder")) == 12
+
+    drains.clear()
+    changed = feed(12, changes={1: {"title": "Lead Coder 1"}, 9: {"title": "Lead Coder 9"}})
+    with app.app_context():
+        report = import_postings([json.dumps(r) for r in changed], batch_size=5)
+    assert (report.updated, report.unchanged) == (2, 10) and drains == [2]  # one hand-over, not three
+    assert_index_clean(runner)
+    assert len(search_ids(client, "lead coder")) == 2
+
+
+def test_import_reports_progress_per_batch_and_a_timed_summary(app, runner, tmp_path, codes):
+    done = []
+    lines = [json.dumps(r) for r in feed(7)] + ["", "{broken"]
+    with app.app_context():
+        report = import_postings(lines, progress=done.append, batch_size=3)
+    assert done == [3, 3, 3] and report.created == 7 and report.elapsed > 0
+    result = runner.invoke(args=["jobs", "import", write_lines(tmp_path, feed(3))])
+    assert result.exit_code == 0
+    assert "Imported postings: 0 created, 0 updated, 3 unchanged, 0 failed, 0 not coding jobs (listed for admins) in " in result.output
+    assert " lines/s)." in result.output
+
+
+def test_jobs_import_reads_standard_input(app, runner, codes):
+    data = "\n".join(json.dumps(r) for r in feed(2)).encode() + b"\n{broken\n"
+    result = runner.invoke(args=["jobs", "import", "-"], input=data)
+    assert result.exit_code == 1
+    assert "line 3: not valid JSON" in result.output
+    assert "2 created, 0 updated, 0 unchanged, 1 failed" in result.output
+
+
+def test_demo_load_is_deterministic_and_idempotent(app, runner):
+    result = runner.invoke(args=["demo", "load", "--jobs", "60", "--seed", "7"])
+    assert result.exit_code == 0, result.output
+    assert "60 created, 0 updated, 0 unchanged, 0 failed" in result.output
+    with app.app_context():
+        first = db.session.execute(db.select(Posting.external_id, Posting.title)
+                                   .order_by(Posting.external_id)).all()
+        specialties = db.session.scalar(db.select(db.func.count(db.distinct(Posting.id)))
+                                        .where(Posting.specialties.any()))
+    assert len(first) == 60 and specialties == 60
+    again = runner.invoke(args=["demo", "load", "--jobs", "60", "--seed", "7"])
+    assert "0 created, 0 updated, 60 unchanged, 0 failed" in again.output
+    with app.app_context():
+        assert db.session.execute(db.select(Posting.external_id, Posting.title)
+                                  .order_by(Posting.external_id)).all() == first
+    assert_index_clean(runner)
+    home = app.test_client().get("/").get_data(as_text=True)
+    assert "Summit Health Revenue Partners" in home and "Hemic and Lymphatic" in home
+
+
+# --- fuzz ----------------------------------------------------------------------------------------
+
+# Any code point, with NUL, other controls, lone surrogates, bidi overrides and non-ASCII digits
+# drawn often enough to matter.
+ANY_TEXT = st.text(st.characters(exclude_categories=())
+                   | st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF, exclude_categories=())
+                   | st.sampled_from("\x00\x07\r\n\u202e\u2028²①٣"), max_size=30)
+SCALARS = (st.none() | st.booleans() | st.integers() | st.floats() | ANY_TEXT
+           | st.sampled_from(["TX", "remote", "hour", "38900", "CPC", "hemic-lymphatic",
+                              "https://jobs.example.com/1", "2026-01-05", "NaN", "1e-999999"]))
+VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3)
+                      | st.dictionaries(ANY_TEXT, inner, max_size=3), max_leaves=6)
+RAW = st.sampled_from(["9" * 5000, "1e999999", "-1e-999999", "Infinity", "NaN",
+                       "[" * 5000 + "]" * 5000, '"\\u0000"', '"\\ud800"'])
+
+
+@st.composite
+def feed_lines(draw):
+    lines = []
+    for i in range(draw(st.integers(1, 4))):
+        record = {"title": f'"Surgical Coder {i}"', "company": '"Fuzz Health"',
+                  "description": '"Code lymph node biopsies."'}
+        for name in draw(st.sets(st.sampled_from(sorted(imports.IMPORT_FIELDS)), max_size=5)):
+            record[name] = draw(RAW) if draw(st.booleans()) and i % 2 else json.dumps(draw(VALUES))
+        lines.append("{" + ", ".join(f"{json.dumps(k)}: {v}" for k, v in record.items()) + "}")
+    return lines
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=feed_lines())
+def test_fuzzed_lines_are_imported_or_reported_never_a_traceback(app, runner, tmp_path, codes, lines):
+    path = write_lines(tmp_path, lines, "fuzz.jsonl")
+    result = runner.invoke(args=["jobs", "import", path])
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    summary = [line for line in result.output.splitlines() if line.startswith("Imported postings:")][-1]
+    counts = dict((word, int(n)) for n, word in
+                  (part.split()[:2] for part in summary.split(":", 1)[1].split(" in ")[0].split(",")))
+    reported = [line for line in result.output.splitlines() if line.startswith("line ")]
+    assert counts["failed"] == len(reported)
+    assert counts["created"] + counts["updated"] + counts["unchanged"] + counts["failed"] == len(lines)
+    assert result.exit_code == (1 if reported else 0)
