@@ -10,10 +10,12 @@ from jobboard.models.activity import (
 from jobboard.models.application import STAGES, Application, ApplicationNote, Resume
 from jobboard.models.base import Base, TimestampMixin, utcnow
 from jobboard.models.company import Company
+from jobboard.models.credentials import CHECK_METHODS, HeldCredential, IllegalCheck
 from jobboard.models.mail import OutboundEmail
 from jobboard.models.posting import IllegalTransition, Posting, PostingCredential
 from jobboard.models.search import SearchOutbox
 from jobboard.models.seeker import SeekerProfile
+from jobboard.models.skills import QuizAttempt
 from jobboard.models.taxonomy import (
     ARRANGEMENTS,
     EMPLOYMENT_TYPES,
@@ -34,4 +36,5 @@ __all__ = [
     "CptModifierRvu", "CptSection", "Credential", "IllegalTransition", "OutboundEmail", "Posting",
     "PostingCredential", "SearchOutbox", "SeekerProfile", "Specialty",
     "TimestampMixin", "User", "UserSession", "utcnow",
+    "CHECK_METHODS", "HeldCredential", "IllegalCheck", "QuizAttempt",
 ]
