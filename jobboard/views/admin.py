@@ -67,10 +67,12 @@ def credential_checks():
 
 
 def _credential_queue(posted=None, status=200):
-    """The queue of credentials to check, with one check form each (``posted`` keeps input)."""
+    """The queue of credentials to check, with one check form each; ``posted`` is the (id, form)
+    just submitted, shown again with its input and errors."""
     pending = credentials.pending_checks()
-    forms = {held.id: posted if posted is not None and posted.prefix == f"h{held.id}"
-             else CredentialCheckForm(prefix=f"h{held.id}", formdata=None) for held in pending}
+    forms = {held.id: CredentialCheckForm(prefix=f"h{held.id}", formdata=None) for held in pending}
+    if posted is not None:
+        forms[posted[0]] = posted[1]
     return render_template("admin/credentials.html", pending=pending, forms=forms,
                            recent=credentials.recent_checks()), status
 
@@ -94,4 +96,4 @@ def check_credential(held_id):
             flash(f"{held.credential.abbreviation} of {held.seeker.user.email} recorded as {held.status}.",
                   "success")
             return redirect(url_for("admin.credential_checks"), 303)
-    return _credential_queue(form, 422)
+    return _credential_queue((held_id, form), 422)

@@ -11,15 +11,12 @@ bp.app_template_global()(credentials.verified_credentials)
 
 
 def _forms(rows, posted=None):
-    """One details form per credential (prefixed by its abbreviation); ``posted`` keeps its input."""
-    forms = {}
-    for row in rows:
-        prefix = f"c{row.credential.id}"
-        if posted is not None and posted.prefix == prefix:
-            forms[row.credential.abbreviation] = posted
-        else:
-            forms[row.credential.abbreviation] = CredentialDetailsForm(prefix=prefix, obj=row.held,
-                                                                        formdata=None)
+    """One details form per credential (prefixed by its id); ``posted`` is the (abbreviation,
+    form) just submitted, shown again with what was typed."""
+    forms = {row.credential.abbreviation: CredentialDetailsForm(prefix=f"c{row.credential.id}", obj=row.held,
+                                                                formdata=None) for row in rows}
+    if posted is not None:
+        forms[posted[0]] = posted[1]
     return forms
 
 
@@ -50,5 +47,5 @@ def save(abbreviation):
             flash(f"Your {abbreviation} details are saved. An admin will check them; the verified "
                   "badge shows once they have.", "success")
             return redirect(url_for("credentials.index"), 303)
-    return render_template("seeker/credentials.html", rows=rows, forms=_forms(rows, form),
+    return render_template("seeker/credentials.html", rows=rows, forms=_forms(rows, (abbreviation, form)),
                            remind_days=credentials.REMIND_DAYS), 422
