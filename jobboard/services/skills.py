@@ -85,9 +85,13 @@ class _Builder:
 
     def section(self, code):
         right = _label(code.section, code.subsection)
-        wrong = [label for label in self.labels if label != right]
-        if not code.section or len(wrong) < 3:
+        # Neighbouring subsections of the same section make the fairer distractors.
+        near = [label for label in self.labels if label != right and label.startswith(code.section)]
+        far = [label for label in self.labels if label != right and label not in near]
+        if not code.section or len(near) + len(far) < 3:
             return None
+        wrong = self.rng.sample(near, min(2, len(near)))
+        wrong += self.rng.sample(far, 3 - len(wrong))
         choices, answer = self._choices(right, wrong)
         return dict(prompt=f"Which part of the CPT code set holds code {code.code}?",
                     choices=choices, answer=answer,
