@@ -9,13 +9,14 @@ from sqlalchemy import select
 from jobboard.extensions import db
 from jobboard.models.base import utcnow
 from jobboard.models.credentials import HeldCredential
+from jobboard.models.skills import QuizAttempt
 from jobboard.models.taxonomy import Credential
 from jobboard.models.user import User
 from jobboard.services import Conflict, credentials
 from jobboard.services.accounts import create_admin
 from jobboard.services.profiles import update_seeker_profile
 from tests.conftest import PASSWORD, Auth, post_form
-from tests.factories import make_employer, make_posting
+from tests.factories import ensure_codes, make_employer, make_posting
 from tests.test_applications import applied
 
 ADMIN = "checker@medcodejobs.example"
@@ -290,3 +291,16 @@ def test_expiry_reminders_are_sent_once_per_credential_and_expiry(app, client, s
 def test_the_profile_links_to_credentials_and_skills(app, client, seeker):
     html = client.get("/seeker").get_data(as_text=True)
     assert 'href="/seeker/credentials"' in html and 'href="/seeker/skills"' in html
+
+
+def test_deleting_the_account_deletes_credential_details_and_quiz_attempts(app, client, seeker):
+    with app.app_context():
+        ensure_codes()
+    enter(app, client)
+    assert post_form(client, "/seeker/skills/general-surgery/start", {}, page="/seeker/skills").status_code == 303
+    response = post_form(client, "/account", {"action": "delete", "del-current_password": PASSWORD,
+                                              "del-confirm": "y"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(HeldCredential.id))) == 0
+        assert db.session.scalar(select(db.func.count(QuizAttempt.id))) == 0

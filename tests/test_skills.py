@@ -3,6 +3,7 @@ attempt, rate limits, sharing scores on applications, and odd input."""
 import json
 import random
 import re
+import threading
 
 import pytest
 from markupsafe import escape
@@ -167,6 +168,29 @@ def test_a_tampered_or_missing_answer_is_refused_and_the_rest_kept(app, client, 
     assert re.search(rf'id="q1-{questions[1]["answer"]}"[^>]*checked|checked[^>]*id="q1-{questions[1]["answer"]}"',
                      html)
     assert attempt_row(app, attempt_id).score is None
+
+
+def test_two_submissions_at_once_score_the_attempt_once(app, client, seeker):
+    attempt_id = started(client)
+    questions = attempt_row(app, attempt_id).questions
+    right = [q["answer"] for q in questions]
+    wrong = [(a + 1) % len(q["choices"]) for a, q in zip(right, questions, strict=True)]
+    barrier, outcomes = threading.Barrier(2), {}
+
+    def submit_in_thread(name, answers):
+        with app.app_context():
+            attempt = db.session.get(QuizAttempt, attempt_id)
+            barrier.wait()
+            outcomes[name] = skills.submit_attempt(attempt, answers)
+
+    threads = [threading.Thread(target=submit_in_thread, args=args) for args in (("right", right), ("wrong", wrong))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes.values()) == [False, True]
+    winner = next(name for name, scored in outcomes.items() if scored)
+    assert attempt_row(app, attempt_id).score == (len(questions) if winner == "right" else 0)
 
 
 def test_the_service_refuses_answers_that_do_not_fit(app, client, seeker):
