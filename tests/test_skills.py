@@ -60,6 +60,8 @@ def test_questions_are_built_from_the_data_in_our_words(app):
         db.session.add(user)
         db.session.commit()
         specialty = db.session.scalar(select(Specialty).where(Specialty.slug == "general-surgery"))
+        listed = [s.slug for s in skills.quiz_specialties()]
+        assert "general-surgery" in listed and "risk-adjustment" not in listed
         attempt = skills.start_attempt(user, specialty, rng=random.Random(7))
         assert attempt.total == skills.QUIZ_LENGTH
         assert "LICENSED TEXT" not in json.dumps(attempt.questions)

@@ -18,7 +18,8 @@ from jobboard.models.user import User
 from jobboard.services import Conflict, DomainError, NotFound
 
 QUIZ_LENGTH = 10
-MIN_QUESTIONS = 5  # a specialty with fewer possible questions has no quiz
+MIN_CODES = 4  # a specialty whose ranges hold fewer loaded codes has no quiz
+MIN_QUESTIONS = 5  # nor one whose sampled codes make fewer questions
 CODE_SAMPLE = 40  # codes drawn per attempt; questions are built from these
 MIN_RVU_GAP = Decimal("0.50")  # two codes closer than this make no fair "which is more" question
 
@@ -38,18 +39,23 @@ def _in_ranges(ranges):
     return or_(*(CptCode.code.between(start, end) for start, end in ranges))
 
 
+def _has_quiz(specialty: Specialty) -> bool:
+    """A specialty has a quiz when its CPT ranges hold enough loaded codes."""
+    return bool(specialty.ranges) and db.session.scalar(
+        select(func.count(CptCode.id)).where(_in_ranges(specialty.ranges))) >= MIN_CODES
+
+
 def quiz_specialties() -> list[Specialty]:
-    """Specialties with CPT ranges that hold enough codes for a quiz, in site order."""
+    """Specialties with a quiz, in site order."""
     specialties = db.session.scalars(
         select(Specialty).where(Specialty.cpt_ranges != "").order_by(Specialty.position)).all()
-    return [s for s in specialties
-            if db.session.scalar(select(func.count(CptCode.id)).where(_in_ranges(s.ranges))) >= 4]
+    return [s for s in specialties if _has_quiz(s)]
 
 
 def quiz_specialty(slug: str) -> Specialty:
     """:raise NotFound: no such specialty, or it has no quiz."""
-    specialty = next((s for s in quiz_specialties() if s.slug == slug), None)
-    if specialty is None:
+    specialty = db.session.scalar(select(Specialty).where(Specialty.slug == slug))
+    if specialty is None or not _has_quiz(specialty):
         raise NotFound("There is no skills check for that specialty.")
     return specialty
 
