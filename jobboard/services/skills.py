@@ -6,6 +6,7 @@ questions with the right answers when it starts, so a browser can neither choose
 nor claim a score, and a submitted attempt is scored exactly once.
 """
 import random
+import re
 from decimal import Decimal
 
 from sqlalchemy import func, or_, select, update
@@ -23,6 +24,7 @@ MIN_QUESTIONS = 5  # nor one whose sampled codes make fewer questions
 CODE_SAMPLE = 40  # codes drawn per attempt; questions are built from these
 MIN_RVU_GAP = Decimal("0.50")  # two codes closer than this make no fair "which is more" question
 
+SLUG = re.compile(r"[a-z0-9-]{1,64}", re.ASCII)
 GLOBAL_PERIODS = {
     "000": "000 – no follow-up days after the day of the procedure",
     "010": "010 – 10 follow-up days after a minor procedure",
@@ -54,6 +56,8 @@ def quiz_specialties() -> list[Specialty]:
 
 def quiz_specialty(slug: str) -> Specialty:
     """:raise NotFound: no such specialty, or it has no quiz."""
+    if not SLUG.fullmatch(slug):  # e.g. a NUL, which PostgreSQL refuses in a query
+        raise NotFound("There is no skills check for that specialty.")
     specialty = db.session.scalar(select(Specialty).where(Specialty.slug == slug))
     if specialty is None or not _has_quiz(specialty):
         raise NotFound("There is no skills check for that specialty.")
