@@ -15,6 +15,7 @@ users_cli = AppGroup("users", help="Accounts.")
 codes_cli = AppGroup("codes", help="CPT codes and CMS figures.")
 jobs_cli = AppGroup("jobs", help="Postings.")
 alerts_cli = AppGroup("alerts", help="Saved-search email alerts.")
+credentials_cli = AppGroup("credentials", help="Seekers' credential details and verification.")
 
 
 @demo_cli.command("load")
@@ -187,8 +188,18 @@ def alerts_send():
         sys.exit(1)
 
 
+@credentials_cli.command("remind")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(0, 365),
+              help="Remind seekers whose credential expires within this many days.")
+def credentials_remind(days):
+    """Email seekers whose credential expires soon; each credential and expiry date once."""
+    from jobboard.services.credentials import send_expiry_reminders
+
+    click.echo(f"Sent {send_expiry_reminders(days)} credential expiry reminders.")
+
+
 def register(app):
     search_cli.register(app)
     app.cli.add_command(worker)
-    for group in (demo_cli, users_cli, codes_cli, jobs_cli, alerts_cli):
+    for group in (demo_cli, users_cli, codes_cli, jobs_cli, alerts_cli, credentials_cli):
         app.cli.add_command(group)

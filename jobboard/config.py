@@ -73,6 +73,7 @@ class Defaults:
     RATELIMIT_REGISTER = "5 per minute;30 per hour"
     RATELIMIT_RESET = "5 per minute;20 per hour"
     RATELIMIT_REPORT = "5 per hour"  # reports of postings, per address
+    RATELIMIT_QUIZ = "6 per hour;20 per day"  # skills-check attempts started, per seeker
 
     # None means "those of the loaded CMS data".
     CMS_CONVERSION_FACTOR = None

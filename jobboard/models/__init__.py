@@ -10,11 +10,13 @@ from jobboard.models.activity import (
 from jobboard.models.application import STAGES, Application, ApplicationNote, Resume
 from jobboard.models.base import Base, TimestampMixin, utcnow
 from jobboard.models.company import Company, CompanyInvitation, CompanyJoinRequest
+from jobboard.models.credentials import CHECK_METHODS, HeldCredential, IllegalCheck
 from jobboard.models.mail import OutboundEmail
 from jobboard.models.posting import IllegalTransition, Posting, PostingCredential
 from jobboard.models.search import SearchChange
 from jobboard.models.seeker import SeekerProfile
 from jobboard.models.submission import FormSubmission
+from jobboard.models.skills import QuizAttempt
 from jobboard.models.taxonomy import (
     ARRANGEMENTS,
     EMPLOYMENT_TYPES,
@@ -38,4 +40,5 @@ __all__ = [
     "OutboundEmail", "Posting",
     "PostingCredential", "SearchChange", "SeekerProfile", "Specialty",
     "TimestampMixin", "User", "UserSession", "utcnow",
+    "CHECK_METHODS", "HeldCredential", "IllegalCheck", "QuizAttempt",
 ]

@@ -43,3 +43,7 @@ class SeekerProfile(TimestampMixin, db.Model):
     specialties: Mapped[list[Specialty]] = relationship(
         secondary=seeker_specialty, order_by=Specialty.position
     )
+    # Member ID, expiry and verification of the credentials above (jobboard.models.credentials).
+    held_credentials: Mapped[list["HeldCredential"]] = relationship(  # noqa: F821
+        back_populates="seeker", cascade="all, delete-orphan", passive_deletes=True
+    )

@@ -1,13 +1,15 @@
 """The admins' pages: the report queue, postings that do not look like coding jobs,
-unpublishing postings, suspending accounts."""
-from flask import Blueprint, flash, redirect, render_template, url_for
+unpublishing postings, suspending accounts, checking seekers' credentials."""
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
 
 from jobboard.extensions import db
+from jobboard.forms.credentials import CredentialCheckForm
 from jobboard.models.activity import REPORT_REASONS
 from jobboard.models.posting import Posting
 from jobboard.models.user import User
-from jobboard.services import Conflict, moderation
-from jobboard.views.helpers import role_required
+from jobboard.services import Conflict, DomainError, NotFound, credentials, moderation
+from jobboard.views.helpers import flash_domain_error, role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -64,3 +66,41 @@ def unsuspend(user_id):
     user = db.get_or_404(User, user_id)
     moderation.unsuspend_user(user)
     return _back(f"{user.email} can sign in again.")
+
+
+@bp.get("/credentials")
+def credential_checks():
+    return _credential_queue()
+
+
+def _credential_queue(posted=None, status=200):
+    """The queue of credentials to check, with one check form each; ``posted`` is the (id, form)
+    just submitted, shown again with its input and errors."""
+    pending = credentials.pending_checks()
+    forms = {held.id: CredentialCheckForm(prefix=f"h{held.id}", formdata=None) for held in pending}
+    if posted is not None:
+        forms[posted[0]] = posted[1]
+    return render_template("admin/credentials.html", pending=pending, forms=forms,
+                           recent=credentials.recent_checks()), status
+
+
+@bp.post("/credentials/<int:held_id>/check")
+def check_credential(held_id):
+    form = CredentialCheckForm(prefix=f"h{held_id}")
+    if form.validate_on_submit():
+        try:
+            held = credentials.record_check(held_id, current_user._get_current_object(),
+                                            form.outcome.data == "verified", form.method.data,
+                                            form.note.data)
+        except NotFound:
+            abort(404)
+        except Conflict as error:
+            flash(error.message, "danger")
+            return redirect(url_for("admin.credential_checks"), 303)
+        except DomainError as error:
+            flash_domain_error(form, error)
+        else:
+            flash(f"{held.credential.abbreviation} of {held.seeker.user.email} recorded as {held.status}.",
+                  "success")
+            return redirect(url_for("admin.credential_checks"), 303)
+    return _credential_queue((held_id, form), 422)

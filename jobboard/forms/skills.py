@@ -1,0 +1,32 @@
+"""The skills-check answer form, built for the questions of one stored attempt."""
+from flask_wtf import FlaskForm
+from wtforms import RadioField
+from wtforms.validators import ValidationError
+
+
+class AnswerField(RadioField):
+    """One question's radio group; an answer that is not one of its choices is refused."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.type = "RadioField"  # rendered by the field macro as a fieldset with a legend
+
+    def pre_validate(self, form):
+        if not self.data:  # nothing chosen (browsers send no value for an untouched group)
+            raise ValidationError("Choose an answer.")
+        if not any(self.data == value for value, _label in self.choices):
+            raise ValidationError("Choose one of the listed answers.")
+
+
+def answer_form(attempt, **kwargs) -> FlaskForm:
+    """A form with one radio group per question, named ``q0``, ``q1``...; values are indexes."""
+
+    class AnswerForm(FlaskForm):
+        def answers(self) -> list[int]:
+            return [int(self[f"q{i}"].data) for i in range(attempt.total)]
+
+    for number, question in enumerate(attempt.questions):
+        setattr(AnswerForm, f"q{number}", AnswerField(
+            f"{number + 1}. {question['prompt']}",
+            choices=[(str(i), text) for i, text in enumerate(question["choices"])]))
+    return AnswerForm(**kwargs)
