@@ -35,6 +35,8 @@ class SearchRequest:
     offset: int = 0
     limit: int = 20
     pay_range: bool = False             # also the lowest and highest annual pay of the hits
+    facets: tuple[str, ...] | None = None  # the facets to count; None: every facet (list pages
+    #                                        that show no filters ask for fewer and answer faster)
 
 
 @dataclass

@@ -106,12 +106,19 @@ class Listing:
 
 
 def newest_postings(limit: int = 10, specialty: str | None = None, company_id: int | None = None,
-                    pay_range: bool = False) -> Listing:
-    """The ``limit`` newest visible postings, of one specialty or company if given."""
+                    pay_range: bool = False, code: str | None = None) -> Listing:
+    """The ``limit`` newest visible postings, of one specialty, company or CPT code if given.
+
+    Only the home page's tiles need counts (open jobs per specialty); the other lists ask the
+    index for none, which keeps code, specialty and company pages fast at 100,000 postings.
+    """
+    tiles = not (specialty or company_id or code)
     hits = search_backend().search(SearchRequest(
         query=parse(""), now=utcnow(), specialties=(specialty,) if specialty else (),
-        company=company_id, sort="newest", limit=limit, pay_range=pay_range))
-    counts = hits.facets.get("specialty", {}) if not specialty else {}
+        company=company_id, code=code,
+        code_specialties=tuple(specialty_slugs_for_code(code)) if code else (),
+        sort="newest", limit=limit, pay_range=pay_range, facets=("specialty",) if tiles else ()))
+    counts = hits.facets.get("specialty", {}) if tiles else {}
     return Listing(_visible_in_order(hits.ids), hits.total, counts, hits.pay_range)
 
 

@@ -26,8 +26,7 @@ from jobboard.models.taxonomy import (
     MedicareLocality,
     Specialty,
 )
-from jobboard.search.params import SearchParams
-from jobboard.search.service import search_postings
+from jobboard.search.service import newest_postings
 from jobboard.services import NotFound
 from jobboard.services.taxonomy import sync_taxonomy
 
@@ -511,8 +510,8 @@ def specialties_for_code(code: str) -> list[Specialty]:
 def open_jobs_for_code(code: CptCode, limit: int = 10):
     """The newest open jobs that need the code and how many there are, from the search index
     (tagged with it, or with a specialty whose ranges hold it): no scan of postings."""
-    page = search_postings(SearchParams(code=code.code, sort="newest", per_page=limit))
-    return page.postings, page.total
+    listing = newest_postings(limit, code=code.code)
+    return listing.postings, listing.total
 
 
 def faq(code: CptCode, facts: dict) -> list[tuple[str, str]]:

@@ -162,7 +162,7 @@ class WhooshBackend:
             matched &= coding
         hits = matched & filtered
         facets = {}
-        for facet in FACETS:
+        for facet in FACETS if request.facets is None else request.facets:
             base = matched
             for name, members in filters.items():
                 if name != facet:
