@@ -580,3 +580,20 @@ def test_code_page_shows_ten_jobs_and_links_to_all(codes_app):
 ])
 def test_odd_query_values_never_give_a_500(codes_app, url):
     assert codes_app.test_client().get(url).status_code in (200, 302, 400, 404)
+
+
+def test_section_figures_follow_an_import_made_by_another_host(app):
+    """The per-process distribution is keyed to the code table's version, not kept for a while."""
+    from sqlalchemy import update
+
+    from jobboard.services.codes import section_distribution
+
+    with app.app_context():
+        load_curated_codes()
+        before = section_distribution("Surgery")
+        assert Decimal("99.00") not in before.values
+        # Another host's import changes a figure; nothing tells this process's cache.
+        db.session.execute(update(CptCode).where(CptCode.code == "38900").values(work_rvu=Decimal("99.00")))
+        db.session.commit()
+        assert Decimal("99.00") in section_distribution("Surgery").values
+        assert section_distribution("Surgery") is section_distribution("Surgery")  # reused while unchanged

@@ -10,7 +10,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from time import monotonic
 
 from flask import current_app
 from sqlalchemy import func, or_, select
@@ -461,8 +460,9 @@ def _distribution(values: tuple[Decimal, ...]) -> Distribution:
     return Distribution(values, _cents(sum(middle) / len(middle)), width, bins)
 
 
-DISTRIBUTION_TTL = 60.0  # seconds another process may show a section's figures from before an import
-_distributions: dict[tuple[str, str], tuple[float, Distribution]] = {}
+# Per process, keyed to the version of the code table it was computed from (row count and last
+# change), so every host shows new figures right after any host imports them.
+_distributions: dict[tuple[str, str], tuple[tuple, Distribution]] = {}
 
 
 def forget_distributions() -> None:
@@ -470,17 +470,22 @@ def forget_distributions() -> None:
     _distributions.clear()
 
 
+def _codes_version() -> tuple:
+    return tuple(db.session.execute(select(func.count(CptCode.id), func.max(CptCode.updated_at))).one())
+
+
 def section_distribution(section: str) -> Distribution:
-    """The section's work-RVU distribution, kept per process for ``DISTRIBUTION_TTL`` seconds:
-    reading and binning thousands of rows per page view would cost more than the page."""
+    """The section's work-RVU distribution, reused while the code table is unchanged: reading and
+    binning thousands of rows per page view would cost more than the page."""
     key = (str(db.engine.url), section)
+    version = _codes_version()
     cached = _distributions.get(key)
-    if cached is None or cached[0] < monotonic():
+    if cached is None or cached[0] != version:
         found = _distribution(tuple(db.session.scalars(
             select(CptCode.work_rvu).where(CptCode.section == section, CptCode.work_rvu > 0,
                                            CptCode.status.in_(PAYABLE_STATUSES))
             .order_by(CptCode.work_rvu))))
-        cached = _distributions[key] = (monotonic() + DISTRIBUTION_TTL, found)
+        cached = _distributions[key] = (version, found)
     return cached[1]
 
 
