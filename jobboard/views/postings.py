@@ -246,7 +246,7 @@ def _form_page(posting=None):
     extra = {}
     action = request.form.get("action", "draft")
     if request.method == "POST" and action in ("preview", "suggest"):
-        if form.csrf_token.validate(form):
+        if not form.meta.csrf or form.csrf_token.validate(form):
             extra = _preview(form)
         else:
             flash("Your form expired; please try again.", "danger")
