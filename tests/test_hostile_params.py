@@ -31,7 +31,9 @@ def test_unicode_digits_are_a_400_naming_the_parameter(client, searchable, path,
         response = client.get(path, query_string={name: digits})
         assert response.status_code == 400, (path, name, digits)
         assert f"{name}: " in response.get_data(as_text=True)
-    assert client.get(path, query_string={name: "3"}).status_code == 200
+    # A well-formed value is accepted; on the search page a page past the results is a 404 that
+    # says so (the only posting is on page 1).
+    assert client.get(path, query_string={name: "3"}).status_code == (404 if (path, name) == ("/jobs", "page") else 200)
 
 
 def encoded(text: str) -> str:
@@ -59,16 +61,16 @@ def test_search_parameters_never_give_a_server_error(client, searchable, path, p
     query = "&".join(f"{name}={encoded(value)}" for name, value in pairs)
     response = client.get(f"{path}?{query}")
     assert response.status_code < 500, (path, pairs)
-    assert response.status_code in (200, 400)
+    # 404: a well-formed page number past the results on the search page.
+    assert response.status_code in ((200, 400, 404) if path == "/jobs" else (200, 400)), (path, pairs)
 
 
-@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.xfail(
-    reason="a NUL in /codes?q= or ?section= still reaches PostgreSQL, which refuses it: needs the "
-           "text-input cleaning of issue 8 item 4", strict=False))], indirect=True)
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(q=hostile_text, section=hostile_text, code=hostile_text, locality=hostile_text)
 def test_code_pages_never_give_a_server_error(client, searchable, q, section, code, locality):
-    assert client.get(f"/codes?q={encoded(q)}&section={encoded(section)}").status_code == 200
+    # 400: the one text rule refuses control characters (NUL...) in query parameters;
+    # 404: a section that does not exist; 302: a whole code typed in the box opens its page.
+    assert client.get(f"/codes?q={encoded(q)}&section={encoded(section)}").status_code in (200, 302, 400, 404)
     for path in (f"/codes/{encoded(code)}", f"/api/v1/codes/{encoded(code)}?locality={encoded(locality)}"):
         response = client.get(path)
         assert response.status_code < 500, (path, code, locality)

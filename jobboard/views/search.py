@@ -7,6 +7,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from jobboard.models.base import utcnow
+from jobboard.numbers import parse_int
 from jobboard.models.taxonomy import ARRANGEMENTS, EMPLOYMENT_TYPES
 from jobboard.reference_data import load_specialties
 from jobboard.search.params import MAX_RESULTS, InvalidParameter, SearchParams, parse_params
@@ -100,8 +101,8 @@ def _lenient_params(args) -> tuple[SearchParams, dict[str, str]]:
 
 
 def _requested_page(args) -> int | None:
-    raw = (args.get("page") or "").strip()
-    return int(raw) if raw.isdigit() and 1 < int(raw) < 10**9 else None
+    number = parse_int((args.get("page") or "").strip())
+    return number if number is not None and 1 < number < 10**9 else None
 
 
 @bp.get("/jobs")
