@@ -11,8 +11,8 @@ from jobboard.models.posting import Posting
 from jobboard.models.user import User
 from jobboard.search.sync import reindex_postings
 from jobboard.services import Conflict, DomainError
-from jobboard.services.sessions import end_other_sessions
 from jobboard.services.companies import end_membership_for_suspension
+from jobboard.services.sessions import end_other_sessions
 
 MAX_NOTE_LENGTH = 2000
 

@@ -211,7 +211,7 @@ def change_status(posting: Posting, action: str) -> Posting:
     try:
         TRANSITIONS[action](posting)
     except IllegalTransition as error:
-        raise Conflict(str(error))
+        raise Conflict(str(error)) from error
     db.session.commit()
     return posting
 

@@ -16,8 +16,8 @@ from jobboard.models.posting import Posting
 from jobboard.models.user import User
 from jobboard.services import DomainError, NotFound
 from jobboard.services.mail import commit_and_deliver, queue_email
-from jobboard.urls import external_url
 from jobboard.text_input import text_problem
+from jobboard.urls import external_url
 
 ALERT_INTERVALS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 MAX_SAVED_SEARCHES = 20

@@ -23,7 +23,7 @@ from jobboard.forms.moderation import ReportForm
 from jobboard.forms.posting import PostingForm
 from jobboard.markup import plain_text, render_description
 from jobboard.models.posting import Posting
-from jobboard.services import Conflict, DomainError, NotFound, applications, saved
+from jobboard.services import Conflict, DomainError, applications, saved
 from jobboard.services.matching import fit
 from jobboard.services.moderation import report_posting
 from jobboard.services.postings import (
@@ -148,18 +148,10 @@ def _visitor() -> str:
     return visitor_key(session["visitor"])
 
 
-def _visible_or_404(posting_id) -> Posting:
-    """:raise 404: the posting is missing or not public (draft, closed, expired, suspended)."""
-    try:
-        return visible_posting(posting_id)
-    except NotFound:
-        abort(404)
-
-
 @bp.post("/jobs/<int:posting_id>/apply-external")
 def apply_external(posting_id):
     """Count the click, then send the visitor on to the employer's application page."""
-    posting = _visible_or_404(posting_id)
+    posting = visible_posting(posting_id)
     if not posting.apply_url:
         abort(404)
     if not (current_user.is_authenticated and current_user.company_id == posting.company_id):
@@ -171,7 +163,7 @@ def apply_external(posting_id):
 @limiter.limit(lambda: current_app.config["RATELIMIT_REPORT"], methods=["POST"])
 def report(posting_id):
     """Anyone may report a public posting to the admins."""
-    posting = _visible_or_404(posting_id)
+    posting = visible_posting(posting_id)
     form = ReportForm()
     if form.validate_on_submit():
         reporter = current_user._get_current_object() if current_user.is_authenticated else None
@@ -265,24 +257,16 @@ def new():
     return _form_page()
 
 
-def _own_posting(posting_id):
-    """:raise 404: the posting is missing or belongs to another company."""
-    try:
-        return company_posting(current_user.company, posting_id)
-    except NotFound:
-        abort(404)
-
-
 @bp.route("/jobs/<int:posting_id>/edit", methods=["GET", "POST"])
 @role_required("employer")
 def edit(posting_id):
-    return _form_page(_own_posting(posting_id))
+    return _form_page(company_posting(current_user.company, posting_id))
 
 
 @bp.post("/jobs/<int:posting_id>/<any(publish, close, renew):action>")
 @role_required("employer")
 def transition(posting_id, action):
-    posting = _own_posting(posting_id)
+    posting = company_posting(current_user.company, posting_id)
     if ConfirmForm().validate_on_submit():
         try:
             change_status(posting, action)
@@ -354,7 +338,7 @@ def too_large(error):
 @bp.post("/jobs/<int:posting_id>/<any(save, unsave):action>")
 @role_required("seeker")
 def save(posting_id, action):
-    posting = _visible_or_404(posting_id) if action == "save" else None
+    posting = visible_posting(posting_id) if action == "save" else None
     if ConfirmForm().validate_on_submit():
         if action == "save":
             saved.save_job(current_user, posting)

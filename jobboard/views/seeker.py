@@ -120,10 +120,7 @@ def download_resume(resume_id):
 @role_required("seeker")
 def delete_resume(resume_id):
     if ConfirmForm().validate_on_submit():
-        try:
-            resumes.delete_resume(current_user, resume_id)
-        except NotFound:
-            abort(404)
+        resumes.delete_resume(current_user, resume_id)
         flash("Your résumé is deleted.", "info")
     return redirect(url_for("seeker.profile"))
 
@@ -132,10 +129,7 @@ def delete_resume(resume_id):
 @role_required("seeker")
 def withdraw(application_id):
     """Ask first (the page says what the employer sees and how long it can be undone), then do it."""
-    try:
-        application = applications.seeker_application(application_id, current_user)
-    except NotFound:
-        abort(404)
+    application = applications.seeker_application(application_id, current_user)
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
             abort(400)
@@ -159,7 +153,7 @@ def undo_withdraw(application_id):
     try:
         application = applications.undo_withdraw(application_id, current_user)
     except NotFound:
-        abort(404)
+        raise  # the 404 page (views/errors.py), not a flashed message
     except DomainError as error:
         flash(error.message, "danger")
     else:
@@ -196,10 +190,7 @@ def save_search():
 @role_required("seeker")
 def edit_search(search_id):
     """Rename a saved search, change its words, its alert frequency, or turn its emails off."""
-    try:
-        search = saved.own_search(current_user, search_id)
-    except NotFound:
-        abort(404)
+    search = saved.own_search(current_user, search_id)
     form = EditSearchForm(obj=search)
     if request.method == "GET":
         form.words.data = saved.search_words(search)
@@ -220,10 +211,7 @@ def edit_search(search_id):
 @role_required("seeker")
 def delete_search(search_id):
     if ConfirmForm().validate_on_submit():
-        try:
-            saved.delete_search(current_user, search_id)
-        except NotFound:
-            abort(404)
+        saved.delete_search(current_user, search_id)
         flash("Saved search deleted.", "info")
     return redirect(url_for("seeker.profile"))
 

@@ -202,7 +202,7 @@ def follow(timeout: float | None = None, background: bool = False, limit: int | 
         while pending:
             step = {}
 
-            def changes():
+            def changes(step=step):
                 with Session(db.engine) as session:
                     oldest_running, _ = transaction_horizon(session)
                     rows = session.execute(

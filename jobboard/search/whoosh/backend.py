@@ -218,7 +218,7 @@ class WhooshBackend:
         view = self.view()
         held, duplicates = {}, []
         with self._lock:
-            for segment, leaf, offset in view.leaves:
+            for segment, leaf, _offset in view.leaves:
                 deleted = segment.deleted_bits(leaf)
                 fingerprints = leaf.column_reader("fp", translate=False)
                 for docnum in range(segment.size):

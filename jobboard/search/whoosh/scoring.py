@@ -7,6 +7,7 @@ synonyms). Postings are grouped by score with intersections of document sets, an
 ordered by date only as far as the page needs (``View.ranked``).
 """
 from collections import defaultdict
+from itertools import pairwise
 
 from jobboard.search import text
 from jobboard.search.ranking import SEARCH_BOOSTS as BOOSTS
@@ -43,7 +44,7 @@ class Scorer:
     def _phrase(self, tokens: tuple[str, ...]) -> int:
         """Documents where the words stand next to each other (any field but tags)."""
         found = -1
-        for a, b in zip(tokens, tokens[1:]):
+        for a, b in pairwise(tokens):
             pairs = 0
             for x in self._any_forms(a):
                 for y in self._any_forms(b):

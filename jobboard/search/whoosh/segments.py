@@ -153,7 +153,7 @@ class View:
     def prefixed(self, field: str, prefix: str) -> set[str]:
         found = set()
         with self.lock:
-            for segment, leaf, _ in self.leaves:
+            for _, leaf, _ in self.leaves:
                 for term in leaf.expand_prefix(field, prefix):
                     found.add(term.decode("utf-8"))
                     if len(found) >= MAX_EXPANSIONS:
