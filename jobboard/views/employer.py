@@ -40,7 +40,7 @@ def join():
     form = JoinCodeForm()
     if form.validate_on_submit():
         try:
-            company = companies.join_with_code(current_user._get_current_object(), form.join_code.data)
+            company = companies.join_with_code(current_user._get_current_object(), form.join_code.data or "")
         except Conflict as error:
             flash(error.message, "info")
             return redirect(url_for("employer.dashboard"))
@@ -133,9 +133,11 @@ def dashboard():
     """Postings with status, figures and applicants by stage; filter by status, sort, pages."""
     company = current_company()
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
-    sort = request.args.get("sort") if request.args.get("sort") in SORTS else "updated"
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and len(page) < 7 else 1
+    sort = request.args.get("sort", "updated")
+    if sort not in SORTS:
+        sort = "updated"
+    raw_page = request.args.get("page", "1")
+    page = int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1
     listing = dashboard_page(company, status, sort, page)
 
     def url(**changes):
@@ -218,7 +220,7 @@ def add_note(application_id):
     application = applications.company_application(current_user.company_id, application_id)
     form = NoteForm(prefix=f"n{application.id}")
     if form.validate_on_submit():
-        applications.add_note(application, current_user._get_current_object(), form.body.data)
+        applications.add_note(application, current_user._get_current_object(), form.body.data or "")
         flash("Note saved.", "success")
     else:
         flash("Write something first.", "danger")

@@ -58,6 +58,7 @@ def code_url(code):
 
 def job_posting_ld(posting: Posting) -> str:
     """schema.org JobPosting for a visible posting (what Google requires and recommends)."""
+    assert posting.published_at and posting.expires_at, "a visible posting has been published"
     data = {
         "@context": "https://schema.org/",
         "@type": "JobPosting",
@@ -84,7 +85,7 @@ def job_posting_ld(posting: Posting) -> str:
         data["jobLocationType"] = "TELECOMMUTE"
         data["applicantLocationRequirements"] = {"@type": "Country", "name": "USA"}
     if posting.salary_min is not None or posting.salary_max is not None:
-        value = {"@type": "QuantitativeValue", "unitText": posting.salary_unit.upper()}
+        value: dict[str, str | float] = {"@type": "QuantitativeValue", "unitText": posting.salary_unit.upper()}
         if posting.salary_min is not None:
             value["minValue"] = float(posting.salary_min)
         if posting.salary_max is not None:
@@ -169,8 +170,8 @@ def report(posting_id):
         reporter = current_user._get_current_object() if current_user.is_authenticated else None
         detail_url = url_for("postings.detail", posting_id=posting.id)
         try:
-            claim(form.once.data)
-            report_posting(posting, reporter, form.reason.data, form.note.data)
+            claim(form.once.data or "")
+            report_posting(posting, reporter, form.reason.data or "", form.note.data or "")
         except AlreadySubmitted as sent:
             flash(sent.message, "info")
             return redirect(sent.result_url or detail_url, 303)
@@ -181,7 +182,7 @@ def report(posting_id):
             db.session.rollback()
             flash_domain_error(form, error)
         else:
-            record_result(form.once.data, detail_url)
+            record_result(form.once.data or "", detail_url)
             flash("Thank you. An admin will review this posting.", "success")
             return redirect(detail_url, 303)
     status = 422 if request.method == "POST" else 200
@@ -298,11 +299,11 @@ def apply(posting_id):
         return _detail_page(posting, form, 422)
     user = current_user._get_current_object()
     try:
-        claim(form.once.data)
+        claim(form.once.data or "")
         resume = None
         if form.resume.data and form.resume.data.filename:
             resume = save_resume(user, form.resume.data.stream, form.resume.data.filename)
-        applications.apply(posting, user, form.cover_note.data, resume=resume)
+        applications.apply(posting, user, form.cover_note.data or "", resume=resume)
     except AlreadySubmitted as sent:
         flash(sent.message, "info")
         return redirect(sent.result_url or detail_url)
@@ -316,7 +317,7 @@ def apply(posting_id):
         flash_domain_error(form, error)
         return _detail_page(posting, form, 422)
     else:
-        record_result(form.once.data, detail_url)
+        record_result(form.once.data or "", detail_url)
         flash("Your application is sent. We emailed you a copy; follow it on your profile.", "success")
     return redirect(detail_url)
 
@@ -340,7 +341,7 @@ def too_large(error):
 def save(posting_id, action):
     posting = visible_posting(posting_id) if action == "save" else None
     if ConfirmForm().validate_on_submit():
-        if action == "save":
+        if posting is not None:  # action == "save"
             saved.save_job(current_user, posting)
             flash("Job saved.", "success")
         else:

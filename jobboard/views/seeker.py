@@ -167,8 +167,8 @@ def save_search():
     form = SaveSearchForm()
     if form.validate_on_submit():
         try:
-            claim(form.once.data)
-            saved.save_search(current_user, form.name.data, form.query.data, form.frequency.data)
+            claim(form.once.data or "")
+            saved.save_search(current_user, form.name.data or "", form.query.data or "", form.frequency.data)
         except AlreadySubmitted as sent:
             flash(sent.message, "info")
             return redirect(sent.result_url or url_for("seeker.profile", _anchor="saved-searches"))
@@ -177,7 +177,7 @@ def save_search():
             flash(error.message, "danger")
         else:
             done = url_for("seeker.profile", _anchor="saved-searches")
-            record_result(form.once.data, done)
+            record_result(form.once.data or "", done)
             flash("Search saved. We will email you new matches.", "success")
             return redirect(done)
     else:
@@ -196,7 +196,7 @@ def edit_search(search_id):
         form.words.data = saved.search_words(search)
     if form.validate_on_submit():
         try:
-            saved.update_search(current_user, search_id, form.name.data, form.words.data,
+            saved.update_search(current_user, search_id, form.name.data or "", form.words.data or "",
                                 form.frequency.data, form.alerts.data)
         except DomainError as error:
             flash_domain_error(form, error)
