@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app jobboard
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-serve setup-db worker clean
+.PHONY: run test lint install install-serve setup-db worker clean
 
 # Serving needs only the package; the test tools (pytest, Playwright...) come with `make test`.
 $(VENV)/.serve-installed: setup.cfg pyproject.toml
@@ -39,6 +39,12 @@ run: setup-db
 
 test: install
 	$(PY) -m pytest
+
+# Ruff (pyflakes, pycodestyle, bugbear, pyupgrade, simplify, import order) and mypy on the package;
+# both read their settings from pyproject.toml.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 worker: install-serve instance/config.py
 	$(FLASK) worker

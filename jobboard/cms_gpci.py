@@ -111,7 +111,8 @@ def parse_gpci_file(source: str | os.PathLike | IO[str] | IO[bytes]) -> GpciFile
     missing = [name for name, index in columns.items() if index is None]
     if missing:
         raise GpciFormatError("missing column: " + ", ".join(missing))
-    in_header = _YEAR_RE.search(names[columns["work"]]) if kind == "gpci" else None
+    found = {name: index for name, index in columns.items() if index is not None}
+    in_header = _YEAR_RE.search(names[found["work"]]) if kind == "gpci" else None
     match = in_header or _YEAR_RE.search(" ".join(above))
     year = int(match.group(1)) if match else None
 
@@ -123,7 +124,7 @@ def parse_gpci_file(source: str | os.PathLike | IO[str] | IO[bytes]) -> GpciFile
         line = reader.line_num
 
         def cell(name: str, cells=cells) -> str:
-            index = columns[name]
+            index = found[name]
             return cells[index].strip() if index < len(cells) else ""
 
         if not cell("mac").isdigit():

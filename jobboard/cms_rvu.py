@@ -248,7 +248,7 @@ def _is_preamble(cells: list[str]) -> bool:
     return len(text) > 24 or any(ch.islower() or ch.isdigit() for ch in text)
 
 
-def _read_header(records: Iterator[tuple[int, list[str]]]) -> _Header:
+def _read_header(records: Iterator[tuple[int, list[str] | _Unreadable]]) -> _Header:
     """Consume records up to the column-name row and map fields to column indexes.
 
     The column-name row is the first row with a cell reading "HCPCS" (or an alias). Each
@@ -326,7 +326,8 @@ def _decimal(raw: str, label: str, places: int) -> Decimal | None:
         value = Decimal(text)
         if not value.is_finite():
             raise InvalidOperation
-        if value.as_tuple().exponent > -places:
+        exponent = value.as_tuple().exponent  # an int for every finite number
+        if isinstance(exponent, int) and exponent > -places:
             value = value.quantize(Decimal(1).scaleb(-places))
     except InvalidOperation:
         raise _BadValue(f"bad number in {label}: {raw!r}") from None
@@ -388,7 +389,7 @@ def _build_row(line: int, cells: list[str], header: _Header) -> RvuRow:
 
 
 def _data_rows(
-    records: Iterable[tuple[int, list[str]]], header: _Header
+    records: Iterable[tuple[int, list[str] | _Unreadable]], header: _Header
 ) -> Iterator[RvuRow | SkippedRow]:
     """Yield an RvuRow per good record and a SkippedRow, with its reason, per other one."""
     for line, cells in records:
@@ -404,7 +405,7 @@ def _data_rows(
             yield SkippedRow(line, str(exc))
 
 
-def _open(source: Source) -> tuple[_Header, Iterator[tuple[int, list[str]]], str | None]:
+def _open(source: Source) -> tuple[_Header, Iterator[tuple[int, list[str] | _Unreadable]], str | None]:
     """Decode the source and read its header; return it with the remaining records."""
     text, name = read_text(source)
     records = _records(text)
@@ -481,7 +482,10 @@ def parse_rvu_file(path: Source, *, year: int | None = None) -> RvuParseResult:
     rows: list[RvuRow] = []
     skipped: list[SkippedRow] = []
     for item in _data_rows(records, header):
-        (rows if isinstance(item, RvuRow) else skipped).append(item)
+        if isinstance(item, RvuRow):
+            rows.append(item)
+        else:
+            skipped.append(item)
     factors = Counter(r.conversion_factor for r in rows if r.conversion_factor is not None)
     factor = factors.most_common(1)[0][0] if factors else None
     release = detect_release(name, header.preamble_text)

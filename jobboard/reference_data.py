@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -139,11 +139,6 @@ class SpecialtyData:
     credentials: tuple[str, ...]
     synonyms: tuple[str, ...]
 
-    @property
-    def cpt_ranges_text(self) -> str:
-        """The ranges in the CSV form ``start-end;start-end``."""
-        return ";".join(f"{start}-{end}" for start, end in self.cpt_ranges)
-
     def holds(self, code: str) -> bool:
         return in_ranges(code, self.cpt_ranges)
 
@@ -215,7 +210,7 @@ def _split(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(";") if part.strip())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _specialties() -> tuple[SpecialtyData, ...]:
     return tuple(
         SpecialtyData(
@@ -231,7 +226,7 @@ def _specialties() -> tuple[SpecialtyData, ...]:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _credentials() -> tuple[CredentialData, ...]:
     return tuple(
         CredentialData(
@@ -245,7 +240,7 @@ def _credentials() -> tuple[CredentialData, ...]:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _sections() -> tuple[SectionRange, ...]:
     sections = []
     for row in _read_csv("cpt_sections.csv"):
@@ -258,7 +253,7 @@ def _rvu_or_na(text: str) -> Decimal | None:
     return None if text == "NA" else Decimal(text)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _codes() -> tuple[CodeData, ...]:
     codes = []
     for row in _read_csv("cpt_codes.csv"):
@@ -286,12 +281,12 @@ def _codes() -> tuple[CodeData, ...]:
     return tuple(codes)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _code_index() -> dict[str, CodeData]:
     return {c.code: c for c in _codes()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _specialty_index() -> dict[str, SpecialtyData]:
     return {s.slug: s for s in _specialties()}
 

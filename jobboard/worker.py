@@ -64,9 +64,9 @@ def prune_log() -> None:
 def worker(once, interval):
     """Follow the search change log into this host's index and send queued email."""
     if once:
-        applied = apply_index_updates() or 0
+        applied = apply_index_updates()
         sent, failed = send_email()
-        click.echo(f"Applied {applied} index updates; sent {sent} emails, {failed} failed.")
+        click.echo(f"Applied {applied or 0} index updates; sent {sent} emails, {failed} failed.")
         return
     poll = current_app.config["SEARCH_FOLLOW_INTERVAL"]
     next_mail = next_prune = 0.0

@@ -44,7 +44,7 @@ def start_server(app, port):
             return process
         except OSError:
             if process.poll() is not None:
-                raise RuntimeError(process.stderr.read().decode())
+                raise RuntimeError(process.stderr.read().decode()) from None
             time.sleep(0.2)
     process.kill()
     raise RuntimeError("server did not start")

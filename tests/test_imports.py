@@ -300,7 +300,8 @@ def test_import_reports_progress_per_batch_and_a_timed_summary(app, runner, tmp_
     assert done == [3, 3, 3] and report.created == 7 and report.elapsed > 0
     result = runner.invoke(args=["jobs", "import", write_lines(tmp_path, feed(3))])
     assert result.exit_code == 0
-    assert "Imported postings: 0 created, 0 updated, 3 unchanged, 0 failed, 0 not coding jobs (listed for admins) in " in result.output
+    assert ("Imported postings: 0 created, 0 updated, 3 unchanged, 0 failed, 0 not coding jobs (listed for admins) in "
+            in result.output)
     assert " lines/s)." in result.output
 
 

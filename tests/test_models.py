@@ -1,6 +1,6 @@
 """Models: case-insensitive unique email, callable UTC timestamps, password hashing."""
 import time
-from datetime import timezone
+from datetime import UTC
 
 import pytest
 from sqlalchemy.exc import IntegrityError
@@ -38,7 +38,7 @@ def test_timestamps_are_per_row_timezone_aware_utc(app):
         db.session.commit()
         db.session.expire_all()
         first, second = db.session.get(Company, first.id), db.session.get(Company, second.id)
-        assert first.created_at.tzinfo == timezone.utc
+        assert first.created_at.tzinfo == UTC
         assert second.created_at > first.created_at  # the default is called per row
         created = first.updated_at
         time.sleep(0.01)

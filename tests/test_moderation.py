@@ -43,12 +43,6 @@ def signed_in(app, role, **extra):
     return client, email
 
 
-def posting_of(app, email, **overrides):
-    with app.app_context():
-        return make_posting(author=db.session.scalar(select(User).where(User.email == email)),
-                            **overrides).id
-
-
 # --- reporting ----------------------------------------------------------------------------------
 
 def test_a_visitor_reports_a_posting(app, client):

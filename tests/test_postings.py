@@ -12,7 +12,6 @@ from jobboard.services.postings import expire_due
 from tests.conftest import Auth, post_form
 from tests.factories import approve_join_requests, make_posting
 
-
 # --- transitions -------------------------------------------------------------------------------
 
 def test_legal_transitions(app):

@@ -46,6 +46,20 @@ def test_public_pages_are_open_to_visitors(app, client, auth):
     assert client.get("/companies/no-such-company").status_code == 404
 
 
+def test_a_missing_record_gets_the_same_404_as_an_unknown_address(client):
+    """The services' NotFound has one handler: the site's 404 page, or the API's JSON error."""
+    unknown = client.get("/no-such-address")
+    for path in ("/companies/no-such-company", "/specialties/no-such-specialty", "/jobs/999999"):
+        page = client.get(path)
+        assert page.status_code == 404, path
+        assert "There is nothing at this address." in page.get_data(as_text=True), path
+        assert page.get_data(as_text=True) == unknown.get_data(as_text=True), path
+    response = client.get("/api/v1/jobs/999999")
+    assert response.status_code == 404
+    assert response.get_json() == {"error": {"code": "page_not_found",
+                                             "message": "There is nothing at this address."}}
+
+
 def test_employer_edits_own_company_profile(app, client, auth):
     from tests.conftest import post_form
 

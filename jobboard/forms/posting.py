@@ -97,7 +97,7 @@ class PostingForm(OnceForm):
         self.credentials_preferred.data = merged(
             self.credentials_preferred.data,
             [c for c in suggestions["credentials_preferred"] if c not in self.credentials_required.data])
-        self.cpt_codes.data = ", ".join(merged(split_codes(self.cpt_codes.data), suggestions["cpt_codes"]))
+        self.cpt_codes.data = ", ".join(merged(split_codes(self.cpt_codes.data or ""), suggestions["cpt_codes"]))
 
     def fields(self) -> PostingFields:
         expires = None
@@ -112,7 +112,7 @@ class PostingForm(OnceForm):
             credentials_required=list(self.credentials_required.data or []),
             credentials_preferred=[c for c in (self.credentials_preferred.data or [])
                                    if c not in (self.credentials_required.data or [])],
-            cpt_codes=split_codes(self.cpt_codes.data), apply_url=self.apply_url.data or "",
+            cpt_codes=split_codes(self.cpt_codes.data or ""), apply_url=self.apply_url.data or "",
             expires_at=expires,
         )
 

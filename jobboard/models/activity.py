@@ -4,7 +4,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from jobboard.extensions import db
+from jobboard.extensions import Model
 from jobboard.models.base import utcnow
 from jobboard.models.posting import Posting
 from jobboard.models.user import User
@@ -19,7 +19,7 @@ REPORT_REASONS = {
 }
 
 
-class SavedJob(db.Model):
+class SavedJob(Model):
     __tablename__ = "saved_job"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
@@ -31,7 +31,7 @@ class SavedJob(db.Model):
     posting: Mapped[Posting] = relationship()
 
 
-class SavedSearch(db.Model):
+class SavedSearch(Model):
     """A /jobs search a seeker keeps, with email alerts of postings new since the last one."""
 
     __tablename__ = "saved_search"
@@ -50,7 +50,7 @@ class SavedSearch(db.Model):
     user: Mapped[User] = relationship()
 
 
-class Report(db.Model):
+class Report(Model):
     __tablename__ = "report"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,7 +65,7 @@ class Report(db.Model):
     posting: Mapped[Posting] = relationship()
 
 
-class PostingStats(db.Model):
+class PostingStats(Model):
     """Counters per posting, apart from the posting row so a view never touches the index."""
 
     __tablename__ = "posting_stats"
@@ -77,7 +77,7 @@ class PostingStats(db.Model):
     apply_clicks: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class PostingVisitor(db.Model):
+class PostingVisitor(Model):
     """One row per posting and visitor (a keyed hash), so unique views count once."""
 
     __tablename__ = "posting_visitor"

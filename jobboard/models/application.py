@@ -11,7 +11,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from jobboard.extensions import db
+from jobboard.extensions import Model
 from jobboard.models.base import TimestampMixin, utcnow
 from jobboard.models.posting import Posting
 from jobboard.models.user import User
@@ -37,7 +37,7 @@ class IllegalMove(Exception):
     """A stage change the application pipeline does not allow."""
 
 
-class Resume(db.Model):
+class Resume(Model):
     """A seeker's uploaded résumé; the file lives under UPLOAD_DIR with a random name."""
 
     __tablename__ = "resume"
@@ -53,7 +53,7 @@ class Resume(db.Model):
     user: Mapped[User] = relationship()
 
 
-class Application(TimestampMixin, db.Model):
+class Application(TimestampMixin, Model):
     __tablename__ = "application"
     __table_args__ = (
         UniqueConstraint("posting_id", "seeker_id"),
@@ -114,13 +114,14 @@ class Application(TimestampMixin, db.Model):
 
         :raise IllegalMove: not withdrawn, or withdrawn too long ago.
         """
-        if not self.can_undo_withdraw(now):
+        previous = self.withdrawn_from
+        if previous is None or not self.can_undo_withdraw(now):
             raise IllegalMove("This withdrawal can no longer be taken back.")
-        self._set_stage(self.withdrawn_from, now)
+        self._set_stage(previous, now)
         self.withdrawn_from = None
 
 
-class ApplicationNote(db.Model):
+class ApplicationNote(Model):
     """An employer's private note on an application; the seeker never sees it."""
 
     __tablename__ = "application_note"

@@ -1,19 +1,23 @@
 """Companies: the employers' organisations, each with a public page."""
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from jobboard.extensions import db
+from jobboard.extensions import Model
 from jobboard.models.base import TimestampMixin, utcnow
+
+if TYPE_CHECKING:  # mapped in both directions: imported for the annotations only
+    from jobboard.models.user import User
 
 
 def new_join_code() -> str:
     return secrets.token_urlsafe(9)
 
 
-class Company(TimestampMixin, db.Model):
+class Company(TimestampMixin, Model):
     __tablename__ = "company"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -27,7 +31,7 @@ class Company(TimestampMixin, db.Model):
     # and an employer of the company approves or declines. Employers can rotate it.
     join_code: Mapped[str] = mapped_column(String(32), unique=True, default=new_join_code)
 
-    employers: Mapped[list["User"]] = relationship(back_populates="company")  # noqa: F821
+    employers: Mapped[list["User"]] = relationship(back_populates="company")
 
     def rotate_join_code(self) -> None:
         """A new join code; the old one stops working (requests made with it stay)."""
@@ -46,7 +50,7 @@ class IllegalMembershipChange(Exception):
     """A change to a join request or an invitation that its state does not allow."""
 
 
-class CompanyJoinRequest(db.Model):
+class CompanyJoinRequest(Model):
     """An employer account asking to join a company (it registered with the company's join
     code). Until an employer of that company approves it, the account sees no company data."""
 
@@ -66,8 +70,8 @@ class CompanyJoinRequest(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     company: Mapped[Company] = relationship()
-    user: Mapped["User"] = relationship(foreign_keys=[user_id])  # noqa: F821
-    decided_by: Mapped["User | None"] = relationship(foreign_keys=[decided_by_id])  # noqa: F821
+    user: Mapped["User"] = relationship(foreign_keys=[user_id])
+    decided_by: Mapped["User | None"] = relationship(foreign_keys=[decided_by_id])
 
     def __init__(self, **kwargs):
         kwargs.setdefault("status", self.PENDING)  # column defaults only arrive at flush
@@ -91,7 +95,7 @@ class CompanyJoinRequest(db.Model):
         self._decide(self.WITHDRAWN, None)
 
 
-class CompanyInvitation(db.Model):
+class CompanyInvitation(Model):
     """An employer's emailed invitation for one address: its single-use token, entered as the
     join code at registration (or on the waiting page), makes that address a member at once.
     Only a hash of the token is stored."""
@@ -108,7 +112,7 @@ class CompanyInvitation(db.Model):
     accepted_at: Mapped[datetime | None]
 
     company: Mapped[Company] = relationship()
-    invited_by: Mapped["User | None"] = relationship()  # noqa: F821
+    invited_by: Mapped["User | None"] = relationship()
 
     def is_open(self, now=None) -> bool:
         return self.accepted_at is None and (now or utcnow()) < self.expires_at

@@ -4,11 +4,11 @@ from datetime import datetime
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from jobboard.extensions import db
+from jobboard.extensions import Model
 from jobboard.models.base import utcnow
 
 
-class OutboundEmail(db.Model):
+class OutboundEmail(Model):
     __tablename__ = "outbound_email"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload, validates
 
-from jobboard.extensions import db
+from jobboard.extensions import Model, db
 from jobboard.models.base import TimestampMixin, utcnow
 from jobboard.models.company import Company
 from jobboard.models.taxonomy import CptCode, Credential, Specialty
@@ -45,7 +45,7 @@ posting_cpt_code = Table(
 )
 
 
-class PostingCredential(db.Model):
+class PostingCredential(Model):
     """A credential a posting requires or prefers."""
 
     __tablename__ = "posting_credential"
@@ -63,7 +63,7 @@ class IllegalTransition(Exception):
     """A status change the posting's life cycle does not allow."""
 
 
-class Posting(TimestampMixin, db.Model):
+class Posting(TimestampMixin, Model):
     __tablename__ = "posting"
     __table_args__ = (
         UniqueConstraint("company_id", "external_id"),

@@ -4,11 +4,11 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
-from jobboard.extensions import db
+from jobboard.extensions import Model
 from jobboard.models.base import utcnow
 
 
-class SearchChange(db.Model):
+class SearchChange(Model):
     """One entry of the append-only log every host's index follows.
 
     Written in the transaction that changed the posting, so a rollback leaves no entry and a

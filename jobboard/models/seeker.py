@@ -1,10 +1,15 @@
 """Job-seeker profiles: credentials held, specialties, experience, location, preferences."""
+from typing import TYPE_CHECKING
+
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from jobboard.extensions import db
+from jobboard.extensions import Model, db
 from jobboard.models.base import TimestampMixin
 from jobboard.models.taxonomy import Credential, Specialty
+
+if TYPE_CHECKING:  # mapped in both directions: imported for the annotations only
+    from jobboard.models.user import User
 
 seeker_credential = Table(
     "seeker_credential",
@@ -20,7 +25,7 @@ seeker_specialty = Table(
 )
 
 
-class SeekerProfile(TimestampMixin, db.Model):
+class SeekerProfile(TimestampMixin, Model):
     __tablename__ = "seeker_profile"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,7 +41,7 @@ class SeekerProfile(TimestampMixin, db.Model):
     # Desired pay, annual USD (hourly figures are converted at 2080 hours).
     desired_salary: Mapped[int | None]
 
-    user: Mapped["User"] = relationship(back_populates="seeker_profile")  # noqa: F821
+    user: Mapped["User"] = relationship(back_populates="seeker_profile")
     credentials: Mapped[list[Credential]] = relationship(
         secondary=seeker_credential, order_by=Credential.abbreviation
     )

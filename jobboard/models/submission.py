@@ -4,11 +4,11 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from jobboard.extensions import db
+from jobboard.extensions import Model
 from jobboard.models.base import utcnow
 
 
-class FormSubmission(db.Model):
+class FormSubmission(Model):
     """A used token; its primary key makes a second use of the same form fail at insert,
     so two simultaneous sends of one form create one thing, on SQLite and PostgreSQL alike."""
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from jobboard.extensions import db
+from jobboard.extensions import Model
 from jobboard.models.base import TimestampMixin
 
 ARRANGEMENTS = {"remote": "Remote", "hybrid": "Hybrid", "onsite": "On-site"}
@@ -31,7 +31,7 @@ US_STATES = {
 }
 
 
-class Specialty(db.Model):
+class Specialty(Model):
     """A kind of coding work (E/M, hemic-lymphatic, risk adjustment...), with its CPT ranges."""
 
     __tablename__ = "specialty"
@@ -49,7 +49,7 @@ class Specialty(db.Model):
 
     @property
     def ranges(self) -> list[tuple[str, str]]:
-        return [tuple(part.split("-", 1)) for part in self.cpt_ranges.split(";") if part]
+        return [(start, end) for start, end in (part.split("-", 1) for part in self.cpt_ranges.split(";") if part)]
 
     @property
     def credential_list(self) -> list[str]:
@@ -59,7 +59,7 @@ class Specialty(db.Model):
         return f"<Specialty {self.slug}>"
 
 
-class Credential(db.Model):
+class Credential(Model):
     """A coding credential such as CPC, CCS or CRC."""
 
     __tablename__ = "credential"
@@ -75,7 +75,7 @@ class Credential(db.Model):
         return f"<Credential {self.abbreviation}>"
 
 
-class CptSection(db.Model):
+class CptSection(Model):
     """A CPT section or subsection as a code range (alphanumeric ranges compare as strings)."""
 
     __tablename__ = "cpt_section"
@@ -88,7 +88,7 @@ class CptSection(db.Model):
     subsection: Mapped[str] = mapped_column(String(200), default="")
 
 
-class CptCode(TimestampMixin, db.Model):
+class CptCode(TimestampMixin, Model):
     """A CPT code with our own description and the CMS figures of one year."""
 
     __tablename__ = "cpt_code"
@@ -140,7 +140,7 @@ class CptCode(TimestampMixin, db.Model):
         return f"<CptCode {self.code}>"
 
 
-class CptModifierRvu(db.Model):
+class CptModifierRvu(Model):
     """CMS figures of a code with a payment modifier (26, TC, 53), kept apart from the global row."""
 
     __tablename__ = "cpt_modifier_rvu"
@@ -157,7 +157,7 @@ class CptModifierRvu(db.Model):
     cpt_code: Mapped[CptCode] = relationship(back_populates="modifiers")
 
 
-class MedicareLocality(db.Model):
+class MedicareLocality(Model):
     """A Medicare payment locality (MAC + locality number) with its GPCIs for one year."""
 
     __tablename__ = "medicare_locality"

@@ -1,13 +1,19 @@
 """Accounts: employers, job seekers and admins."""
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from jobboard.extensions import db
+from jobboard.extensions import Model
 from jobboard.models.base import TimestampMixin
+
+if TYPE_CHECKING:  # mapped in both directions: imported for the annotations only
+    from jobboard.models.company import Company
+    from jobboard.models.seeker import SeekerProfile
+    from jobboard.models.user_session import UserSession
 
 ROLES = ("employer", "seeker", "admin")
 
@@ -17,7 +23,7 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-class User(UserMixin, TimestampMixin, db.Model):
+class User(UserMixin, TimestampMixin, Model):
     __tablename__ = "user_account"
     __table_args__ = (CheckConstraint("role IN ('employer', 'seeker', 'admin')", name="role"),)
 
@@ -30,15 +36,17 @@ class User(UserMixin, TimestampMixin, db.Model):
     company_id: Mapped[int | None] = mapped_column(ForeignKey("company.id", ondelete="SET NULL"))
     last_login_at: Mapped[datetime | None]
 
-    company: Mapped["Company | None"] = relationship(back_populates="employers")  # noqa: F821
-    seeker_profile: Mapped["SeekerProfile | None"] = relationship(  # noqa: F821
+    company: Mapped["Company | None"] = relationship(back_populates="employers")
+    seeker_profile: Mapped["SeekerProfile | None"] = relationship(
         back_populates="user", cascade="all, delete-orphan", uselist=False
     )
-    sessions: Mapped[list["UserSession"]] = relationship(  # noqa: F821
+    sessions: Mapped[list["UserSession"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
     # The signed-in device this request came from (set by the session loader, not stored):
     # its ``<id>.<secret>`` is what Flask-Login keeps in the session and remember-me cookies.
+    if TYPE_CHECKING:  # annotated for type checkers only: SQLAlchemy would try to map the annotation
+        current_session: UserSession | None
     current_session = None
     session_cookie_id = ""
 

@@ -2,12 +2,16 @@
 import hashlib
 import hmac
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from jobboard.extensions import db
+from jobboard.extensions import Model
 from jobboard.models.base import utcnow
+
+if TYPE_CHECKING:  # mapped in both directions: imported for the annotations only
+    from jobboard.models.user import User
 
 
 def secret_digest(secret: str) -> str:
@@ -15,7 +19,7 @@ def secret_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """A signed-in device. The session and remember-me cookies carry ``<id>.<secret>``;
     deleting the row signs that device out, whatever cookies it kept."""
 
@@ -29,7 +33,7 @@ class UserSession(db.Model):
     user_agent: Mapped[str] = mapped_column(String(120), default="")  # e.g. "Firefox on Windows"
     ip: Mapped[str] = mapped_column(String(45), default="")
 
-    user: Mapped["User"] = relationship(back_populates="sessions")  # noqa: F821
+    user: Mapped["User"] = relationship(back_populates="sessions")
 
     def secret_matches(self, secret: str) -> bool:
         return hmac.compare_digest(self.secret_hash, secret_digest(secret))

@@ -20,7 +20,7 @@ def reindex():
         try:
             count = rebuild(progress=bar.update)
         except IndexBusy as busy:
-            raise click.ClickException(f"Another writer holds the index: {busy}.")
+            raise click.ClickException(f"Another writer holds the index: {busy}.") from busy
     elapsed = time.monotonic() - started
     click.echo(f"Indexed {count} postings in {elapsed:.1f} s.")
 

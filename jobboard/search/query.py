@@ -118,7 +118,8 @@ def clean(raw: str | None) -> str:
 @lru_cache(maxsize=1)
 def _specialty_phrases() -> tuple[dict, dict]:
     """Specialty names and synonyms by stem tuple: (multi-word phrases, single words)."""
-    phrases, words = {}, {}
+    phrases: dict[tuple[str, ...], set[str]] = {}
+    words: dict[str, set[str]] = {}
     for specialty in load_specialties():
         names = [specialty.name, re.sub(r"\s*\(.*?\)", "", specialty.name), *specialty.synonyms]
         for name in names:
@@ -215,8 +216,8 @@ def _range_group(chunk: str) -> tuple[Clause, ...] | None:
     """``38100-38999`` -> either code."""
     parts = chunk.strip(".,;:()").split("-")
     if len(parts) == 2:
-        codes = [normalize_code(p) for p in parts]
-        if all(codes):
+        codes = [code for code in map(normalize_code, parts) if code]
+        if len(codes) == 2:
             return tuple(_code(c, chunk) for c in codes)
     return None
 
@@ -246,8 +247,9 @@ def parse(raw: str | None) -> ParsedQuery:
                 items.append(("chunk", chunk, negate_next))
                 negate_next = False
 
-    units = []  # groups of clauses
-    pending_words, join_next = [], False
+    units: list[tuple[Clause, ...]] = []  # groups of clauses
+    pending_words: list[tuple[str, str]] = []
+    join_next = False
 
     def flush_words():
         if pending_words:

@@ -5,8 +5,29 @@ numbers of their own. Within one way of matching a clause (its title, its tags..
 weight counts; different ways add up. A posting's score is the sum over the query's clauses,
 plus the domain prior.
 """
+from typing import TypedDict
 
-SEARCH_BOOSTS = {
+
+class Boosts(TypedDict):
+    """The table's keys and kinds, so a misspelt or misplaced weight is a type error."""
+    title: int
+    section: int
+    meta: int
+    body: int
+    literal: int
+    specialty_tag: dict[str, int]
+    code_tag: int
+    code_range: int
+    credential_required: int
+    credential_listed: int
+    attribute: int
+    domain: int
+    domain_ambiguous: int
+    coding_job: int
+    title_phrase: int
+
+
+SEARCH_BOOSTS: Boosts = {
     # Where a word matched.
     "title": 80,            # plus up to 7 more in a short title (8 - words in the title)
     "section": 40,          # the CPT section or subsection name of a tagged code

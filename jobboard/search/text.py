@@ -10,6 +10,7 @@ phrase as cheap to find as a single word.
 """
 import re
 from functools import lru_cache
+from itertools import pairwise
 
 from whoosh.analysis import STOP_WORDS
 from whoosh.lang.porter import stem as porter_stem
@@ -54,7 +55,7 @@ def tokens(text: str) -> list[str]:
 
 def pairs(terms: list[str]) -> list[str]:
     """Adjacent-term pairs: the phrase index."""
-    return list(map("_".join, zip(terms, terms[1:])))
+    return list(map("_".join, pairwise(terms)))
 
 
 def word_count(text: str) -> int:

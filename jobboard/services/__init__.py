@@ -14,9 +14,5 @@ class NotFound(DomainError):
     pass
 
 
-class Forbidden(DomainError):
-    pass
-
-
 class Conflict(DomainError):
     """The change clashes with what is stored (a duplicate, an illegal transition)."""

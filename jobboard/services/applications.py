@@ -1,4 +1,6 @@
 """Applying on the site and the applicant pipeline both sides can see."""
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -159,11 +161,11 @@ def company_application(company_id: int | None, application_id: int) -> Applicat
     return application
 
 
-def applicants(posting: Posting) -> list[Application]:
+def applicants(posting: Posting) -> Sequence[Application]:
     return db.session.scalars(select(Application).where(Application.posting_id == posting.id)
                               .order_by(Application.created_at)).all()
 
 
-def seeker_applications(seeker: User) -> list[Application]:
+def seeker_applications(seeker: User) -> Sequence[Application]:
     return db.session.scalars(select(Application).where(Application.seeker_id == seeker.id)
                               .order_by(Application.created_at.desc())).all()

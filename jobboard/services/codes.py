@@ -7,6 +7,7 @@ older figures over newer ones, so a later CMS file stays in force through ``code
 import json
 from bisect import bisect_left, bisect_right
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -297,9 +298,10 @@ def import_gpci(paths) -> GpciSummary:
             summary.localities += 1
     counties: dict[tuple[str, str], list[str]] = {}
     for _, parsed in files:
-        for row in parsed.county_rows:
-            counties.setdefault((row.mac, row.locality), []).append(
-                row.counties if row.counties.upper() != "ALL COUNTIES" else f"all counties ({row.state_name})")
+        for county in parsed.county_rows:
+            counties.setdefault((county.mac, county.locality), []).append(
+                county.counties if county.counties.upper() != "ALL COUNTIES"
+                else f"all counties ({county.state_name})")
     for key, names in counties.items():
         if key in held:
             held[key].counties = "; ".join(names)
@@ -386,9 +388,13 @@ def national_payment(code: CptCode, factor: Decimal | None) -> Payment | None:
     fee schedule, a setting is None where the file marks its practice expense NA."""
     if not is_payable(code) or factor is None:
         return None
-    return Payment(
-        _cents(code.nonfacility_total * factor) if code.nonfacility_pe_rvu is not None else None,
-        _cents(code.facility_total * factor) if code.facility_pe_rvu is not None else None)
+    return Payment(_setting_payment(code.nonfacility_total, code.nonfacility_pe_rvu, factor),
+                   _setting_payment(code.facility_total, code.facility_pe_rvu, factor))
+
+
+def _setting_payment(total: Decimal | None, pe_rvu: Decimal | None, factor: Decimal) -> Decimal | None:
+    """Total RVU × conversion factor in cents; None where the file marks the practice expense NA."""
+    return _cents(total * factor) if pe_rvu is not None and total is not None else None
 
 
 def locality_payment(code: CptCode, locality: MedicareLocality, factor: Decimal | None) -> Payment | None:
@@ -397,7 +403,7 @@ def locality_payment(code: CptCode, locality: MedicareLocality, factor: Decimal 
         return None
 
     def priced(pe_rvu):
-        if pe_rvu is None:
+        if pe_rvu is None or code.work_rvu is None or code.mp_rvu is None:
             return None
         return _cents((code.work_rvu * locality.work_gpci + pe_rvu * locality.pe_gpci
                        + code.mp_rvu * locality.mp_gpci) * factor)
@@ -457,7 +463,7 @@ def _distribution(values: tuple[Decimal, ...]) -> Distribution:
     bins = [Bin(i * width, (i + 1) * width, counts[i]) for i in range(edges)]
     if counts[edges]:
         bins.append(Bin(edges * width, None, counts[edges]))
-    return Distribution(values, _cents(sum(middle) / len(middle)), width, bins)
+    return Distribution(values, _cents(sum(middle, Decimal(0)) / len(middle)), width, bins)
 
 
 # Per process, keyed to the version of the code table it was computed from (row count and last
@@ -494,7 +500,7 @@ def work_rvu_standing(code: CptCode) -> Standing:
     the section's work RVUs; the percentile is None for codes outside ``STANDING_RULE``."""
     found = section_distribution(code.section)
     n = len(found.values)
-    if not n:
+    if not n or found.width is None:  # the width is None only for a section without values
         return Standing(None, None, 0, [], None)
     if not (is_payable(code) and code.work_rvu is not None and code.work_rvu > 0):
         return Standing(None, found.median, n, found.bins, None)
@@ -504,7 +510,7 @@ def work_rvu_standing(code: CptCode) -> Standing:
     return Standing(round(100 * (below + same / 2) / n, 1), found.median, n, found.bins, code_bin)
 
 
-def specialties_for_code(code: str) -> list[Specialty]:
+def specialties_for_code(code: str) -> Sequence[Specialty]:
     slugs = reference_data.specialty_slugs_for_code(code)
     if not slugs:
         return []
@@ -581,7 +587,7 @@ def exact_code(text: str) -> str | None:
     return reference_data.normalize_code((text or "").strip())
 
 
-def search_codes(text: str, limit: int = 100) -> list[CptCode]:
+def search_codes(text: str, limit: int = 100) -> Sequence[CptCode]:
     """Codes by number prefix, or holding every word in our description, also-known-as phrases,
     section or subsection names, or the AMA descriptor where a licensed operator stored it."""
     text = (text or "").strip()
@@ -601,11 +607,11 @@ def search_codes(text: str, limit: int = 100) -> list[CptCode]:
     return db.session.scalars(query.order_by(CptCode.curated.desc(), CptCode.code).limit(limit)).all()
 
 
-def sections_with_counts() -> list[tuple[str, int]]:
+def sections_with_counts() -> Sequence[tuple[str, int]]:
     return db.session.execute(
         select(CptCode.section, func.count(CptCode.id)).group_by(CptCode.section)
         .order_by(func.min(CptCode.code))
-    ).all()
+    ).tuples().all()
 
 
 @dataclass(frozen=True)
@@ -613,7 +619,7 @@ class SectionPage:
     section: str
     subsection: str
     subsections: list[tuple[str, int]]
-    codes: list[CptCode]
+    codes: Sequence[CptCode]
     page: int
     pages: int
     total: int
@@ -630,7 +636,7 @@ def section_page(section: str, subsection: str = "", page: int = 1) -> SectionPa
     query = select(CptCode).where(CptCode.section == section)
     if subsection:
         query = query.where(CptCode.subsection == subsection)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // SECTION_PAGE_SIZE))
     page = min(max(page, 1), pages)
     codes = db.session.scalars(query.order_by(CptCode.code).offset((page - 1) * SECTION_PAGE_SIZE)

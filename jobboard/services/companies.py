@@ -7,6 +7,7 @@ member or suspending the account clears it.
 """
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 
 from flask import url_for
@@ -95,12 +96,12 @@ def latest_request(user: User) -> CompanyJoinRequest | None:
                              .limit(1))
 
 
-def members(company: Company) -> list[User]:
+def members(company: Company) -> Sequence[User]:
     return db.session.scalars(select(User).where(User.company_id == company.id)
                               .order_by(User.name, User.email)).all()
 
 
-def pending_requests(company: Company) -> list[CompanyJoinRequest]:
+def pending_requests(company: Company) -> Sequence[CompanyJoinRequest]:
     return db.session.scalars(select(CompanyJoinRequest).where(
         CompanyJoinRequest.company_id == company.id, CompanyJoinRequest.status == CompanyJoinRequest.PENDING)
         .order_by(CompanyJoinRequest.created_at, CompanyJoinRequest.id)).all()

@@ -1,8 +1,10 @@
 """The employer dashboard's posting list: filtered by status, sorted, paged, with applicants
 counted by stage in one grouped query."""
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from jobboard.extensions import db
 from jobboard.models.application import Application
@@ -14,7 +16,7 @@ STATUSES = (Posting.DRAFT, Posting.PUBLISHED, Posting.CLOSED, Posting.EXPIRED)
 # Sort key -> (label, ORDER BY); ties fall back to the newest id so pages never overlap.
 APPLICANTS = select(func.count(Application.id)).where(
     Application.posting_id == Posting.id).correlate(Posting).scalar_subquery()
-SORTS = {
+SORTS: dict[str, tuple[str, ColumnElement[Any]]] = {
     "updated": ("Last changed", Posting.updated_at.desc()),
     "posted": ("Posted", Posting.published_at.desc().nulls_last()),
     "closes": ("Closing soonest", Posting.expires_at.asc().nulls_last()),
@@ -25,7 +27,7 @@ SORTS = {
 
 @dataclass
 class DashboardPage:
-    postings: list[Posting]
+    postings: Sequence[Posting]
     stage_counts: dict[int, dict[str, int]]
     total: int
     page: int
@@ -54,8 +56,8 @@ def dashboard_page(company: Company, status: str | None = None, sort: str = "upd
         where.append(Posting.status == status)
     status_counts = dict(db.session.execute(
         select(Posting.status, func.count(Posting.id)).where(Posting.company_id == company.id)
-        .group_by(Posting.status)).all())
-    total = db.session.scalar(select(func.count(Posting.id)).where(*where))
+        .group_by(Posting.status)).tuples().all())
+    total = db.session.scalar(select(func.count(Posting.id)).where(*where)) or 0
     order = SORTS.get(sort, SORTS["updated"])[1]
     page = max(page, 1)
     postings = db.session.scalars(

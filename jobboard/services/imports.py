@@ -17,8 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import delete, func, insert, inspect, select, tuple_, update
+from sqlalchemy import Table, delete, func, insert, inspect, select, tuple_, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from jobboard.extensions import db
@@ -200,6 +201,12 @@ class _Line:
     existing_id: int | None = None
 
     @property
+    def built(self) -> Posting:
+        """The posting ``_apply`` made from this line: every line that is stored has one."""
+        assert self.posting is not None, f"line {self.number} stored before it was built"
+        return self.posting
+
+    @property
     def key(self):
         return self.company.lower(), self.external_id or self.source_hash
 
@@ -327,7 +334,8 @@ class _Importer:
             posting = _apply(Posting(status=status, expires_at=expires_at, source_hash=line.source_hash), fields)
             if posted_at:
                 posting.published_at = posted_at
-        if posting.status == Posting.PUBLISHED and posting.expires_at <= self.now:
+        expires_at = posting.expires_at
+        if posting.status == Posting.PUBLISHED and expires_at is not None and expires_at <= self.now:
             posting.expire(self.now)
         return posting
 
@@ -350,12 +358,12 @@ class _Importer:
                     created_companies[key] = company.id
                 company_id = created_companies[key]
             company_ids.append(company_id)
-        table = Posting.__table__
+        table = cast(Table, Posting.__table__)  # typed FromClause; a mapped class's is a Table
         stamp = utcnow()
         new = [i for i, line in enumerate(lines) if line.existing_id is None]
         posting_ids = [line.existing_id for line in lines]
         if new:
-            rows = [{**_insert_row(lines[i].posting, stamp), "company_id": company_ids[i]} for i in new]
+            rows = [{**_insert_row(lines[i].built, stamp), "company_id": company_ids[i]} for i in new]
             inserted = db.session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True),
                                           rows).all()
             for i, posting_id in zip(new, inserted, strict=True):
@@ -363,14 +371,14 @@ class _Importer:
         changed = [line for line in lines if line.existing_id is not None]
         if changed:
             old = [line.existing_id for line in changed]
-            for link in (posting_specialty, posting_cpt_code, PostingCredential.__table__):
+            for link in (posting_specialty, posting_cpt_code, cast(Table, PostingCredential.__table__)):
                 db.session.execute(delete(link).where(link.c.posting_id.in_(old)))
             for line in changed:
-                values = {k: v for k, v in _set_columns(line.posting).items() if k not in KEPT_ON_UPDATE}
+                values = {k: v for k, v in _set_columns(line.built).items() if k not in KEPT_ON_UPDATE}
                 db.session.execute(update(table).where(table.c.id == line.existing_id)
                                    .values(**values, updated_at=stamp))
-        _insert_tags(zip(posting_ids, (line.posting for line in lines), strict=True))
-        not_coding = sum(not line.posting.coding_related for line in lines)
+        _insert_tags(zip(posting_ids, (line.built for line in lines), strict=True))
+        not_coding = sum(not line.built.coding_related for line in lines)
         reindex_postings(posting_ids)
         db.session.commit()
         for key, company_id in created_companies.items():
@@ -431,7 +439,7 @@ def _insert_tags(postings) -> None:
         credentials += [{"posting_id": posting_id, "credential_id": link.credential.id, "required": link.required}
                         for link in posting.credential_links]
     for table, rows in ((posting_specialty, specialties), (posting_cpt_code, codes),
-                        (PostingCredential.__table__, credentials)):
+                        (cast(Table, PostingCredential.__table__), credentials)):
         if rows:
             db.session.execute(insert(table), rows)
 

@@ -113,7 +113,7 @@ def deliver_pending(ids=None, limit=100, now=None) -> tuple[int, int]:
         return 0, len(due)
     with smtp:
         for email_id in due:
-            email = db.session.get(OutboundEmail, email_id)
+            email = db.session.get_one(OutboundEmail, email_id)
             try:
                 smtp.send_message(build_message(email))
             except (smtplib.SMTPException, OSError) as exc:
@@ -131,7 +131,7 @@ def deliver_pending(ids=None, limit=100, now=None) -> tuple[int, int]:
 def _log_instead(ids) -> int:
     """Development without a mail server (``MAIL_SERVER = "console"``): log, mark sent."""
     for email_id in ids:
-        email = db.session.get(OutboundEmail, email_id)
+        email = db.session.get_one(OutboundEmail, email_id)
         current_app.logger.warning("Email to %s: %s\n%s", email.recipient, email.subject, email.body)
         email.sent_at = utcnow()
     db.session.commit()
@@ -147,7 +147,7 @@ def _failed(email: OutboundEmail, error: str) -> None:
 
 def _record_failure(ids, error) -> None:
     for email_id in ids:
-        _failed(db.session.get(OutboundEmail, email_id), error)
+        _failed(db.session.get_one(OutboundEmail, email_id), error)
     db.session.commit()
 
 

@@ -1,5 +1,6 @@
 """Moderation: reports of postings, the admins' queue, unpublishing postings, suspensions, and
 the review of postings that do not look like coding jobs."""
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -11,8 +12,8 @@ from jobboard.models.posting import Posting
 from jobboard.models.user import User
 from jobboard.search.sync import reindex_postings
 from jobboard.services import Conflict, DomainError
-from jobboard.services.sessions import end_other_sessions
 from jobboard.services.companies import end_membership_for_suspension
+from jobboard.services.sessions import end_other_sessions
 
 MAX_NOTE_LENGTH = 2000
 
@@ -86,7 +87,7 @@ def unpublish_posting(posting: Posting) -> None:
     db.session.commit()
 
 
-def postings_needing_coding_review() -> list[Posting]:
+def postings_needing_coding_review() -> Sequence[Posting]:
     """Visible postings the classifier says are not coding jobs, oldest first."""
     return db.session.scalars(
         Posting.needs_coding_review().order_by(Posting.published_at, Posting.id)).all()
@@ -98,11 +99,11 @@ def approve_as_coding(posting: Posting) -> None:
     db.session.commit()
 
 
-def suspended_users() -> list[User]:
+def suspended_users() -> Sequence[User]:
     return db.session.scalars(select(User).where(User.active.is_(False)).order_by(User.email)).all()
 
 
-def _reindex_postings_of(user: User) -> list[Posting]:
+def _reindex_postings_of(user: User) -> Sequence[Posting]:
     """The user's postings change visibility without a change to their rows: queue them."""
     postings = db.session.scalars(select(Posting).where(Posting.created_by_id == user.id)).all()
     reindex_postings([p.id for p in postings])

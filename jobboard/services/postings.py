@@ -122,7 +122,7 @@ def _resolve(fields: PostingFields):
         errors[key] = "Unknown credential: " + ", ".join(unknown) + "."
 
     malformed = [c for c in fields.cpt_codes if normalize_code(c) is None]
-    normalized = list(dict.fromkeys(normalize_code(c) for c in fields.cpt_codes if normalize_code(c)))
+    normalized = list(dict.fromkeys(code for code in map(normalize_code, fields.cpt_codes) if code))
     codes = {c.code: c for c in db.session.scalars(select(CptCode).where(CptCode.code.in_(normalized)))}
     unknown = [c for c in normalized if c not in codes]
     if malformed:
@@ -153,6 +153,7 @@ def _apply(posting: Posting, fields: PostingFields) -> Posting:
     fields = _with_inferred_tags(fields, tags)
     specialties, credentials, codes = _resolve(fields)
     verdict = tags.classification
+    assert verdict is not None, "suggest_tags always classifies"
     if not verdict.coding_related and (specialties or credentials or codes):
         # The author's own coding tags are evidence too.
         verdict = classify(fields.title, text, list(credentials), [c.code for c in codes],
@@ -211,7 +212,7 @@ def change_status(posting: Posting, action: str) -> Posting:
     try:
         TRANSITIONS[action](posting)
     except IllegalTransition as error:
-        raise Conflict(str(error))
+        raise Conflict(str(error)) from error
     db.session.commit()
     return posting
 
@@ -254,6 +255,7 @@ def suggested_tags(text: str) -> dict:
     """The tagger's suggestions for a title and description, limited to tags the database knows,
     with the coding-job verdict and its evidence."""
     tags = suggest_tags(text)
+    assert tags.classification is not None, "suggest_tags always classifies"
     return {
         "specialties": list(tags.specialties),
         "credentials_required": list(tags.required),

@@ -1,4 +1,6 @@
 """Seeker and company profiles."""
+from collections.abc import Sequence
+
 from sqlalchemy import select
 
 from jobboard.extensions import db
@@ -9,11 +11,11 @@ from jobboard.models.user import User
 from jobboard.services import DomainError, NotFound
 
 
-def all_credentials() -> list[Credential]:
+def all_credentials() -> Sequence[Credential]:
     return db.session.scalars(select(Credential).order_by(Credential.abbreviation)).all()
 
 
-def all_specialties() -> list[Specialty]:
+def all_specialties() -> Sequence[Specialty]:
     return db.session.scalars(select(Specialty).order_by(Specialty.position)).all()
 
 

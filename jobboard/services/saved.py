@@ -1,4 +1,5 @@
 """Saved jobs and saved searches with email alerts of new matches."""
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode
@@ -16,8 +17,8 @@ from jobboard.models.posting import Posting
 from jobboard.models.user import User
 from jobboard.services import DomainError, NotFound
 from jobboard.services.mail import commit_and_deliver, queue_email
-from jobboard.urls import external_url
 from jobboard.text_input import text_problem
+from jobboard.urls import external_url
 
 ALERT_INTERVALS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 MAX_SAVED_SEARCHES = 20
@@ -57,7 +58,7 @@ def marks(user: User | None, posting_ids) -> dict[str, set[int]]:
     }
 
 
-def saved_jobs(user: User) -> list[SavedJob]:
+def saved_jobs(user: User) -> Sequence[SavedJob]:
     return db.session.scalars(select(SavedJob).where(SavedJob.user_id == user.id)
                               .order_by(SavedJob.created_at.desc())).all()
 
@@ -73,7 +74,7 @@ def clean_query(query: str) -> str:
 def save_search(user: User, name: str, query: str, frequency: str) -> SavedSearch:
     if frequency not in ALERT_INTERVALS:
         raise DomainError("Choose daily or weekly alerts.", field="frequency")
-    count = db.session.scalar(select(func.count(SavedSearch.id)).where(SavedSearch.user_id == user.id))
+    count = db.session.scalar(select(func.count(SavedSearch.id)).where(SavedSearch.user_id == user.id)) or 0
     if count >= MAX_SAVED_SEARCHES:
         raise DomainError(f"You can keep at most {MAX_SAVED_SEARCHES} saved searches.")
     search = SavedSearch(user_id=user.id, name=name.strip(), query=clean_query(query),
@@ -119,7 +120,7 @@ def delete_search(user: User, search_id: int) -> None:
     db.session.commit()
 
 
-def saved_searches(user: User) -> list[SavedSearch]:
+def saved_searches(user: User) -> Sequence[SavedSearch]:
     return db.session.scalars(select(SavedSearch).where(SavedSearch.user_id == user.id)
                               .order_by(SavedSearch.created_at)).all()
 
@@ -169,7 +170,7 @@ def send_alerts(find_new_postings, now=None) -> AlertRun:
     run = AlertRun(due=len(due_ids))
     for search_id in due_ids:
         try:
-            run.emails += _send_alert(db.session.get(SavedSearch, search_id), find_new_postings, now)
+            run.emails += _send_alert(db.session.get_one(SavedSearch, search_id), find_new_postings, now)
         except Exception:
             db.session.rollback()
             current_app.logger.exception("Saved search %s: alert failed; skipped", search_id)

@@ -6,6 +6,7 @@ device's session even if someone copied its cookies before.
 """
 import re
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import delete, select
@@ -51,8 +52,8 @@ def _attach(user: User, row: UserSession, secret: str) -> None:
 
 def load_user(cookie_id: str) -> User | None:
     """Flask-Login loader: the user of a live session row whose secret matches, if active."""
-    row_id, _, secret = (cookie_id or "").partition(".")
-    row_id = parse_int(row_id)
+    raw_id, _, secret = (cookie_id or "").partition(".")
+    row_id = parse_int(raw_id)
     if row_id is None or row_id > MAX_ID or not _SECRET_RE.fullmatch(secret):
         return None
     row = db.session.get(UserSession, row_id)
@@ -70,7 +71,7 @@ def record_use(user: User, now=None) -> None:
         db.session.commit()
 
 
-def signed_in_devices(user: User) -> list[UserSession]:
+def signed_in_devices(user: User) -> Sequence[UserSession]:
     return db.session.scalars(select(UserSession).where(UserSession.user_id == user.id)
                               .order_by(UserSession.last_used_at.desc(), UserSession.id.desc())).all()
 

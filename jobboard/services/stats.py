@@ -7,10 +7,12 @@ write, and a counter never touches the posting row (so never the search index).
 import hashlib
 import hmac
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -22,7 +24,8 @@ from jobboard.models.posting import Posting
 
 log = logging.getLogger(__name__)
 
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_INSERTS: dict[str, Callable[[Table], postgresql.Insert | sqlite.Insert]] = {
+    "postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ def visitor_key(anonymous_id: str) -> str:
 
 def _bump(conn, posting_id: int, views=0, unique_views=0, apply_clicks=0) -> None:
     """Add to a posting's counters, creating its row on first use."""
-    table = PostingStats.__table__
+    table = cast(Table, PostingStats.__table__)  # typed FromClause; a mapped class's is a Table
     insert = _INSERTS[conn.dialect.name](table).values(
         posting_id=posting_id, views=views, unique_views=unique_views, apply_clicks=apply_clicks)
     conn.execute(insert.on_conflict_do_update(
@@ -64,7 +67,7 @@ def record_view(posting: Posting, visitor: str) -> None:
     posting_id = posting.id
 
     def write(conn):
-        table = PostingVisitor.__table__
+        table = cast(Table, PostingVisitor.__table__)
         first = conn.execute(
             _INSERTS[conn.dialect.name](table)
             .values(posting_id=posting_id, visitor=visitor)

@@ -22,12 +22,12 @@ def sync_taxonomy() -> dict[str, int]:
 
     known = {c.abbreviation: c for c in db.session.scalars(select(Credential))}
     credentials = reference_data.load_credentials()
-    for data in credentials:
-        credential = known.get(data.abbreviation) or Credential(abbreviation=data.abbreviation)
-        credential.name = data.name
-        credential.body = data.body
-        credential.kind = data.kind
-        credential.focus = data.focus
+    for entry in credentials:
+        credential = known.get(entry.abbreviation) or Credential(abbreviation=entry.abbreviation)
+        credential.name = entry.name
+        credential.body = entry.body
+        credential.kind = entry.kind
+        credential.focus = entry.focus
         db.session.add(credential)
 
     sections = reference_data.load_sections()

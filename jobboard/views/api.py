@@ -3,7 +3,7 @@ OpenAPI document describing them."""
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec_webframeworks.flask import FlaskPlugin
-from flask import Blueprint, abort, current_app, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request, url_for
 from marshmallow import INCLUDE, Schema, fields, validate
 
 from jobboard.markup import render_description
@@ -13,7 +13,6 @@ from jobboard.reference_data import load_specialties
 from jobboard.search.backend import SORTS
 from jobboard.search.params import MAX_DAYS, MAX_PER_PAGE, MAX_RESULTS, MAX_SALARY
 from jobboard.search.text import CREDENTIALS
-from jobboard.services import NotFound
 from jobboard.services.postings import visible_posting
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -72,10 +71,7 @@ def job_json(posting: Posting, snippet: str | None = None) -> dict:
 
 @bp.get("/v1/jobs/<int:posting_id>")
 def job(posting_id):
-    try:
-        posting = visible_posting(posting_id)
-    except NotFound:
-        abort(404)
+    posting = visible_posting(posting_id)
     body = job_json(posting)
     body["description_html"] = str(render_description(
         posting.description, lambda code: url_for("codes.code", code=code, _external=True)))

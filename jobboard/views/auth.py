@@ -59,15 +59,15 @@ def register():
         form.join_code.data = request.args["join_code"][:32]  # from an emailed invitation
     if form.validate_on_submit():
         try:
-            claim(form.once.data)
+            claim(form.once.data or "")
             if form.role.data == "employer":
                 user = accounts.register_employer(
-                    email=form.email.data, password=form.password.data, name=form.name.data,
+                    email=form.email.data or "", password=form.password.data or "", name=form.name.data or "",
                     company_name=form.company_name.data or "", join_code=form.join_code.data or "",
                 )
             else:
                 user = accounts.register_seeker(
-                    email=form.email.data, password=form.password.data, name=form.name.data
+                    email=form.email.data or "", password=form.password.data or "", name=form.name.data or ""
                 )
         except accounts.AccountExists as notice:
             flash(notice.message, "info")
@@ -80,7 +80,7 @@ def register():
             db.session.rollback()
             flash_domain_error(form, error)
         else:
-            record_result(form.once.data, url_for("auth.login"))
+            record_result(form.once.data or "", url_for("auth.login"))
             _sign_in(user)
             flash("Welcome to MedCode Jobs! Your account is ready.", "success")
             return redirect(home_for(user))
@@ -98,7 +98,7 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.email.data, form.password.data)
+            user = accounts.authenticate(form.email.data or "", form.password.data or "")
         except DomainError as error:
             flash(error.message, "danger")
             status = 401
@@ -152,7 +152,7 @@ def reset_password(token):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.reset_password(token, form.password.data)
+            accounts.reset_password(token, form.password.data or "")
         except DomainError as error:
             flash_domain_error(form, error)
         else:
@@ -171,20 +171,20 @@ def account():
     email_form = ChangeEmailForm(prefix="em")
     delete_form = DeleteAccountForm(prefix="del")
     status = 200
-    action = request.form.get("action")
+    action = request.form.get("action", "")
     if request.method == "POST":
         try:
             if action == "password" and password_form.validate_on_submit():
-                accounts.change_password(user, password_form.current_password.data,
-                                         password_form.new_password.data)
+                accounts.change_password(user, password_form.current_password.data or "",
+                                         password_form.new_password.data or "")
                 flash("Your password is changed. Other devices are signed out.", "success")
                 return redirect(url_for("auth.account"))
             if action == "email" and email_form.validate_on_submit():
-                accounts.change_email(user, email_form.current_password.data, email_form.email.data)
+                accounts.change_email(user, email_form.current_password.data or "", email_form.email.data or "")
                 flash("Your email address is changed.", "success")
                 return redirect(url_for("auth.account"))
             if action == "delete" and delete_form.validate_on_submit():
-                accounts.delete_account(user, delete_form.current_password.data)
+                accounts.delete_account(user, delete_form.current_password.data or "")
                 logout_user()  # the account's sessions went with it
                 flash("Your account is deleted.", "info")
                 return redirect(url_for("public.home"))

@@ -137,10 +137,7 @@ def specialties():
 
 @bp.get("/specialties/<slug>")
 def specialty(slug):
-    try:
-        found = specialty_by_slug(slug)
-    except NotFound:
-        abort(404)
+    found = specialty_by_slug(slug)
     jobs, count, pay_range = specialty_jobs(found)
     credentials = db.session.scalars(
         select(Credential).where(Credential.abbreviation.in_(found.credential_list))).all()

@@ -7,7 +7,7 @@ from jobboard.forms.auth import ConfirmForm
 from jobboard.forms.profiles import CompanyForm
 from jobboard.forms.team import InviteForm, JoinCodeForm
 from jobboard.models.application import EMPLOYER_MOVES, PIPELINE, STAGES
-from jobboard.services import Conflict, DomainError, NotFound, applications, companies
+from jobboard.services import Conflict, DomainError, applications, companies
 from jobboard.services.dashboard import SORTS, STATUSES, dashboard_page
 from jobboard.services.postings import company_posting
 from jobboard.services.profiles import update_company
@@ -40,7 +40,7 @@ def join():
     form = JoinCodeForm()
     if form.validate_on_submit():
         try:
-            company = companies.join_with_code(current_user._get_current_object(), form.join_code.data)
+            company = companies.join_with_code(current_user._get_current_object(), form.join_code.data or "")
         except Conflict as error:
             flash(error.message, "info")
             return redirect(url_for("employer.dashboard"))
@@ -77,8 +77,6 @@ def decide_request(request_id, decision):
         try:
             join_request = companies.decide(company, current_user._get_current_object(), request_id,
                                             approve=decision == "approve")
-        except NotFound:
-            abort(404)
         except Conflict as error:
             flash(error.message, "danger")
         else:
@@ -95,8 +93,6 @@ def remove_member(user_id):
     if ConfirmForm().validate_on_submit():
         try:
             user = companies.remove_member(company, current_user._get_current_object(), user_id)
-        except NotFound:
-            abort(404)
         except Conflict as error:
             flash(error.message, "danger")
         else:
@@ -137,9 +133,11 @@ def dashboard():
     """Postings with status, figures and applicants by stage; filter by status, sort, pages."""
     company = current_company()
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
-    sort = request.args.get("sort") if request.args.get("sort") in SORTS else "updated"
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and len(page) < 7 else 1
+    sort = request.args.get("sort", "updated")
+    if sort not in SORTS:
+        sort = "updated"
+    raw_page = request.args.get("page", "1")
+    page = int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1
     listing = dashboard_page(company, status, sort, page)
 
     def url(**changes):
@@ -171,18 +169,10 @@ def edit_company():
     return render_template("employer/edit_company.html", form=form, company=company), status
 
 
-def _own_posting(posting_id):
-    """:raise 404: the posting is missing or another company's."""
-    try:
-        return company_posting(current_user.company, posting_id)
-    except NotFound:
-        abort(404)
-
-
 @bp.get("/jobs/<int:posting_id>/applicants")
 @role_required("employer")
 def applicants(posting_id):
-    posting = _own_posting(posting_id)
+    posting = company_posting(current_user.company, posting_id)
     rows = []
     for application in applications.applicants(posting):
         form = MoveForm(prefix=f"a{application.id}")
@@ -192,18 +182,10 @@ def applicants(posting_id):
                            stage_labels=applications.STAGE_LABELS, stages=STAGES, open_stages=PIPELINE)
 
 
-def _own_application(application_id):
-    """:raise 404: the application is on another company's posting."""
-    try:
-        return applications.company_application(current_user.company_id, application_id)
-    except NotFound:
-        abort(404)
-
-
 @bp.post("/applications/<int:application_id>/move")
 @role_required("employer")
 def move(application_id):
-    application = _own_application(application_id)
+    application = applications.company_application(current_user.company_id, application_id)
     form = MoveForm(prefix=f"a{application.id}")
     form.stage.choices = [(s, s) for s in STAGES]
     if form.validate_on_submit():
@@ -221,7 +203,7 @@ def move(application_id):
 @role_required("employer")
 def reject_many(posting_id):
     """Reject the ticked applicants of one posting; each is emailed."""
-    posting = _own_posting(posting_id)
+    posting = company_posting(current_user.company, posting_id)
     if ConfirmForm().validate_on_submit():
         ids = [int(i) for i in request.form.getlist("application") if i.isdigit() and len(i) < 12]
         if not ids:
@@ -235,10 +217,10 @@ def reject_many(posting_id):
 @bp.post("/applications/<int:application_id>/notes")
 @role_required("employer")
 def add_note(application_id):
-    application = _own_application(application_id)
+    application = applications.company_application(current_user.company_id, application_id)
     form = NoteForm(prefix=f"n{application.id}")
     if form.validate_on_submit():
-        applications.add_note(application, current_user._get_current_object(), form.body.data)
+        applications.add_note(application, current_user._get_current_object(), form.body.data or "")
         flash("Note saved.", "success")
     else:
         flash("Write something first.", "danger")

@@ -3,6 +3,7 @@ from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from jobboard.extensions import db
+from jobboard.services import NotFound
 
 TITLES = {
     400: "Bad request",
@@ -44,7 +45,9 @@ def register(app):
         return error_response(403, "You do not have access to this page.")
 
     @app.errorhandler(404)
+    @app.errorhandler(NotFound)
     def not_found(error):
+        """Werkzeug's 404 and the services' NotFound (a missing or someone else's record) alike."""
         return error_response(404, "There is nothing at this address.")
 
     @app.errorhandler(405)

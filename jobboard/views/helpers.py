@@ -1,6 +1,7 @@
 """Helpers shared by the views: safe redirects, role guards, template globals."""
 import re
 from functools import wraps
+from typing import TypeGuard
 from urllib.parse import urlsplit
 
 from flask import abort, flash, g, redirect, request, url_for
@@ -10,7 +11,7 @@ from jobboard.forms.auth import ConfirmForm
 from jobboard.models.taxonomy import ARRANGEMENTS, EMPLOYMENT_TYPES, US_STATES
 
 
-def is_safe_next(target: str | None) -> bool:
+def is_safe_next(target: str | None) -> TypeGuard[str]:
     """Only a path on this site: no scheme, no host, no protocol-relative or backslash tricks."""
     if not target or not target.startswith("/") or target.startswith("//"):
         return False

@@ -23,7 +23,7 @@ from jobboard.forms.moderation import ReportForm
 from jobboard.forms.posting import PostingForm
 from jobboard.markup import plain_text, render_description
 from jobboard.models.posting import Posting
-from jobboard.services import Conflict, DomainError, NotFound, applications, saved
+from jobboard.services import Conflict, DomainError, applications, saved
 from jobboard.services.matching import fit
 from jobboard.services.moderation import report_posting
 from jobboard.services.postings import (
@@ -58,6 +58,7 @@ def code_url(code):
 
 def job_posting_ld(posting: Posting) -> str:
     """schema.org JobPosting for a visible posting (what Google requires and recommends)."""
+    assert posting.published_at and posting.expires_at, "a visible posting has been published"
     data = {
         "@context": "https://schema.org/",
         "@type": "JobPosting",
@@ -84,7 +85,7 @@ def job_posting_ld(posting: Posting) -> str:
         data["jobLocationType"] = "TELECOMMUTE"
         data["applicantLocationRequirements"] = {"@type": "Country", "name": "USA"}
     if posting.salary_min is not None or posting.salary_max is not None:
-        value = {"@type": "QuantitativeValue", "unitText": posting.salary_unit.upper()}
+        value: dict[str, str | float] = {"@type": "QuantitativeValue", "unitText": posting.salary_unit.upper()}
         if posting.salary_min is not None:
             value["minValue"] = float(posting.salary_min)
         if posting.salary_max is not None:
@@ -148,18 +149,10 @@ def _visitor() -> str:
     return visitor_key(session["visitor"])
 
 
-def _visible_or_404(posting_id) -> Posting:
-    """:raise 404: the posting is missing or not public (draft, closed, expired, suspended)."""
-    try:
-        return visible_posting(posting_id)
-    except NotFound:
-        abort(404)
-
-
 @bp.post("/jobs/<int:posting_id>/apply-external")
 def apply_external(posting_id):
     """Count the click, then send the visitor on to the employer's application page."""
-    posting = _visible_or_404(posting_id)
+    posting = visible_posting(posting_id)
     if not posting.apply_url:
         abort(404)
     if not (current_user.is_authenticated and current_user.company_id == posting.company_id):
@@ -171,14 +164,14 @@ def apply_external(posting_id):
 @limiter.limit(lambda: current_app.config["RATELIMIT_REPORT"], methods=["POST"])
 def report(posting_id):
     """Anyone may report a public posting to the admins."""
-    posting = _visible_or_404(posting_id)
+    posting = visible_posting(posting_id)
     form = ReportForm()
     if form.validate_on_submit():
         reporter = current_user._get_current_object() if current_user.is_authenticated else None
         detail_url = url_for("postings.detail", posting_id=posting.id)
         try:
-            claim(form.once.data)
-            report_posting(posting, reporter, form.reason.data, form.note.data)
+            claim(form.once.data or "")
+            report_posting(posting, reporter, form.reason.data or "", form.note.data or "")
         except AlreadySubmitted as sent:
             flash(sent.message, "info")
             return redirect(sent.result_url or detail_url, 303)
@@ -189,7 +182,7 @@ def report(posting_id):
             db.session.rollback()
             flash_domain_error(form, error)
         else:
-            record_result(form.once.data, detail_url)
+            record_result(form.once.data or "", detail_url)
             flash("Thank you. An admin will review this posting.", "success")
             return redirect(detail_url, 303)
     status = 422 if request.method == "POST" else 200
@@ -265,24 +258,16 @@ def new():
     return _form_page()
 
 
-def _own_posting(posting_id):
-    """:raise 404: the posting is missing or belongs to another company."""
-    try:
-        return company_posting(current_user.company, posting_id)
-    except NotFound:
-        abort(404)
-
-
 @bp.route("/jobs/<int:posting_id>/edit", methods=["GET", "POST"])
 @role_required("employer")
 def edit(posting_id):
-    return _form_page(_own_posting(posting_id))
+    return _form_page(company_posting(current_user.company, posting_id))
 
 
 @bp.post("/jobs/<int:posting_id>/<any(publish, close, renew):action>")
 @role_required("employer")
 def transition(posting_id, action):
-    posting = _own_posting(posting_id)
+    posting = company_posting(current_user.company, posting_id)
     if ConfirmForm().validate_on_submit():
         try:
             change_status(posting, action)
@@ -314,11 +299,11 @@ def apply(posting_id):
         return _detail_page(posting, form, 422)
     user = current_user._get_current_object()
     try:
-        claim(form.once.data)
+        claim(form.once.data or "")
         resume = None
         if form.resume.data and form.resume.data.filename:
             resume = save_resume(user, form.resume.data.stream, form.resume.data.filename)
-        applications.apply(posting, user, form.cover_note.data, resume=resume)
+        applications.apply(posting, user, form.cover_note.data or "", resume=resume)
     except AlreadySubmitted as sent:
         flash(sent.message, "info")
         return redirect(sent.result_url or detail_url)
@@ -332,7 +317,7 @@ def apply(posting_id):
         flash_domain_error(form, error)
         return _detail_page(posting, form, 422)
     else:
-        record_result(form.once.data, detail_url)
+        record_result(form.once.data or "", detail_url)
         flash("Your application is sent. We emailed you a copy; follow it on your profile.", "success")
     return redirect(detail_url)
 
@@ -354,9 +339,9 @@ def too_large(error):
 @bp.post("/jobs/<int:posting_id>/<any(save, unsave):action>")
 @role_required("seeker")
 def save(posting_id, action):
-    posting = _visible_or_404(posting_id) if action == "save" else None
+    posting = visible_posting(posting_id) if action == "save" else None
     if ConfirmForm().validate_on_submit():
-        if action == "save":
+        if posting is not None:  # action == "save"
             saved.save_job(current_user, posting)
             flash("Job saved.", "success")
         else:

@@ -1,5 +1,5 @@
 """Public pages: home, company pages, the site's own pages (about, privacy...), robots.txt."""
-from flask import Blueprint, Response, abort, current_app, render_template, url_for
+from flask import Blueprint, Response, current_app, render_template, url_for
 from sqlalchemy import select
 
 from jobboard.extensions import db
@@ -7,7 +7,6 @@ from jobboard.models.company import Company
 from jobboard.models.posting import Posting
 from jobboard.models.taxonomy import CptCode, Specialty
 from jobboard.search.service import newest_postings
-from jobboard.services import NotFound
 from jobboard.services.profiles import company_by_slug
 
 bp = Blueprint("public", __name__)
@@ -67,10 +66,7 @@ def sitemap():
 
 @bp.get("/companies/<slug>")
 def company(slug):
-    try:
-        company = company_by_slug(slug)
-    except NotFound:
-        abort(404)
+    company = company_by_slug(slug)
     listing = newest_postings(limit=COMPANY_JOBS, company_id=company.id)
     return render_template("public/company.html", company=company, jobs=listing.postings,
                            job_count=listing.total)

@@ -89,7 +89,7 @@ def _chips(params: SearchParams, labels: dict) -> list[tuple[str, str]]:
 def _lenient_params(args) -> tuple[SearchParams, dict[str, str]]:
     """Parse the page's arguments, leaving out each malformed one with the reason, so the page
     can say what is wrong beside that filter and still show the rest of the search."""
-    args, problems = MultiDict(args), {}
+    args, problems = MultiDict(args), dict[str, str]()
     while True:
         try:
             return parse_params(args), problems

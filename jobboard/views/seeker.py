@@ -120,10 +120,7 @@ def download_resume(resume_id):
 @role_required("seeker")
 def delete_resume(resume_id):
     if ConfirmForm().validate_on_submit():
-        try:
-            resumes.delete_resume(current_user, resume_id)
-        except NotFound:
-            abort(404)
+        resumes.delete_resume(current_user, resume_id)
         flash("Your résumé is deleted.", "info")
     return redirect(url_for("seeker.profile"))
 
@@ -132,10 +129,7 @@ def delete_resume(resume_id):
 @role_required("seeker")
 def withdraw(application_id):
     """Ask first (the page says what the employer sees and how long it can be undone), then do it."""
-    try:
-        application = applications.seeker_application(application_id, current_user)
-    except NotFound:
-        abort(404)
+    application = applications.seeker_application(application_id, current_user)
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
             abort(400)
@@ -159,7 +153,7 @@ def undo_withdraw(application_id):
     try:
         application = applications.undo_withdraw(application_id, current_user)
     except NotFound:
-        abort(404)
+        raise  # the 404 page (views/errors.py), not a flashed message
     except DomainError as error:
         flash(error.message, "danger")
     else:
@@ -173,8 +167,8 @@ def save_search():
     form = SaveSearchForm()
     if form.validate_on_submit():
         try:
-            claim(form.once.data)
-            saved.save_search(current_user, form.name.data, form.query.data, form.frequency.data)
+            claim(form.once.data or "")
+            saved.save_search(current_user, form.name.data or "", form.query.data or "", form.frequency.data)
         except AlreadySubmitted as sent:
             flash(sent.message, "info")
             return redirect(sent.result_url or url_for("seeker.profile", _anchor="saved-searches"))
@@ -183,7 +177,7 @@ def save_search():
             flash(error.message, "danger")
         else:
             done = url_for("seeker.profile", _anchor="saved-searches")
-            record_result(form.once.data, done)
+            record_result(form.once.data or "", done)
             flash("Search saved. We will email you new matches.", "success")
             return redirect(done)
     else:
@@ -196,16 +190,13 @@ def save_search():
 @role_required("seeker")
 def edit_search(search_id):
     """Rename a saved search, change its words, its alert frequency, or turn its emails off."""
-    try:
-        search = saved.own_search(current_user, search_id)
-    except NotFound:
-        abort(404)
+    search = saved.own_search(current_user, search_id)
     form = EditSearchForm(obj=search)
     if request.method == "GET":
         form.words.data = saved.search_words(search)
     if form.validate_on_submit():
         try:
-            saved.update_search(current_user, search_id, form.name.data, form.words.data,
+            saved.update_search(current_user, search_id, form.name.data or "", form.words.data or "",
                                 form.frequency.data, form.alerts.data)
         except DomainError as error:
             flash_domain_error(form, error)
@@ -220,10 +211,7 @@ def edit_search(search_id):
 @role_required("seeker")
 def delete_search(search_id):
     if ConfirmForm().validate_on_submit():
-        try:
-            saved.delete_search(current_user, search_id)
-        except NotFound:
-            abort(404)
+        saved.delete_search(current_user, search_id)
         flash("Saved search deleted.", "info")
     return redirect(url_for("seeker.profile"))
 

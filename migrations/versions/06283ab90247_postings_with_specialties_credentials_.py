@@ -5,11 +5,10 @@ Revises: 57b0bfae532a
 Create Date: 2026-11-21 12:14:22.519331
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import jobboard.models.base
-
 
 # revision identifiers, used by Alembic.
 revision = '06283ab90247'

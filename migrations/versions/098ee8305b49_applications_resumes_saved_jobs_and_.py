@@ -5,11 +5,10 @@ Revises: 06283ab90247
 Create Date: 2026-11-21 12:27:13.220507
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import jobboard.models.base
-
 
 # revision identifiers, used by Alembic.
 revision = '098ee8305b49'

@@ -1,15 +1,14 @@
 """accounts, companies, seeker profiles, taxonomy
 
 Revision ID: 57b0bfae532a
-Revises: 
+Revises:
 Create Date: 2026-11-21 12:10:19.149217
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import jobboard.models.base
-
 
 # revision identifiers, used by Alembic.
 revision = '57b0bfae532a'

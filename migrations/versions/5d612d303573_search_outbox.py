@@ -5,11 +5,10 @@ Revises: 098ee8305b49
 Create Date: 2026-11-21 12:46:39.742782
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import jobboard.models.base
-
 
 # revision identifiers, used by Alembic.
 revision = '5d612d303573'

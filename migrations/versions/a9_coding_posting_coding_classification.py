@@ -5,11 +5,10 @@ Revises: s8a_sessions
 Create Date: 2026-11-26 13:52:20.469187
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import jobboard.models.base
-
 
 # revision identifiers, used by Alembic.
 revision = 'a9_coding'

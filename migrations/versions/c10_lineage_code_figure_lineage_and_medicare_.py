@@ -5,8 +5,8 @@ Revises: a9_coding
 Create Date: 2026-11-26 13:46:07.001462
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c10_lineage'

@@ -5,11 +5,10 @@ Revises: u11_journeys
 Create Date: 2026-11-26 13:55:29.132007
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import jobboard.models.base
-
 
 # revision identifiers, used by Alembic.
 revision = 's13_changelog'

@@ -5,11 +5,10 @@ Revises: 5d612d303573
 Create Date: 2026-11-26 13:53:51.881883
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import jobboard.models.base
-
 
 # revision identifiers, used by Alembic.
 revision = 's8a_sessions'

@@ -5,11 +5,10 @@ Revises: s13_changelog
 Create Date: 2026-11-26 13:53:28.300931
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import jobboard.models.base
-
 
 # revision identifiers, used by Alembic.
 revision = 's8b_members'

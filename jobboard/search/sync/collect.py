@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 DOOMED = "search_doomed"      # session.info: posting ids a cascade is about to change
 TAG_COLLECTIONS = ("specialties", "cpt_codes", "credential_links")
 # Attributes of related rows that appear in posting documents.
-WATCHED = {Company: ("name",), User: ("active",), Specialty: ("slug",),
+WATCHED: dict[type, tuple[str, ...]] = {Company: ("name",), User: ("active",), Specialty: ("slug",),
            CptCode: ("code", "section", "subsection"), Credential: ("abbreviation",)}
 
 

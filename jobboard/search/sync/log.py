@@ -27,6 +27,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete, func, insert, or_, select, text, update
@@ -200,20 +201,20 @@ def follow(timeout: float | None = None, background: bool = False, limit: int | 
                              f"up to {oldest.id} were pruned")
         pending = (newest or 0) > position.applied or bool(position.gaps)
         while pending:
-            step = {}
+            step: dict[str, Any] = {}
 
-            def changes():
+            def changes(step=step):
                 with Session(db.engine) as session:
                     oldest_running, _ = transaction_horizon(session)
-                    rows = session.execute(
+                    rows = list(session.execute(
                         select(SearchChange.id, SearchChange.posting_id)
                         .where(SearchChange.id > position.applied)
-                        .order_by(SearchChange.id).limit(BATCH)).all()
+                        .order_by(SearchChange.id).limit(BATCH)).tuples())
                     if position.gaps:
                         rows += session.execute(
                             select(SearchChange.id, SearchChange.posting_id).where(or_(*(
                                 SearchChange.id.between(first, last)
-                                for first, last, _ in position.gaps)))).all()
+                                for first, last, _ in position.gaps)))).tuples().all()
                     _, next_xid = transaction_horizon(session)
                     step.update(rows=rows, oldest_running=oldest_running, next_xid=next_xid)
                     return _documents(session, {posting_id for _, posting_id in rows})
@@ -288,6 +289,8 @@ def prune(now=None) -> int:
     if marker is None:
         return 0
     db.session.execute(update(SearchChange).where(SearchChange.id == marker).values(posting_id=PRUNED))
-    removed = db.session.execute(delete(SearchChange).where(SearchChange.id < marker)).rowcount
+    # A DML statement returns a CursorResult, which has rowcount; SQLAlchemy 2.0 types it as Result.
+    removed = db.session.execute(
+        delete(SearchChange).where(SearchChange.id < marker)).rowcount  # type: ignore[attr-defined]
     db.session.commit()
     return removed + 1

@@ -13,7 +13,7 @@ from jobboard.search.backend import Changes, IndexedDocument, IndexOutdated, Sea
 from jobboard.search.document import FACETS
 from jobboard.search.whoosh.scoring import Scorer
 from jobboard.search.whoosh.scoring import tiers as score_tiers
-from jobboard.search.whoosh.segments import PINNED, View
+from jobboard.search.whoosh.segments import PINNED, Segment, View
 from jobboard.search.whoosh.spelling import suggestion
 from jobboard.search.whoosh.storage import (
     MERGE_TIERS,
@@ -34,8 +34,8 @@ class WhooshBackend:
     def __init__(self, path: str):
         self.path = path
         self._lock = threading.RLock()
-        self._segments = {}
-        self._view = None
+        self._segments: dict[int, Segment] = {}
+        self._view: View | None = None
         self._ix = None
 
     @property
@@ -182,7 +182,8 @@ class WhooshBackend:
             tiers = [(0, hits)]
             if sort == "relevance":
                 sort = "newest"
-        page, skip = [], request.offset
+        page: list[int] = []
+        skip = request.offset
         for _, members in tiers:
             size = members.bit_count()
             if skip >= size:
@@ -218,7 +219,7 @@ class WhooshBackend:
         view = self.view()
         held, duplicates = {}, []
         with self._lock:
-            for segment, leaf, offset in view.leaves:
+            for segment, leaf, _offset in view.leaves:
                 deleted = segment.deleted_bits(leaf)
                 fingerprints = leaf.column_reader("fp", translate=False)
                 for docnum in range(segment.size):

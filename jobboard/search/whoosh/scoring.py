@@ -7,6 +7,7 @@ synonyms). Postings are grouped by score with intersections of document sets, an
 ordered by date only as far as the page needs (``View.ranked``).
 """
 from collections import defaultdict
+from itertools import pairwise
 
 from jobboard.search import text
 from jobboard.search.ranking import SEARCH_BOOSTS as BOOSTS
@@ -26,9 +27,9 @@ class Scorer:
 
     def __init__(self, view: View):
         self.view = view
-        self.highlight = set()
-        self._channels = {}
-        self._matches = {}
+        self.highlight: set[str] = set()
+        self._channels: dict[int, list[list[tuple[int, int]]]] = {}
+        self._matches: dict[int, int] = {}
         self._tlen = {n: view.term("tlen", str(n)) for n in range(1, 10)}
         self._nspec = {n: view.term("nspec", n) for n in TAG}
 
@@ -43,7 +44,7 @@ class Scorer:
     def _phrase(self, tokens: tuple[str, ...]) -> int:
         """Documents where the words stand next to each other (any field but tags)."""
         found = -1
-        for a, b in zip(tokens, tokens[1:]):
+        for a, b in pairwise(tokens):
             pairs = 0
             for x in self._any_forms(a):
                 for y in self._any_forms(b):
@@ -172,7 +173,7 @@ class Scorer:
         stand side by side in the title."""
         words = [t for group in query.groups if len(group) == 1 and group[0].kind in ("word", "concept")
                  for t in text.tokens(group[0].raw)]
-        levels = defaultdict(int)   # number of pairs in the title -> documents
+        levels: defaultdict[int, int] = defaultdict(int)   # number of pairs in the title -> documents
         for pair in zip(words, words[1:], strict=False):
             members = scope & self._phrase(pair) & self._all_words("title", pair)
             for n in sorted(levels, reverse=True):
@@ -188,7 +189,7 @@ class Scorer:
 
     def group_levels(self, group, scope: int) -> list[tuple[int, int]]:
         """Exclusive (score, documents) levels of a group: a document takes its best clause."""
-        merged = defaultdict(int)
+        merged: defaultdict[int, int] = defaultdict(int)
         for clause in group:
             for score, members in self.levels(clause, scope).items():
                 merged[score] |= members
@@ -206,7 +207,7 @@ def _advance(states: dict[int, int], levels, keep_unmatched: bool) -> dict[int, 
 
     Documents in no level keep their score when ``keep_unmatched``, else they drop out.
     """
-    following = defaultdict(int)
+    following: defaultdict[int, int] = defaultdict(int)
     for score, members in states.items():
         rest = members
         for weight, level in levels:
@@ -227,7 +228,7 @@ def tiers(scorer: Scorer, query, hits: int, relaxed: bool) -> list[tuple[int, in
                           keep_unmatched=relaxed or query.boosts_only(group))
     states = _advance(states, scorer.title_phrases(query, hits), keep_unmatched=True)
     weight = PRIOR_AMBIGUOUS if query.ambiguous else PRIOR
-    prior = defaultdict(int)
+    prior: defaultdict[int, int] = defaultdict(int)
     for score, members in states.items():
         rest = members
         for level in (2, 1):  # level 0: not a coding job, no prior

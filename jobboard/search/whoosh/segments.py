@@ -8,6 +8,7 @@ derived from them. Each process keeps one view and opens a new one only when the
 disk changes (never ``Searcher.refresh()``).
 """
 from collections import OrderedDict, defaultdict
+from typing import Any
 
 import numpy as np
 from whoosh.reading import EmptyReader
@@ -89,7 +90,7 @@ class Segment:
 class View:
     """One generation of the index as this process sees it, with the sets derived from it."""
 
-    def __init__(self, ix, generation, segments: dict, lock):
+    def __init__(self, ix, generation, segments: dict[int, "Segment"], lock):
         self.lock = lock
         reader = ix.reader()
         self.generation = reader.generation() if reader.generation() is not None else generation
@@ -115,11 +116,11 @@ class View:
             everything = (1 << segment.size) - 1
             exists |= (everything & ~segment.deleted_bits(leaf)) << offset
         self.exists = exists
-        self._pinned = {}
-        self._expired = (None, 0)
-        self._orders = {}
-        self._prefixes = {}
-        self.derived = {}   # per-generation data other modules compute (e.g. spelling)
+        self._pinned: dict[tuple[str, str], int] = {}
+        self._expired: tuple[int | None, int] = (None, 0)
+        self._orders: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._prefixes: dict[tuple[str, int], int] = {}
+        self.derived: dict[str, Any] = {}   # per-generation data other modules compute (e.g. spelling)
 
     # -- term sets -----------------------------------------------------------------------------
 
@@ -144,16 +145,16 @@ class View:
 
     def forms(self, field: str, stem: str) -> set[str]:
         """Indexed words of ``field`` that share ``stem``."""
-        found = set()
+        found: set[str] = set()
         with self.lock:
             for segment, leaf, _ in self.leaves:
                 found.update(segment.by_stem(leaf, field).get(stem, ()))
         return found
 
     def prefixed(self, field: str, prefix: str) -> set[str]:
-        found = set()
+        found: set[str] = set()
         with self.lock:
-            for segment, leaf, _ in self.leaves:
+            for _, leaf, _ in self.leaves:
                 for term in leaf.expand_prefix(field, prefix):
                     found.add(term.decode("utf-8"))
                     if len(found) >= MAX_EXPANSIONS:
@@ -161,7 +162,7 @@ class View:
         return found
 
     def values(self, field: str) -> list[str]:
-        found = set()
+        found: set[str] = set()
         with self.lock:
             for segment, leaf, _ in self.leaves:
                 found.update(segment.lexicon(leaf, field))

@@ -28,7 +28,7 @@ def vocabulary(view: View) -> dict[str, int]:
     """Alphabetic words of the text fields with their document frequency, per generation."""
     found = view.derived.get("vocabulary")
     if found is None:
-        words = defaultdict(int)
+        words: defaultdict[str, int] = defaultdict(int)
         with view.lock:
             for segment, leaf, _ in view.leaves:
                 for field in TEXT_FIELDS:

@@ -238,15 +238,15 @@ def _build_here(ix, documents, progress):
 
 def _build_parallel(path, documents, progress, procs):
     # Forked workers start at once and need nothing re-imported; they touch no database.
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
+    context = (multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods()
+               else multiprocessing.get_context("spawn"))
     jobs, results = context.Queue(procs * 4), context.Queue()
     workers = [context.Process(target=_build_worker, args=(path, jobs, results),
                                daemon=True) for _ in range(procs)]
     for worker in workers:
         worker.start()
     scratch = tempfile.mkdtemp(prefix="reindex-", dir=path)
-    count, batch = 0, []
+    count, batch = 0, list[object]()
     try:
         def hand_over():
             job = os.path.join(scratch, f"{count}.pickle")
@@ -300,7 +300,8 @@ def read_postings(reader, field: str, term: str) -> int:
     if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves the length unpacked
         length = length[0]
     raw = reader._terms._postfile.get(offset, length)
-    ids, pos, last = [], 4, False  # after the posting list's magic number
+    ids: list[int] = []
+    pos, last = 4, False  # after the posting list's magic number
     while not last and pos < length:
         size = unpack_int(raw[pos:pos + _INT_SIZE])[0]
         last, size = size < 0, abs(size)
