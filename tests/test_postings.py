@@ -283,7 +283,8 @@ def test_jobs_import_keeps_good_lines_and_reports_bad_ones(app, runner, tmp_path
         load_curated_codes()
     good = {"title": "Risk Adjustment Coder", "company": "Bluebonnet Health",
             "description": "Remote HCC coding for Medicare Advantage chart review. CRC required.",
-            "state": "TX", "arrangement": "remote", "external_id": "A-1"}
+            "state": "TX", "arrangement": "remote", "external_id": "A-1",
+            "salary_min": 52000, "salary_max": 61000}   # remote: pay transparency laws cover it
     tagged = {"title": "Surgical Coder", "company": "Bluebonnet Health", "external_id": "A-2",
               "description": "Lymph node surgery.", "specialties": ["hemic-lymphatic"],
               "cpt_codes": ["38900"], "credentials_required": ["CPC"], "salary_min": 60000,

@@ -33,7 +33,8 @@ from jobboard.models.user import User
 from jobboard.reference_data import normalize_code
 from jobboard.services import Conflict, DomainError, NotFound
 from jobboard.services.accounts import slugify, unique_company_slug
-from jobboard.tagging import suggest_tags
+from jobboard.pay_transparency import covering_rule
+from jobboard.tagging import CODE_SETS, ENCODERS, PRODUCTIVITY_PERIODS, SETTINGS, job_fields, suggest_tags
 
 SALARY_UNITS = ("year", "hour")
 MAX_CODES = 40
@@ -67,6 +68,15 @@ class PostingFields:
     apply_url: str = ""
     expires_at: datetime | None = None
     external_id: str | None = None
+    # Coding job fields; None (or an empty list) means "read it from the text".
+    apprentice: bool | None = None
+    work_setting: str | None = None
+    code_sets: list[str] | None = None
+    encoders: list[str] | None = None
+    productivity: Decimal | None = None
+    productivity_per: str | None = None
+    chart_type: str = ""
+    accuracy_pct: Decimal | None = None
 
 
 def split_codes(text: str) -> list[str]:
@@ -104,6 +114,7 @@ def _resolve(fields: PostingFields):
     if (fields.salary_min is not None and fields.salary_max is not None
             and fields.salary_min > fields.salary_max):
         errors["salary_max"] = "The maximum pay must be at least the minimum."
+    errors.update(_job_field_errors(fields))
     if fields.apply_url and not re.match(r"^https?://[^\s/]+\.[^\s]+$", fields.apply_url):
         errors["apply_url"] = "Enter a full address such as https://careers.example.com/apply."
 
@@ -140,6 +151,48 @@ def _resolve(fields: PostingFields):
     return ordered_specialties, credentials, [codes[c] for c in normalized]
 
 
+def _job_field_errors(fields: PostingFields) -> dict[str, str]:
+    errors = {}
+    if fields.work_setting is not None and fields.work_setting not in SETTINGS:
+        errors["work_setting"] = "Choose one of: " + ", ".join(SETTINGS.values()) + "."
+    unknown = [c for c in fields.code_sets or [] if c not in CODE_SETS]
+    if unknown:
+        errors["code_sets"] = "Choose code sets from: " + ", ".join(CODE_SETS.values()) + "."
+    unknown = [c for c in fields.encoders or [] if c not in ENCODERS]
+    if unknown:
+        errors["encoders"] = "Choose encoders and EHRs from: " + ", ".join(ENCODERS.values()) + "."
+    if fields.productivity is not None:
+        if not 0 < fields.productivity <= 1000:
+            errors["productivity"] = "Give charts per hour or day as a number from 0.1 to 1,000."
+        elif fields.productivity_per not in PRODUCTIVITY_PERIODS:
+            errors["productivity_per"] = "Say whether the figure is per hour or per day."
+    if len(fields.chart_type or "") > 60:
+        errors["chart_type"] = "Keep the chart type under 60 characters."
+    if fields.accuracy_pct is not None and not 50 <= fields.accuracy_pct <= 100:
+        errors["accuracy_pct"] = "Give the accuracy expected as a percentage from 50 to 100."
+    return errors
+
+
+def _with_inferred_fields(fields: PostingFields, text: str, codes) -> PostingFields:
+    """Coding job fields the employer left empty are read from the text."""
+    found = job_fields(text, tuple(codes))
+    changes = {}
+    if fields.apprentice is None:
+        changes["apprentice"] = found.apprentice
+    if fields.work_setting is None:
+        changes["work_setting"] = found.setting
+    if not fields.code_sets:
+        changes["code_sets"] = list(found.code_sets)
+    if not fields.encoders:
+        changes["encoders"] = list(found.encoders)
+    if fields.productivity is None and found.productivity is not None:
+        changes.update(productivity=Decimal(str(found.productivity)), productivity_per=found.productivity_per,
+                       chart_type=fields.chart_type or found.chart_type)
+    if fields.accuracy_pct is None and found.accuracy is not None:
+        changes["accuracy_pct"] = Decimal(str(found.accuracy))
+    return replace(fields, **changes)
+
+
 def _with_inferred_tags(fields: PostingFields, tags) -> PostingFields:
     """A posting given no tags at all gets the tagger's (none for a non-coding job)."""
     if fields.specialties or fields.credentials_required or fields.credentials_preferred or fields.cpt_codes:
@@ -153,6 +206,7 @@ def _apply(posting: Posting, fields: PostingFields) -> Posting:
     text = f"{fields.title}\n{fields.description}"
     tags = suggest_tags(text)
     fields = _with_inferred_tags(fields, tags)
+    fields = _with_inferred_fields(fields, text, [normalize_code(c) for c in fields.cpt_codes if normalize_code(c)])
     specialties, credentials, codes = _resolve(fields)
     verdict = tags.classification
     if not verdict.coding_related and (specialties or credentials or codes):
@@ -175,6 +229,14 @@ def _apply(posting: Posting, fields: PostingFields) -> Posting:
         posting.external_id = fields.external_id or None
     posting.specialties = specialties
     posting.cpt_codes = codes
+    posting.apprentice = bool(fields.apprentice)
+    posting.work_setting = fields.work_setting
+    posting.code_sets = " ".join(c for c in CODE_SETS if c in (fields.code_sets or []))
+    posting.encoders = " ".join(dict.fromkeys(fields.encoders or []))
+    posting.productivity = fields.productivity
+    posting.productivity_per = fields.productivity_per if fields.productivity is not None else None
+    posting.chart_type = (fields.chart_type or "").strip() if fields.productivity is not None else ""
+    posting.accuracy_pct = fields.accuracy_pct
     required = set(fields.credentials_required)
     posting.credential_links = [
         PostingCredential(credential=credentials[a], required=a in required)
@@ -183,10 +245,26 @@ def _apply(posting: Posting, fields: PostingFields) -> Posting:
     return posting
 
 
+def require_pay_range(posting: Posting, now: datetime | None = None) -> None:
+    """The one pay transparency check, before a posting is (or stays) public: a posting a pay
+    transparency law covers (see ``jobboard.pay_transparency``) needs both ends of a pay range.
+
+    :raise PostingInvalid: on ``salary_min``, naming the law.
+    """
+    rule = covering_rule(posting.state, posting.city, posting.arrangement, (now or utcnow()).date())
+    if rule is not None and not posting.pay_posted:
+        raise PostingInvalid({"salary_min": rule.message()})
+
+
 def create_posting(company: Company, author: User | None, fields: PostingFields,
                    publish: bool = False) -> Posting:
     posting = _apply(Posting(company=company, created_by=author), fields)
     if publish:
+        try:
+            require_pay_range(posting)
+        except PostingInvalid:
+            db.session.rollback()
+            raise
         posting.publish()
     db.session.add(posting)
     db.session.commit()
@@ -196,6 +274,8 @@ def create_posting(company: Company, author: User | None, fields: PostingFields,
 def update_posting(posting: Posting, fields: PostingFields) -> Posting:
     try:
         _apply(posting, fields)
+        if posting.status == Posting.PUBLISHED:
+            require_pay_range(posting)
     except PostingInvalid:
         db.session.rollback()
         raise
@@ -210,6 +290,8 @@ def change_status(posting: Posting, action: str) -> Posting:
     """Run one life-cycle transition (publish, close, renew) and commit it."""
     if action not in TRANSITIONS:
         raise DomainError(f"Unknown action {action!r}.")
+    if action in ("publish", "renew"):
+        require_pay_range(posting)
     try:
         TRANSITIONS[action](posting)
     except IllegalTransition as error:
@@ -269,7 +351,16 @@ def suggested_tags(text: str) -> dict:
         "cpt_codes": _known_codes(tags.codes),
         "coding_related": tags.classification.coding_related,
         "evidence": list(tags.classification.evidence),
+        "job_fields": _job_fields_json(job_fields(text, tags.codes)),
     }
+
+
+def _job_fields_json(found) -> dict:
+    return {"apprentice": found.apprentice, "work_setting": found.setting, "code_sets": list(found.code_sets),
+            "encoders": list(found.encoders),
+            "productivity": Decimal(str(found.productivity)) if found.productivity is not None else None,
+            "productivity_per": found.productivity_per, "chart_type": found.chart_type,
+            "accuracy_pct": Decimal(str(found.accuracy)) if found.accuracy is not None else None}
 
 
 MAX_PAY = Decimal(10_000_000)
@@ -301,6 +392,8 @@ IMPORT_FIELDS = {
     "title", "company", "description", "city", "state", "arrangement", "employment_type",
     "salary_min", "salary_max", "salary_unit", "specialties", "credentials_required",
     "credentials_preferred", "cpt_codes", "apply_url", "posted_at", "expires_at", "external_id",
+    "apprentice", "work_setting", "code_sets", "encoders", "productivity", "productivity_per", "chart_type",
+    "accuracy_pct",
 }
 
 
@@ -334,6 +427,26 @@ def _string_list(record, name) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValueError(f"{name} must be a list of strings")
     return value
+
+
+def _job_field_values(record) -> dict:
+    """The optional coding job fields of an import line (absent ones are read from the text)."""
+    apprentice = record.get("apprentice")
+    if apprentice is not None and not isinstance(apprentice, bool):
+        raise ValueError("apprentice must be true or false")
+    for name in ("work_setting", "productivity_per", "chart_type"):
+        if record.get(name) is not None and not isinstance(record[name], str):
+            raise ValueError(f"{name} must be a string")
+    numbers = {}
+    for name in ("productivity", "accuracy_pct"):
+        try:
+            numbers[name] = parse_decimal(record.get(name))
+        except ValueError as error:
+            raise ValueError(f"{name}: {error}") from None
+    return dict(apprentice=apprentice, work_setting=record.get("work_setting") or None,
+                code_sets=_string_list(record, "code_sets") or None, encoders=_string_list(record, "encoders") or None,
+                productivity_per=record.get("productivity_per") or None, chart_type=record.get("chart_type") or "",
+                **numbers)
 
 
 def _company_named(name: str) -> Company:
@@ -383,6 +496,7 @@ def _import_record(record: dict, now: datetime) -> bool:
         specialties=specialties, credentials_required=required, credentials_preferred=preferred,
         cpt_codes=codes, apply_url=record.get("apply_url") or "",
         expires_at=_parse_time(record.get("expires_at"), "expires_at"), external_id=external_id,
+        **_job_field_values(record),
     )
     posted_at = _parse_time(record.get("posted_at"), "posted_at")
     company = _company_named(record["company"].strip())
@@ -394,6 +508,8 @@ def _import_record(record: dict, now: datetime) -> bool:
     if created:
         posting = Posting(company=company)
     _apply(posting, fields)
+    if created or posting.status == Posting.PUBLISHED:
+        require_pay_range(posting, now)
     db.session.add(posting)
     if created:
         posting.publish(now=posted_at or now)

@@ -7,6 +7,8 @@ from jobboard.models.company import Company
 from jobboard.models.posting import Posting, with_tags
 from jobboard.models.taxonomy import CptCode, Specialty
 from jobboard.services import NotFound
+from jobboard.reference_data import load_credentials
+from jobboard.services.matching import APPRENTICE_CREDENTIALS, new_coder_jobs
 from jobboard.services.profiles import company_by_slug
 from jobboard.services.specialties import open_job_counts
 
@@ -21,6 +23,16 @@ def home():
     companies = db.session.scalars(select(Company).order_by(Company.name).limit(12)).all()
     return render_template("public/home.html", specialties=specialties, counts=open_job_counts(),
                            newest=newest, companies=companies)
+
+
+@bp.get("/new-coders")
+def new_coders():
+    """The apprentice pathway: open jobs for CPC-A coders and new graduates, and what they accept."""
+    postings, accepted = new_coder_jobs()
+    names = {c.abbreviation: c.name for c in load_credentials()}
+    entry = [(a, names[a]) for a in APPRENTICE_CREDENTIALS if a in names]
+    return render_template("public/new_coders.html", postings=postings, accepted=accepted, names=names,
+                           entry=entry)
 
 
 # Signed-in areas, account pages and actions: nothing there for a search engine.
