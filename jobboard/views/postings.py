@@ -64,7 +64,10 @@ def _skills(posting: Posting) -> str:
     if posting.work_setting:
         parts.append(SETTINGS[posting.work_setting] + " coding")
     parts += [ENCODERS[k] for k in posting.encoder_list if k in ENCODERS]
-    return ", ".join(parts)
+    unique: dict[str, str] = {}
+    for part in parts:
+        unique.setdefault(part.lower(), part)   # "Inpatient Facility coding" once, whichever names it
+    return ", ".join(unique.values())
 
 
 def _qualifications(posting: Posting) -> str:
