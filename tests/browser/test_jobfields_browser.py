@@ -12,8 +12,8 @@ from jobboard.models.taxonomy import Credential
 from jobboard.models.user import User
 from tests.browser.test_apply_browser import sign_in
 from tests.conftest import PASSWORD
-from tests.test_applications import pdf_bytes
 from tests.factories import make_employer, make_posting
+from tests.test_applications import pdf_bytes
 
 pytestmark = pytest.mark.browser
 
