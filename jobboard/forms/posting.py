@@ -65,7 +65,9 @@ class PostingForm(Form):
     state = SelectField("State", choices=STATE_CHOICES, validators=[Optional()])
     arrangement = SelectField("Work arrangement", choices=list(ARRANGEMENTS.items()))
     employment_type = SelectField("Employment type", choices=list(EMPLOYMENT_TYPES.items()))
-    salary_min = PayField("Pay from", places=2, validators=[Optional(), NumberRange(min=0)])
+    salary_min = PayField("Pay from", places=2, validators=[Optional(), NumberRange(min=0)],
+                          description="Both ends are needed to publish where a pay transparency law applies: "
+                                      "remote jobs and jobs in states such as CO, CA, WA, NY, IL.")
     salary_max = PayField("Pay up to", places=2, validators=[Optional(), NumberRange(min=0)])
     salary_unit = SelectField("Pay per", choices=[("year", "Year"), ("hour", "Hour")])
     specialties = CheckboxListField(f"Specialties (up to {MAX_SPECIALTIES})", coerce=str)
