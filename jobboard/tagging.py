@@ -57,7 +57,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from jobboard import reference_data as rd
-from jobboard.classification import Classification, classify
+from jobboard.classification import _CODING_TITLE, _OTHER_TITLE, Classification, classify
 
 __all__ = [
     "MAX_SPECIALTIES",
@@ -896,26 +896,34 @@ class JobFields:
     accuracy: float | None = None                # percent
 
 
-# Setting cues, each with its weight; a hit in the title counts double, one inside an experience
-# requirement half. Professional fee is the physician side, facility the hospital side.
+# Setting cues with their weights: a phrase that names the setting outright counts 1.5, a hint 1.
+# A hit in the title counts double, one inside an experience requirement half.
+_STRONG, _HINT = 1.5, 1.0
 _SETTING_CUES = {
-    "inpatient": (r"\binpatient\b", r"\bacute care\b", r"\bMS-?DRGs?\b|\bAPR-?DRGs?\b",
-                  r"\bICD-?10-?PCS\b", r"\bIP coder\b"),
-    "outpatient": (r"\b(?:hospital )?outpatient(?: facility| department| hospital)?\b",
-                   r"\bobservation\b", r"\bED facility\b|\bemergency department facility\b",
-                   r"\bAPCs?\b|\bOPPS\b", r"\bancillary\b"),
-    "profee": (r"\bpro-?fee\b|\bprofessional fee\b|\bprofessional (?:services|billing|coding|components?)\b",
-               r"\bphysician(?:s'?)? (?:practices?|groups?|offices?|services|visits|emergency)\b",
-               r"\bmedical group\b|\bmultispecialty (?:group|physician practice)\b",
-               r"\b(?:dermatology|pediatric|family) (?:practice|clinics?)\b|\bprovider(?:s'?)? office\b",
-               r"\boffice (?:visits|E/M|procedures)\b"),
-    "payer": (r"\brisk adjustment\b", r"\bHCCs?\b", r"\bhealth plans?\b|\bpayer[- ]side\b",
-              r"\bMedicare Advantage\b", r"\bRAF\b"),
-    "asc": (r"\bambulatory surgery cent(?:er|re)s?\b|\bsurgery cent(?:er|re)s?\b|\bsurgical cent(?:er|re)s?\b",
-            r"\bASCs?\b"),
+    "inpatient": ((r"\binpatient (?:facility|hospital|coding|coders?|records|stays|charts|reviews)\b", _STRONG),
+                  (r"\binpatient\b", _HINT), (r"\bacute care\b", _HINT),
+                  (r"\b(?:MS-|APR-)?DRGs?\b", _HINT), (r"\bICD-?10-?PCS\b", _HINT), (r"\bIP coder\b", _STRONG)),
+    "outpatient": ((r"\b(?:hospital outpatient|outpatient (?:facility|department|hospital))\b", _STRONG),
+                   (r"\boutpatient\b", _HINT), (r"\bobservation\b", _HINT),
+                   (r"\bED facility\b|\bemergency department facility\b", _STRONG),
+                   (r"\bAPCs?\b|\bOPPS\b", _HINT), (r"\bancillary\b", _HINT)),
+    "profee": ((r"\bpro-?fee\b|\bprofessional fee\b|\bprofessional (?:services|billing|coding|components?)\b", _STRONG),
+               (r"\bphysician(?:s'?)? (?:practices?|groups?|offices?|services|visits|emergency)\b", _HINT),
+               (r"\bmedical group\b|\bmultispecialty (?:group|physician practice)\b", _HINT),
+               (r"\b(?:dermatology|pediatric|family) (?:practice|clinics?)\b|\bprovider(?:s'?)? office\b", _HINT),
+               (r"\boffice (?:visits|E/M|procedures)\b", _HINT)),
+    "payer": ((r"\brisk adjustment\b", _STRONG), (r"\bHCCs?\b", _HINT),
+              (r"\bhealth plans?\b|\bpayer[- ]side\b", _STRONG), (r"\bMedicare Advantage\b", _HINT),
+              (r"\bRAF\b", _HINT)),
+    "asc": ((r"\bambulatory surgery cent(?:er|re)s?\b|\bsurgery cent(?:er|re)s?\b|\bsurgical cent(?:er|re)s?\b",
+             _STRONG), (r"\bASCs?\b", _STRONG)),
 }
-_SETTING_PATTERNS = {k: [re.compile(p, re.IGNORECASE if "ASC" not in p and "HCC" not in p and "RAF" not in p
-                                    else 0) for p in v] for k, v in _SETTING_CUES.items()}
+_CASE_SENSITIVE_CUES = ("ASC", "HCC", "RAF", "DRG", "PCS", "APC", "OPPS", "IP coder", "ED facility")
+_SETTING_PATTERNS = {
+    setting: [(re.compile(p, 0 if any(w in p for w in _CASE_SENSITIVE_CUES) else re.IGNORECASE), weight)
+              for p, weight in cues]
+    for setting, cues in _SETTING_CUES.items()
+}
 _SETTING_FLOOR = 1.5   # one passing cue ("multispecialty group") is not enough; two are, or one in the title
 
 _CODE_SET_PATTERNS = {
@@ -953,8 +961,11 @@ _PRODUCTIVITY_AFTER = re.compile(
     rf"(hour|hr|day|shift)\b\s*(?:is|of|:|=|-)?\s*(?:about |approximately |at least )?{_NUMBER}(?![\d%])",
     re.IGNORECASE,
 )
+_CHART_TYPE_AFTER = re.compile(
+    r"\s+(?:for|of|on)\s+((?:[A-Za-z/&-]+\s+){0,1}[A-Za-z/&-]+)\s+(?:records|charts|encounters|stays|visits)\b")
 # Words between the number and "charts" that are not a chart type.
-_NOT_CHART_TYPE = frozenset("new more total coded completed of the or and about approximately".split())
+_NOT_CHART_TYPE = frozenset({"new", "more", "total", "coded", "completed", "of", "the", "or", "and", "about",
+                             "approximately"})
 
 _ACCURACY = re.compile(
     r"(?<![\d.])(\d{2}(?:\.\d)?)\s*(?:%|percent)\s*(?:or (?:higher|better|above|greater)\s+)?"
@@ -1010,10 +1021,14 @@ def _setting(text: str) -> str | None:
     title_end = _title_end(text)
     experience = [(m.start(), m.end()) for m in _EXPERIENCE_CLAUSE.finditer(text)]
     scores: dict[str, float] = defaultdict(float)
+    taken: set[tuple[int, str]] = set()   # "hospital outpatient" and "outpatient" count once
     for setting, patterns in _SETTING_PATTERNS.items():
-        for pattern in patterns:
+        for pattern, cue_weight in patterns:
             for m in pattern.finditer(text):
-                weight = 1.0
+                if any((pos, setting) in taken for pos in range(m.start(), m.end())):
+                    continue
+                taken.update((pos, setting) for pos in range(m.start(), m.end()))
+                weight = cue_weight
                 if m.start() < title_end:
                     weight *= _TITLE_FACTOR
                 elif any(a <= m.start() < b for a, b in experience):
@@ -1037,6 +1052,9 @@ def _productivity(text: str) -> tuple[float | None, str | None, str]:
     per = m.group(4).lower()
     per = "hour" if per in ("hour", "hr") else "day"
     words = [w for w in m.group(3).split() if w.lower() not in _NOT_CHART_TYPE]
+    if not words:   # "1.5 charts per hour for surgical inpatient records"
+        after = _CHART_TYPE_AFTER.match(text, m.end())
+        words = after.group(1).split() if after else []
     return count, per, " ".join(words)
 
 
@@ -1053,7 +1071,10 @@ def job_fields(text: str, codes: tuple[str, ...] = ()) -> JobFields:
     productivity and accuracy. A text that is not a coding-related job gets none. ``codes``
     (CPT codes already found) count as the CPT code set."""
     text = text or ""
-    if not classify(text[:_title_end(text)], text, _credentials(text), list(codes)).coding_related:
+    title = text[:_title_end(text)]
+    if not classify(title, text, _credentials(text), list(codes)).coding_related and not (
+            _CODING_TITLE.search(title) and not _OTHER_TITLE.search(title) and _setting(text)):
+        # A title naming coding work with a coding setting in the text is evidence enough here.
         return JobFields()
     code_sets = tuple(k for k, p in _CODE_SET_PATTERNS.items() if p.search(text) or (k == "cpt" and codes))
     found = sorted((m.start(), k) for k, p in _ENCODER_PATTERNS.items() if (m := p.search(text)))

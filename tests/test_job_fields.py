@@ -15,22 +15,27 @@ _spec = importlib.util.spec_from_file_location("tagger_eval", ROOT / "bench" / "
 tagger_eval = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(tagger_eval)
 
-# What the rules reached when the cases were first run (dev: after tuning on them; held-out: the
-# first and only run), kept as floors so a regression fails the build.
+# Floors a little under what the rules reach today, so a regression fails the build. The dev group
+# and the first held-out group have been tuned on (the first held-out group's untouched figures
+# are in the report); the second held-out group was written before the second round of tuning
+# and never tuned on: its floors are its first and only run.
 FLOORS = {
-    "fields-dev": {"apprentice": (1.0, 0.75), "setting": (0.95, 0.9), "code_sets": (0.95, 0.95),
+    "fields-dev": {"apprentice": (0.95, 0.95), "setting": (0.95, 0.95), "code_sets": (0.95, 0.95),
                    "encoders": (0.95, 0.95), "productivity": (0.95, 0.95), "chart_type": (0.95, 0.95),
                    "accuracy": (0.95, 0.95)},
-    "fields-held-out": {"apprentice": (0.95, 0.95), "setting": (0.95, 0.65), "code_sets": (0.95, 0.95),
-                        "encoders": (0.95, 0.85), "productivity": (0.95, 0.95), "chart_type": (0.95, 0.5),
-                        "accuracy": (0.95, 0.85)},
+    "fields-held-out": {"apprentice": (0.95, 0.95), "setting": (0.95, 0.95), "code_sets": (0.95, 0.95),
+                        "encoders": (0.95, 0.95), "productivity": (0.95, 0.95), "chart_type": (0.95, 0.95),
+                        "accuracy": (0.95, 0.95)},
+    "fields-held-out-2": {"apprentice": (0.75, 0.75), "setting": (0.95, 0.84), "code_sets": (0.95, 0.95),
+                          "encoders": (0.95, 0.95), "productivity": (0.83, 0.83), "chart_type": (0.95, 0.95),
+                          "accuracy": (0.95, 0.95)},
 }
 
 
 def test_cases_are_valid_and_split_before_tuning():
     assert len({c["id"] for c in CASES}) == len(CASES)
     assert {c["set"] for c in CASES} == set(FLOORS)
-    assert sum(c["set"] == "fields-held-out" for c in CASES) >= 12
+    assert all(sum(c["set"] == group for c in CASES) >= 12 for group in FLOORS)
     for case in CASES:
         fields = case["fields"]
         assert fields["setting"] in (None, *SETTINGS), case["id"]
