@@ -16,6 +16,13 @@ roles only), and the classifier's accuracy on coding vs non-coding. Then every m
 ("+"), tags missed ("-"), wrong roles and wrong classifications. ``--verbose`` also prints the
 specialty scores of each case with a specialty miss. Exit status is 0; the floors are asserted
 by ``tests/test_tagging.py``.
+
+Cases with a ``fields`` object judge the coding job fields (``tagging.job_fields``): apprentice
+pathway, setting, code sets, encoders, productivity (count and period), chart type and accuracy.
+They come in groups, each written before the rules were tuned on it: ``fields-dev`` (tuned on),
+``fields-held-out`` (run once untouched, its figures recorded; then tuned on in a second round) and
+``fields-held-out-2`` (written before that second round and never tuned on); precision and recall
+are printed per field.
 """
 from __future__ import annotations
 
@@ -31,6 +38,8 @@ from jobboard import tagging  # noqa: E402
 
 KINDS = ("specialties", "credentials", "codes")
 GROUPS = ("original", "tuning", "held-out")
+FIELD_GROUPS = ("fields-dev", "fields-held-out", "fields-held-out-2")
+FIELDS = ("apprentice", "setting", "code_sets", "encoders", "productivity", "chart_type", "accuracy")
 DEFAULT_CORPUS = ROOT / "tests" / "data" / "tagger_cases.json"
 
 
@@ -86,6 +95,62 @@ def prf(tp, fp, fn):
     return precision, recall, f1
 
 
+def _field_items(name, fields) -> set:
+    """A judged or found field value as a set of items, so one micro precision/recall fits all."""
+    if name == "apprentice":
+        return {True} if fields["apprentice"] else set()
+    if name in ("code_sets", "encoders"):
+        return set(fields[name])
+    if name == "productivity":
+        p = fields["productivity"]
+        return {(float(p["count"]), p["per"])} if p else set()
+    if name == "chart_type":
+        p = fields["productivity"]
+        return {p["chart_type"].lower()} if p and p["chart_type"] else set()
+    return {fields[name]} if fields[name] is not None else set()
+
+
+def found_fields(text) -> dict:
+    """``tagging.job_fields`` in the judged cases' shape."""
+    found = tagging.job_fields(text, tagging.suggest_tags(text).codes)
+    productivity = None
+    if found.productivity is not None:
+        productivity = {"count": found.productivity, "per": found.productivity_per,
+                        "chart_type": found.chart_type}
+    return {"apprentice": found.apprentice, "setting": found.setting, "code_sets": list(found.code_sets),
+            "encoders": list(found.encoders), "productivity": productivity, "accuracy": found.accuracy}
+
+
+def evaluate_fields(cases):
+    """Per field (tp, fp, fn) over the cases, and the misses."""
+    totals = {name: [0, 0, 0] for name in FIELDS}
+    misses = []
+    for case in cases:
+        got_fields = found_fields(case["text"])
+        for name in FIELDS:
+            got, want = _field_items(name, got_fields), _field_items(name, case["fields"])
+            totals[name][0] += len(got & want)
+            totals[name][1] += len(got - want)
+            totals[name][2] += len(want - got)
+            if got != want:
+                misses.append((case["id"], name, sorted(map(str, got - want)), sorted(map(str, want - got))))
+    return {k: tuple(v) for k, v in totals.items()}, misses
+
+
+def report_fields(name, cases):
+    totals, misses = evaluate_fields(cases)
+    print(f"== {name}: {len(cases)} cases judged for coding job fields")
+    print(f"{'field':<12} {'tp':>5} {'fp':>5} {'fn':>5} {'precision':>10} {'recall':>8} {'f1':>6}")
+    for field in FIELDS:
+        tp, fp, fn = totals[field]
+        p, r, f = prf(tp, fp, fn)
+        print(f"{field:<12} {tp:>5} {fp:>5} {fn:>5} {p:>10.3f} {r:>8.3f} {f:>6.3f}")
+    for case_id, field, extra, missing in misses:
+        parts = [f"+{t}" for t in extra] + [f"-{t}" for t in missing]
+        print(f"  {case_id:<36} {field:<12} {' '.join(parts)}")
+    print()
+
+
 def report(name, cases, verbose):
     figures, misses = evaluate(cases)
     coding = sum(is_coding(c) for c in cases)
@@ -115,14 +180,19 @@ def main(argv=None):
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
-    cases = json.loads(args.corpus.read_text(encoding="utf-8"))
+    everything = json.loads(args.corpus.read_text(encoding="utf-8"))
+    cases = [c for c in everything if "specialties" in c]
     shown = args.corpus.relative_to(ROOT) if args.corpus.is_relative_to(ROOT) else args.corpus
-    print(f"{len(cases)} cases from {shown}\n")
+    print(f"{len(everything)} cases from {shown}\n")
     for group in GROUPS:
         chosen = [c for c in cases if group_of(c) == group]
         if chosen:
             report(group, chosen, args.verbose)
     report("all", cases, args.verbose)
+    for group in FIELD_GROUPS:
+        chosen = [c for c in everything if group_of(c) == group]
+        if chosen:
+            report_fields(group, chosen)
     return 0
 
 

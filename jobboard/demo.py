@@ -15,6 +15,7 @@ from jobboard.models.company import Company
 from jobboard.models.seeker import SeekerProfile
 from jobboard.models.taxonomy import Credential, Specialty
 from jobboard.models.user import User
+from jobboard.pay_transparency import covering_rule
 from jobboard.services.imports import ImportReport, import_postings
 
 DEMO_PASSWORD = "coding-demo-2026"
@@ -115,8 +116,26 @@ DUTIES = [
     "Review documentation and assign CPT, HCPCS and ICD-10-CM codes with the right modifiers.",
     "Query providers when documentation is unclear, and track the answers.",
     "Work coding edits and denials with the billing team.",
-    "Meet a productivity standard of charts per day while holding 95% accuracy on audits.",
+    "Keep up with coding guideline updates and payer policy changes.",
 ]
+# How each specialty's coding is done: setting phrase, code sets, productivity (low, high, step,
+# chart type, per). Apprentice postings pay less: new coders start lower.
+SETTING_WORK = {
+    "inpatient-facility": ("hospital inpatient coding", "ICD-10-CM, ICD-10-PCS and MS-DRGs",
+                           (2, 3, 0.5, "inpatient", "hour")),
+    "cdi": ("inpatient clinical documentation review", "ICD-10-CM, ICD-10-PCS and MS-DRGs", (16, 24, 2, "", "day")),
+    "outpatient-facility": ("hospital outpatient facility coding", "CPT, HCPCS, ICD-10-CM and APCs",
+                            (4, 8, 1, "outpatient", "hour")),
+    "emergency-department": ("hospital outpatient coding of ED facility visits", "CPT, HCPCS and ICD-10-CM",
+                             (5, 9, 1, "ED", "hour")),
+    "ambulatory-surgery": ("ambulatory surgery center coding", "CPT, HCPCS and ICD-10-CM", (25, 40, 5, "", "day")),
+    "risk-adjustment": ("health plan risk adjustment", "ICD-10-CM", (3, 5, 1, "", "hour")),
+}
+PROFEE_WORK = ("professional fee (pro-fee) coding for our physician groups", "CPT, HCPCS and ICD-10-CM",
+               (80, 160, 10, "", "day"))
+ENCODER_NAMES = ["3M 360 Encompass", "Optum EncoderPro", "Epic", "Cerner", "MEDITECH", "athenahealth",
+                 "eClinicalWorks", "TruCode"]
+APPRENTICE_EVERY = 6
 PERKS = [
     "We pay for your CEUs and one AAPC or AHIMA membership.",
     "Four weeks of paid time off, a 401(k) match and health coverage from day one.",
@@ -164,19 +183,35 @@ def demo_postings(count: int, seed: int = 1, now: datetime | None = None):
         preferred = [c for c in specialty.credentials[1:3] if c not in credentials]
         city, state = rng.choice(CITIES)
         arrangement = rng.choice(["remote", "remote", "hybrid", "onsite"])
+        apprentice = i % APPRENTICE_EVERY == 3
+        if apprentice:
+            title = f"{TITLE_WORDS.get(specialty.slug, 'Medical Coder')} I (CPC-A welcome)"
+            preferred = list(dict.fromkeys([*preferred, "CPC-A", "CCA"]))
         hourly = rng.random() < 0.35
-        low = rng.randint(22, 34) if hourly else rng.randrange(45000, 76000, 1000)
+        if apprentice:
+            low = rng.randint(17, 21) if hourly else rng.randrange(36000, 45000, 1000)
+        else:
+            low = rng.randint(22, 34) if hourly else rng.randrange(45000, 76000, 1000)
         high = low + (rng.randint(3, 10) if hourly else rng.randrange(5000, 20000, 1000))
         synonyms = ", ".join(specialty.synonyms[:3])
         code_sentence = (f"You will report codes such as CPT {', '.join(tagged)} daily."
                          if tagged else "")
+        setting, code_sets, (p_low, p_high, p_step, chart, per) = SETTING_WORK.get(specialty.slug, PROFEE_WORK)
+        steps = int((p_high - p_low) / p_step)
+        charts = p_low + p_step * rng.randint(0, steps)
+        chart_words = f"{chart} charts" if chart else "charts"
+        experience = ("- No coding experience required: CPC-A, COC-A and CCA holders and new graduates are "
+                      "welcome, and a senior coder mentors you through your first year\n" if apprentice else
+                      f"- {rng.randint(1, 5)}+ years of {specialty.name.lower()} coding\n")
         paragraphs = [
             rng.choice(INTROS).format(company=company_name, title_lower=title.lower()),
             f"This role focuses on {specialty.name.lower()} work ({synonyms}). {code_sentence}",
+            f"**How the work is done**\n\nThis is {setting} with {code_sets} in {rng.choice(ENCODER_NAMES)}. "
+            f"The standard is {charts:g} {chart_words} per {per} at {rng.choice([95, 95, 96, 97, 98])}% coding "
+            "accuracy on quarterly audits.",
             "**What you will do**\n\n" + "\n".join(f"- {d}" for d in rng.sample(DUTIES, 3)),
             "**What you bring**\n\n"
-            f"- {' or '.join(specialty.credentials[:2]) or 'A coding'} credential\n"
-            f"- {rng.randint(1, 5)}+ years of {specialty.name.lower()} coding\n",
+            f"- {' or '.join(specialty.credentials[:2]) or 'A coding'} credential\n" + experience,
             rng.choice(PERKS),
         ]
         yield {
@@ -184,7 +219,10 @@ def demo_postings(count: int, seed: int = 1, now: datetime | None = None):
             "description": "\n\n".join(paragraphs), "city": city, "state": state,
             "arrangement": arrangement,
             "employment_type": rng.choice(["full_time"] * 5 + ["part_time", "contract", "per_diem"]),
-            "salary_min": low, "salary_max": high, "salary_unit": "hour" if hourly else "year",
+            # A few employers no pay transparency law covers leave pay out, as real ones do.
+            **({} if i % 10 == 7 and covering_rule(state, city, arrangement, now.date()) is None else
+               {"salary_min": low, "salary_max": high}),
+            "salary_unit": "hour" if hourly else "year",
             "specialties": [specialty.slug], "credentials_required": credentials,
             "credentials_preferred": preferred, "cpt_codes": tagged,
             "posted_at": (now - timedelta(days=rng.randint(0, 25), minutes=i)).isoformat(),

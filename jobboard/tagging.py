@@ -57,14 +57,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from jobboard import reference_data as rd
-from jobboard.classification import Classification, classify
+from jobboard.classification import _CODING_TITLE, _OTHER_TITLE, Classification, classify
 
 __all__ = [
     "MAX_SPECIALTIES",
     "RANGE_EXPAND_LIMIT",
     "Tags",
     "code_mentions",
+    "JobFields",
     "has_medical_context",
+    "job_fields",
     "suggest_tags",
 ]
 
@@ -850,3 +852,235 @@ def suggest_tags(text: str) -> Tags:
         return Tags((), tuple(credentials), (), tuple(required), tuple(preferred), verdict)
     return Tags(tuple(_specialties(text, codes)), tuple(credentials), tuple(codes),
                 tuple(required), tuple(preferred), verdict)
+
+
+# =========================================================================== coding job fields
+#
+# What a coder chooses a job by beyond its tags: whether apprentices (CPC-A) and new graduates
+# may apply, the work setting, the code sets, the productivity and accuracy expected and the
+# encoder or EHR named. Read only from coding-related text: a software ad's "new graduates
+# welcome" or "Epic-scale" says nothing about a coding job.
+
+SETTINGS = {
+    "inpatient": "Inpatient facility",
+    "outpatient": "Outpatient facility",
+    "profee": "Professional fee",
+    "payer": "Payer / risk adjustment",
+    "asc": "Ambulatory surgery center",
+}
+CODE_SETS = {
+    "icd10cm": "ICD-10-CM",
+    "icd10pcs": "ICD-10-PCS",
+    "cpt": "CPT",
+    "hcpcs": "HCPCS Level II",
+    "drg": "DRG",
+    "apc": "APC",
+}
+ENCODERS = {
+    "3m": "3M", "optum": "Optum", "trucode": "TruCode", "epic": "Epic", "cerner": "Cerner (Oracle Health)",
+    "meditech": "MEDITECH", "athenahealth": "athenahealth", "eclinicalworks": "eClinicalWorks",
+    "nextgen": "NextGen", "allscripts": "Allscripts",
+}
+PRODUCTIVITY_PERIODS = ("hour", "day")
+
+
+@dataclass(frozen=True)
+class JobFields:
+    apprentice: bool = False
+    setting: str | None = None                   # a key of SETTINGS
+    code_sets: tuple[str, ...] = ()              # keys of CODE_SETS, in CODE_SETS order
+    encoders: tuple[str, ...] = ()               # keys of ENCODERS, order of appearance
+    productivity: float | None = None            # charts (or encounters, cases...) per period
+    productivity_per: str | None = None          # "hour" or "day"
+    chart_type: str = ""                         # "ED", "inpatient"... when the text says
+    accuracy: float | None = None                # percent
+
+
+# Setting cues with their weights: a phrase that names the setting outright counts 1.5, a hint 1.
+# A hit in the title counts double, one inside an experience requirement half.
+_STRONG, _HINT = 1.5, 1.0
+_SETTING_CUES = {
+    "inpatient": ((r"\binpatient (?:facility|hospital|coding|coders?|records|stays|charts|reviews)\b", _STRONG),
+                  (r"\binpatient\b", _HINT), (r"\bacute care\b", _HINT),
+                  (r"\b(?:MS-|APR-)?DRGs?\b", _HINT), (r"\bICD-?10-?PCS\b", _HINT), (r"\bIP coder\b", _STRONG)),
+    "outpatient": ((r"\b(?:hospital outpatient|outpatient (?:facility|department|hospital))\b", _STRONG),
+                   (r"\boutpatient\b", _HINT), (r"\bobservation\b", _HINT),
+                   (r"\bED facility\b|\bemergency department facility\b", _STRONG),
+                   (r"\bAPCs?\b|\bOPPS\b", _HINT), (r"\bancillary\b", _HINT)),
+    "profee": ((r"\bpro-?fee\b|\bprofessional fee\b|\bprofessional (?:services|billing|coding|components?)\b", _STRONG),
+               (r"\bphysician(?:s'?)? (?:practices?|groups?|offices?|services|visits|emergency)\b", _HINT),
+               (r"\bmedical group\b|\bmultispecialty (?:group|physician practice)\b", _HINT),
+               (r"\b(?:dermatology|pediatric|family) (?:practice|clinics?)\b|\bprovider(?:s'?)? office\b", _HINT),
+               (r"\boffice (?:visits|E/M|procedures)\b", _HINT)),
+    "payer": ((r"\brisk adjustment\b", _STRONG), (r"\bHCCs?\b", _HINT),
+              (r"\bhealth plans?\b|\bpayer[- ]side\b", _STRONG), (r"\bMedicare Advantage\b", _HINT),
+              (r"\bRAF\b", _HINT)),
+    "asc": ((r"\bambulatory surgery cent(?:er|re)s?\b|\bsurgery cent(?:er|re)s?\b|\bsurgical cent(?:er|re)s?\b",
+             _STRONG), (r"\bASCs?\b", _STRONG)),
+}
+_CASE_SENSITIVE_CUES = ("ASC", "HCC", "RAF", "DRG", "PCS", "APC", "OPPS", "IP coder", "ED facility")
+_SETTING_PATTERNS = {
+    setting: [(re.compile(p, 0 if any(w in p for w in _CASE_SENSITIVE_CUES) else re.IGNORECASE), weight)
+              for p, weight in cues]
+    for setting, cues in _SETTING_CUES.items()
+}
+_SETTING_FLOOR = 1.5   # one passing cue ("multispecialty group") is not enough; two are, or one in the title
+
+_CODE_SET_PATTERNS = {
+    "icd10cm": re.compile(r"\bICD-?10(?:-?CM\b|(?![-/ ]?(?:PCS|CM)\b)\b)|\bICD-?10-?CM/PCS\b", re.IGNORECASE),
+    "icd10pcs": re.compile(r"\bICD-?10-?(?:CM/)?PCS\b|\bPCS\b"),
+    "cpt": re.compile(r"\bCPT\b|\bE/M\b"),
+    "hcpcs": re.compile(r"\bHCPCS\b"),
+    "drg": re.compile(r"\b(?:MS-|APR-)?DRGs?\b"),
+    "apc": re.compile(r"\bAPCs?\b|\bOPPS\b"),
+}
+_ENCODER_PATTERNS = {
+    "3m": re.compile(r"(?<![\w$])3M\b|\b360 Encompass\b|\bCodeFinder\b"),
+    "optum": re.compile(r"\bOptum(?:360)?\b|\bEncoderPro\b"),
+    "trucode": re.compile(r"\bTruCode\b", re.IGNORECASE),
+    "epic": re.compile(r"(?<![\w-])Epic(?![\w-])(?! Games)"),
+    "cerner": re.compile(r"\bCerner\b|\bOracle Health\b"),
+    "meditech": re.compile(r"\bMEDITECH\b|\bMeditech\b"),
+    "athenahealth": re.compile(r"\bathena(?:health|One|Collector|Clinicals)?\b", re.IGNORECASE),
+    "eclinicalworks": re.compile(r"\beClinicalWorks\b|\beCW\b", re.IGNORECASE),
+    "nextgen": re.compile(r"\bNextGen\b"),
+    "allscripts": re.compile(r"\bAllscripts\b|\bVeradigm\b"),
+}
+
+_NUMBER = r"(\d{1,3}(?:\.\d{1,2})?)"
+_PRODUCTIVITY = re.compile(
+    rf"(?<![\w$.]){_NUMBER}(?:\s*(?:-|–|to)\s*{_NUMBER})?\+?\s+"
+    r"((?:[A-Za-z/&-]+\s+){0,2}?)"
+    r"(?:charts?|encounters?|records?|cases|accounts|reviews|claims|visits)\s*"
+    r"(?:per|an|a|/|each|every)\s*(hour|hr|day|shift)\b",
+    re.IGNORECASE,
+)
+# "Charts per hour: 3", "reviews per day: 18 to 22"
+_PRODUCTIVITY_AFTER = re.compile(
+    r"\b(?:charts?|encounters?|records?|cases|accounts|reviews|claims|visits)\s+(?:per|an|a|/|each)\s*"
+    rf"(hour|hr|day|shift)\b\s*(?:is|of|:|=|-)?\s*(?:about |approximately |at least )?{_NUMBER}(?![\d%])",
+    re.IGNORECASE,
+)
+_CHART_TYPE_AFTER = re.compile(
+    r"\s+(?:for|of|on)\s+((?:[A-Za-z/&-]+\s+){0,1}[A-Za-z/&-]+)\s+(?:records|charts|encounters|stays|visits)\b")
+# Words between the number and "charts" that are not a chart type.
+_NOT_CHART_TYPE = frozenset({"new", "more", "total", "coded", "completed", "of", "the", "or", "and", "about",
+                             "approximately"})
+
+_ACCURACY = re.compile(
+    r"(?<![\d.])(\d{2}(?:\.\d)?)\s*(?:%|percent)\s*(?:or (?:higher|better|above|greater)\s+)?"
+    r"(?:(?:coding|audit|on-?going|overall|minimum)\s+)?(?:accuracy|accurate|quality|audit score)"
+    r"|\b(?:accuracy|quality)\b[^.;\n%]{0,60}?(?<![\d.])(\d{2}(?:\.\d)?)\s*(?:%|percent)",
+    re.IGNORECASE,
+)
+_ACCURACY_RANGE = (50.0, 100.0)
+
+# Apprentice pathway: who may apply. A refusal anywhere wins; a firm experience requirement
+# wins over a vague "entry-level" but not over an explicit welcome for CPC-A or new graduates.
+_APPRENTICE_CREDENTIAL = r"(?:CPC-A|COC-A|CCA|apprentices?|apprentice coders?)"
+_APPRENTICE_WELCOME = re.compile(
+    rf"{_APPRENTICE_CREDENTIAL}[^.;\n]{{0,40}}?\b(?:welcome[sd]?|considered|accepted|encouraged|eligible|"
+    r"okay|ok|may apply|can apply)\b"
+    rf"|\b(?:welcome|accept|consider|encourage)s?\b[^.;\n]{{0,20}}?\b{_APPRENTICE_CREDENTIAL}"
+    r"|\b(?:CPC|COC|CIC)\s+or\s+(?:CPC-A|COC-A)\b|\b(?:CPC-A|COC-A|CCA)\s+or\s+(?:CPC|COC|CCS)\b"
+    r"|\brecently certified\b|\bnewly certified\b"
+    r"|\bnew (?:coders|grads?|graduates)\b(?![^.;\n]{0,30}\bnot\b)"
+    r"|\brecent graduates\b|\bgraduates of an? [^.;\n]{0,40}program\b"
+    r"|\bno (?:prior |coding |previous )?experience (?:required|necessary|needed)\b"
+    r"|\bno (?:coding )?experience\?"
+    r"|\bapprenticeship\b|\btrainee\b|\bwill train\b|\bwe train\b"
+    r"|\bfor new graduates\b|\bCPC-A candidates\b|\b(?:hold|holding) the (?:CCA|CPC-A)\b",
+    re.IGNORECASE,
+)
+_APPRENTICE_VAGUE = re.compile(r"\bentry[- ]level\b", re.IGNORECASE)
+_APPRENTICE_REFUSED = re.compile(
+    rf"\bno {_APPRENTICE_CREDENTIAL}\b|\b{_APPRENTICE_CREDENTIAL}[^.;\n]{{0,30}}\b(?:not|never)\b"
+    r"|\b(?:new grads?|new graduates|apprentices?)\b[^.;\n]{0,25}\b(?:are|is) not\b"
+    r"|\bnot (?:an )?entry[- ]level\b|\bnot open to (?:new|apprentice)"
+    r"|\b(?:apprentice|-A)\s+(?:status|designation)\s+(?:must|has to|needs to) be removed\b"
+    r"|\bwithout (?:the )?(?:-A|apprentice)\b|\bnon-apprentice\b",
+    re.IGNORECASE,
+)
+_YEARS_REQUIRED = re.compile(
+    r"\b([2-9]|two|three|four|five|six|seven|eight|nine|ten)\s*\+?\s*(?:years?|yrs?)\b[^.;\n]{0,60}?"
+    r"\b(?:required|requires|must|minimum)\b"
+    r"|\b(?:minimum|at least)\s+(?:of\s+)?([2-9]|two|three|four|five)\s*\+?\s*(?:years?|yrs?)\b",
+    re.IGNORECASE,
+)
+
+
+def _apprentice(text: str) -> bool:
+    if _APPRENTICE_REFUSED.search(text):
+        return False
+    if _APPRENTICE_WELCOME.search(text):
+        return True
+    return bool(_APPRENTICE_VAGUE.search(text)) and not _YEARS_REQUIRED.search(text)
+
+
+def _setting(text: str) -> str | None:
+    title_end = _title_end(text)
+    experience = [(m.start(), m.end()) for m in _EXPERIENCE_CLAUSE.finditer(text)]
+    scores: dict[str, float] = defaultdict(float)
+    taken: set[tuple[int, str]] = set()   # "hospital outpatient" and "outpatient" count once
+    for setting, patterns in _SETTING_PATTERNS.items():
+        for pattern, cue_weight in patterns:
+            for m in pattern.finditer(text):
+                if any((pos, setting) in taken for pos in range(m.start(), m.end())):
+                    continue
+                taken.update((pos, setting) for pos in range(m.start(), m.end()))
+                weight = cue_weight
+                if m.start() < title_end:
+                    weight *= _TITLE_FACTOR
+                elif any(a <= m.start() < b for a, b in experience):
+                    weight *= _EXPERIENCE_FACTOR
+                scores[setting] += weight
+    if not scores:
+        return None
+    best, score = max(scores.items(), key=lambda kv: (kv[1], -list(SETTINGS).index(kv[0])))
+    return best if score >= _SETTING_FLOOR else None
+
+
+def _productivity(text: str) -> tuple[float | None, str | None, str]:
+    m = _PRODUCTIVITY.search(text)
+    if m is None:
+        m = _PRODUCTIVITY_AFTER.search(text)
+        if m is None:
+            return None, None, ""
+        per = m.group(1).lower()
+        return float(m.group(2)), "hour" if per in ("hour", "hr") else "day", ""
+    count = float(m.group(1))
+    per = m.group(4).lower()
+    per = "hour" if per in ("hour", "hr") else "day"
+    words = [w for w in m.group(3).split() if w.lower() not in _NOT_CHART_TYPE]
+    if not words:   # "1.5 charts per hour for surgical inpatient records"
+        after = _CHART_TYPE_AFTER.match(text, m.end())
+        words = after.group(1).split() if after else []
+    return count, per, " ".join(words)
+
+
+def _accuracy(text: str) -> float | None:
+    for m in _ACCURACY.finditer(text):
+        value = float(m.group(1) or m.group(2))
+        if _ACCURACY_RANGE[0] <= value <= _ACCURACY_RANGE[1]:
+            return value
+    return None
+
+
+def job_fields(text: str, codes: tuple[str, ...] = ()) -> JobFields:
+    """The coding job fields the text states: apprentice pathway, setting, code sets, encoders,
+    productivity and accuracy. A text that is not a coding-related job gets none. ``codes``
+    (CPT codes already found) count as the CPT code set."""
+    text = text or ""
+    title = text[:_title_end(text)]
+    if not classify(title, text, _credentials(text), list(codes)).coding_related and not (
+            _CODING_TITLE.search(title) and not _OTHER_TITLE.search(title) and _setting(text)):
+        # A title naming coding work with a coding setting in the text is evidence enough here.
+        return JobFields()
+    code_sets = tuple(k for k, p in _CODE_SET_PATTERNS.items() if p.search(text) or (k == "cpt" and codes))
+    found = sorted((m.start(), k) for k, p in _ENCODER_PATTERNS.items() if (m := p.search(text)))
+    count, per, chart_type = _productivity(text)
+    return JobFields(
+        apprentice=_apprentice(text), setting=_setting(text), code_sets=code_sets,
+        encoders=tuple(k for _, k in found), productivity=count, productivity_per=per,
+        chart_type=chart_type, accuracy=_accuracy(text),
+    )

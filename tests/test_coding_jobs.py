@@ -16,7 +16,7 @@ from jobboard.services.postings import parse_decimal
 from tests.conftest import PASSWORD, Auth, post_form
 from tests.factories import make_posting
 
-BASE = {"city": "Denver", "state": "CO", "arrangement": "remote", "employment_type": "full_time",
+BASE = {"city": "Wichita", "state": "KS", "arrangement": "onsite", "employment_type": "full_time",
         "salary_min": "", "salary_max": "", "salary_unit": "year", "cpt_codes": ""}
 RA_TEXT = ("Silverline Health Plan reviews Medicare Advantage charts and codes diagnoses to HCCs "
            "with ICD-10-CM. CRC required, CPC preferred.")

@@ -23,7 +23,8 @@ def api_app(app):
         make_posting(author=author, title="Surgical Coder", cpt_codes=["38900"],
                      specialties=["general-surgery"], description="Sentinel lymph node biopsies.")
         make_posting(author=author, title="Risk Adjustment Coder", specialties=["risk-adjustment"],
-                     credentials_required=["CRC"], salary_min=None, salary_max=None, city="", state="")
+                     credentials_required=["CRC"], salary_min=None, salary_max=None, city="", state="",
+                     arrangement="onsite")
     return app
 
 

@@ -10,7 +10,8 @@ from tests.factories import make_employer, make_posting
 
 JOB_KEYS = {"id", "url", "title", "company", "city", "state", "arrangement", "employment_type",
             "salary", "specialties", "credentials", "cpt_codes", "posted_at", "expires_at",
-            "snippet"}
+            "snippet", "apprentice", "pay_posted", "work_setting", "code_sets", "encoders", "productivity",
+            "accuracy_pct"}
 
 
 @pytest.fixture
@@ -32,7 +33,8 @@ def test_search_json_has_the_contract_shape(client, postings):
     body = client.get("/api/v1/jobs", query_string={"q": "coder"}).get_json()
     assert set(body) == {"total", "page", "per_page", "items", "facets", "suggestion", "unmatched"}
     assert body["total"] == 2 and body["page"] == 1 and body["per_page"] == 20
-    assert set(body["facets"]) == {"specialty", "credential", "arrangement", "employment_type"}
+    assert set(body["facets"]) == {"specialty", "credential", "arrangement", "employment_type",
+                                   "apprentice", "pay_posted", "setting", "code_set", "encoder"}
     assert body["facets"]["specialty"] == {"general-surgery": 1, "hemic-lymphatic": 1,
                                            "radiology": 1}
     assert body["facets"]["credential"] == {"CPC": 1, "RCC": 1}

@@ -179,7 +179,7 @@ def test_specialty_page_charts_pay_by_credential_with_a_table(client, app):
         make_posting(author=author, specialties=["risk-adjustment"], credentials_required=["CRC", "CPC"],
                      salary_min=Decimal(58000), salary_max=Decimal(72000), salary_unit="year")
         make_posting(author=author, specialties=["risk-adjustment"], credentials_required=["CPC"],
-                     salary_min=None, salary_max=None)
+                     salary_min=None, salary_max=None, city="Austin", state="TX", arrangement="onsite")
     html = client.get("/specialties/risk-adjustment").get_data(as_text=True)
     chart = html[html.index('<figure class="pay-chart'):html.index("</figure>")]
     assert 'role="img"' in chart and "<title id=\"pay-chart-title\">" in chart

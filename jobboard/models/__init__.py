@@ -15,8 +15,8 @@ from jobboard.models.mail import OutboundEmail
 from jobboard.models.posting import IllegalTransition, Posting, PostingCredential
 from jobboard.models.search import SearchChange
 from jobboard.models.seeker import SeekerProfile
-from jobboard.models.submission import FormSubmission
 from jobboard.models.skills import QuizAttempt
+from jobboard.models.submission import FormSubmission
 from jobboard.models.taxonomy import (
     ARRANGEMENTS,
     EMPLOYMENT_TYPES,

@@ -14,6 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     exists,
+    false,
     select,
     true,
 )
@@ -75,6 +76,10 @@ class Posting(TimestampMixin, Model):
         ),
         CheckConstraint("salary_min IS NULL OR salary_max IS NULL OR salary_min <= salary_max",
                         name="salary_range"),
+        CheckConstraint("work_setting IS NULL OR work_setting IN "
+                        "('inpatient', 'outpatient', 'profee', 'payer', 'asc')", name="work_setting"),
+        CheckConstraint("productivity_per IS NULL OR productivity_per IN ('hour', 'day')",
+                        name="productivity_per"),
     )
 
     DRAFT, PUBLISHED, CLOSED, EXPIRED = "draft", "published", "closed", "expired"
@@ -108,6 +113,16 @@ class Posting(TimestampMixin, Model):
     coding_related: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     coding_evidence: Mapped[str] = mapped_column(Text, default="", server_default="")
     coding_reviewed_at: Mapped[datetime | None]
+    # Coding job fields (keys in ``jobboard.tagging``: SETTINGS, CODE_SETS, ENCODERS); lists are
+    # space-separated keys. Inferred from the text when the employer leaves them empty.
+    apprentice: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    work_setting: Mapped[str | None] = mapped_column(String(12))
+    code_sets: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    encoders: Mapped[str] = mapped_column(String(160), default="", server_default="")
+    productivity: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))   # charts per period
+    productivity_per: Mapped[str | None] = mapped_column(String(4))
+    chart_type: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    accuracy_pct: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))
 
     company: Mapped[Company] = relationship(lazy="joined")
     created_by: Mapped[User | None] = relationship()
@@ -216,6 +231,19 @@ class Posting(TimestampMixin, Model):
     @property
     def credentials_preferred(self) -> list[Credential]:
         return [link.credential for link in self.credential_links if not link.required]
+
+    @property
+    def code_set_list(self) -> list[str]:
+        return (self.code_sets or "").split()
+
+    @property
+    def encoder_list(self) -> list[str]:
+        return (self.encoders or "").split()
+
+    @property
+    def pay_posted(self) -> bool:
+        """A pay range (or a fixed pay, given as both ends) is on the posting."""
+        return self.salary_min is not None and self.salary_max is not None
 
     @property
     def applies_on_site(self) -> bool:

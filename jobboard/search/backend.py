@@ -29,6 +29,11 @@ class SearchRequest:
     code: str | None = None
     code_specialties: tuple[str, ...] = ()  # slugs whose ranges hold ``code``
     company: int | None = None          # company id
+    apprentice: bool = False            # only postings open to apprentice coders (CPC-A)
+    pay_posted: bool = False            # only postings with a pay range
+    settings: tuple[str, ...] = ()      # work setting keys
+    code_sets: tuple[str, ...] = ()     # code set keys
+    encoders: tuple[str, ...] = ()      # encoder / EHR keys
     # Lower-case abbreviations a posting must not require (the seeker lacks them); None: no filter.
     lacking_credentials: tuple[str, ...] | None = None
     sort: str = "relevance"

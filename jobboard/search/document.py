@@ -18,7 +18,8 @@ from jobboard.search import text
 from jobboard.tagging import _has_medical_context
 
 TEXT_FIELDS = ("title", "meta", "body")
-FACETS = ("specialty", "credential", "arrangement", "employment_type")
+FACETS = ("specialty", "credential", "arrangement", "employment_type",
+          "apprentice", "pay_posted", "setting", "code_set", "encoder")
 
 
 _URL_RE = re.compile(r"\]\([^)\s]*\)|<?https?://[^\s>)]+>?")
@@ -74,6 +75,11 @@ def posting_document(posting: Posting) -> dict:
         "arrangement": [posting.arrangement],
         "employment_type": [posting.employment_type],
         "state": [posting.state] if posting.state else [],
+        "apprentice": ["1"] if posting.apprentice else [],
+        "pay_posted": ["1"] if posting.pay_posted else [],
+        "setting": [posting.work_setting] if posting.work_setting else [],
+        "code_set": posting.code_set_list,
+        "encoder": posting.encoder_list,
         "domain": [str(domain_level(posting, description))],
         "tlen": [str(min(9, max(1, text.word_count(posting.title))))],
         "nspec": [str(min(3, len(posting.specialties)))] if posting.specialties else [],

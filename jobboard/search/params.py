@@ -12,6 +12,12 @@ from jobboard.numbers import parse_int
 from jobboard.reference_data import CODE_FORMATS, get_specialty, normalize_code
 from jobboard.search.backend import SORTS
 from jobboard.search.text import CREDENTIALS
+from jobboard.tagging import CODE_SETS, ENCODERS, SETTINGS
+
+# Repeatable filters over the coding job fields: parameter, SearchParams attribute, allowed keys.
+FIELD_FILTERS = (("setting", "settings", SETTINGS), ("code_set", "code_sets", CODE_SETS),
+                 ("encoder", "encoders", ENCODERS))
+FLAGS = ("eligible", "apprentice", "pay_posted")   # "1" or absent
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -42,6 +48,11 @@ class SearchParams:
     code: str | None = None
     # Only postings whose required credentials the signed-in seeker holds.
     eligible: bool = False
+    apprentice: bool = False            # open to apprentice coders (CPC-A) / new graduates
+    pay_posted: bool = False            # a pay range is posted
+    settings: tuple[str, ...] = ()
+    code_sets: tuple[str, ...] = ()
+    encoders: tuple[str, ...] = ()
     sort: str | None = None
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
@@ -57,8 +68,9 @@ class SearchParams:
         for name in ("state", "salary_min", "posted_within", "code", "sort"):
             if getattr(params, name) is not None:
                 pairs.append((name, str(getattr(params, name))))
-        if params.eligible:
-            pairs.append(("eligible", "1"))
+        for name, attribute, _ in FIELD_FILTERS:
+            pairs += [(name, v) for v in getattr(params, attribute)]
+        pairs += [(flag, "1") for flag in FLAGS if getattr(params, flag)]
         if params.per_page != DEFAULT_PER_PAGE:
             pairs.append(("per_page", str(params.per_page)))
         if params.page != 1:
@@ -71,7 +83,7 @@ class SearchParams:
         if isinstance(current, tuple):
             return self.args(page=1, **{name: tuple(v for v in current if value is not None
                                                     and v != value)})
-        return self.args(page=1, **{name: "" if name == "q" else (False if name == "eligible" else None)})
+        return self.args(page=1, **{name: "" if name == "q" else (False if name in FLAGS else None)})
 
     def toggled(self, name: str, value: str) -> list[tuple[str, str]]:
         """Query pairs with a filter value added or removed, back on page 1."""
@@ -87,7 +99,8 @@ class SearchParams:
     def filtered(self) -> bool:
         return bool(self.specialties or self.credentials or self.arrangements
                     or self.employment_types or self.state or self.salary_min is not None
-                    or self.posted_within or self.code or self.eligible)
+                    or self.posted_within or self.code or self.eligible or self.apprentice
+                    or self.pay_posted or self.settings or self.code_sets or self.encoders)
 
 
 def _values(args, name: str) -> list[str]:
@@ -165,11 +178,24 @@ def parse_params(args) -> SearchParams:
     if page * per_page > MAX_RESULTS:
         raise InvalidParameter("page", f"results stop at {MAX_RESULTS:,}; narrow the search "
                                        "with words or filters.")
-    eligible = _first(args, "eligible")
-    if eligible is not None and eligible not in ("0", "1"):
-        raise InvalidParameter("eligible", "use 1 to show only jobs whose required credentials you hold.")
+    flags = {}
+    for flag, what in (("eligible", "jobs whose required credentials you hold"),
+                       ("apprentice", "jobs open to apprentice coders (CPC-A) and new graduates"),
+                       ("pay_posted", "jobs that post a pay range")):
+        value = _first(args, flag)
+        if value is not None and value not in ("0", "1"):
+            raise InvalidParameter(flag, f"use 1 to show only {what}.")
+        flags[flag] = value == "1"
+    chosen = {}
+    for name, attribute, allowed in FIELD_FILTERS:
+        values = tuple(dict.fromkeys(_values(args, name)))
+        for value in values:
+            if value not in allowed:
+                raise InvalidParameter(name, f"unknown value {value[:40]!r}; use one of "
+                                             + ", ".join(allowed) + ".")
+        chosen[attribute] = values
     return SearchParams(
-        eligible=eligible == "1",
+        **flags, **chosen,
         q=(args.get("q") or "").strip()[:MAX_QUERY_ECHO],
         specialties=specialties,
         credentials=tuple(dict.fromkeys(credentials)),

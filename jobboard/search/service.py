@@ -63,6 +63,8 @@ def search_postings(params: SearchParams, now=None, held_credentials=None) -> Se
         posted_within=params.posted_within,
         code=params.code,
         code_specialties=tuple(specialty_slugs_for_code(params.code)) if params.code else (),
+        apprentice=params.apprentice, pay_posted=params.pay_posted, settings=params.settings,
+        code_sets=params.code_sets, encoders=params.encoders,
         lacking_credentials=_lacking(held_credentials) if params.eligible else None,
         sort=params.sort or ("newest" if query.empty else "relevance"),
         offset=params.offset,

@@ -28,7 +28,14 @@ from jobboard.models.company import Company
 from jobboard.models.posting import Posting, PostingCredential, posting_cpt_code, posting_specialty
 from jobboard.search.sync import reindex_postings
 from jobboard.services.accounts import slugify, unique_company_slug
-from jobboard.services.postings import PostingFields, PostingInvalid, _apply, parse_decimal, suggested_tags
+from jobboard.services.postings import (
+    PostingFields,
+    PostingInvalid,
+    _apply,
+    parse_decimal,
+    require_pay_range,
+    suggested_tags,
+)
 from jobboard.text_input import http_url_problem, text_problem
 
 BATCH_SIZE = 500   # lines per transaction and per index hand-over
@@ -39,6 +46,8 @@ IMPORT_FIELDS = {
     "title", "company", "description", "city", "state", "arrangement", "employment_type",
     "salary_min", "salary_max", "salary_unit", "specialties", "credentials_required",
     "credentials_preferred", "cpt_codes", "apply_url", "posted_at", "expires_at", "external_id",
+    "apprentice", "work_setting", "code_sets", "encoders", "productivity", "productivity_per", "chart_type",
+    "accuracy_pct",
 }
 TAG_FIELDS = ("specialties", "credentials_required", "credentials_preferred", "cpt_codes")
 # Columns an import never writes on an existing posting (its history and moderation).
@@ -129,6 +138,17 @@ def _string_list(record: dict, name: str) -> list[str]:
     return value
 
 
+def _job_field_values(record: dict) -> dict:
+    """The optional coding job fields of a line; absent ones are read from the text by ``_apply``."""
+    apprentice = record.get("apprentice")
+    if apprentice is not None and not isinstance(apprentice, bool):
+        raise LineRefused("apprentice must be true or false")
+    return dict(apprentice=apprentice, work_setting=_text(record, "work_setting") or None,
+                code_sets=_string_list(record, "code_sets") or None, encoders=_string_list(record, "encoders") or None,
+                productivity=_pay(record, "productivity"), productivity_per=_text(record, "productivity_per") or None,
+                chart_type=_text(record, "chart_type", max_length=60), accuracy_pct=_pay(record, "accuracy_pct"))
+
+
 def _pay(record: dict, name: str) -> Decimal | None:
     """A pay figure read by the posting form's own rule (``parse_decimal``)."""
     value = record.get(name)
@@ -185,6 +205,7 @@ def _fields(record: dict) -> tuple[PostingFields, datetime | None]:
         salary_unit=_text(record, "salary_unit") or "year",
         apply_url=_web_address(record, "apply_url"),
         expires_at=_time(record, "expires_at"), external_id=_external_id(record), **tags,
+        **_job_field_values(record),
     )
     return fields, posted_at
 
@@ -328,10 +349,13 @@ class _Importer:
         fields, posted_at = _fields(line.record)
         if match is None:
             posting = _apply(Posting(source_hash=line.source_hash), fields)
+            require_pay_range(posting, self.now)
             posting.publish(now=posted_at or self.now)
         else:
             _id, _hash, status, expires_at = match
             posting = _apply(Posting(status=status, expires_at=expires_at, source_hash=line.source_hash), fields)
+            if status == Posting.PUBLISHED:
+                require_pay_range(posting, self.now)
             if posted_at:
                 posting.published_at = posted_at
         expires_at = posting.expires_at

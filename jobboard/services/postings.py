@@ -29,9 +29,10 @@ from jobboard.models.taxonomy import (
     Specialty,
 )
 from jobboard.models.user import User
+from jobboard.pay_transparency import covering_rule
 from jobboard.reference_data import normalize_code
 from jobboard.services import Conflict, DomainError, NotFound
-from jobboard.tagging import suggest_tags
+from jobboard.tagging import CODE_SETS, ENCODERS, PRODUCTIVITY_PERIODS, SETTINGS, job_fields, suggest_tags
 
 SALARY_UNITS = ("year", "hour")
 MAX_CODES = 40
@@ -65,6 +66,15 @@ class PostingFields:
     apply_url: str = ""
     expires_at: datetime | None = None
     external_id: str | None = None
+    # Coding job fields; None (or an empty list) means "read it from the text".
+    apprentice: bool | None = None
+    work_setting: str | None = None
+    code_sets: list[str] | None = None
+    encoders: list[str] | None = None
+    productivity: Decimal | None = None
+    productivity_per: str | None = None
+    chart_type: str = ""
+    accuracy_pct: Decimal | None = None
 
 
 def split_codes(text: str) -> list[str]:
@@ -102,6 +112,7 @@ def _resolve(fields: PostingFields):
     if (fields.salary_min is not None and fields.salary_max is not None
             and fields.salary_min > fields.salary_max):
         errors["salary_max"] = "The maximum pay must be at least the minimum."
+    errors.update(_job_field_errors(fields))
     if fields.apply_url and not re.match(r"^https?://[^\s/]+\.[^\s]+$", fields.apply_url):
         errors["apply_url"] = "Enter a full address such as https://careers.example.com/apply."
 
@@ -138,6 +149,48 @@ def _resolve(fields: PostingFields):
     return ordered_specialties, credentials, [codes[c] for c in normalized]
 
 
+def _job_field_errors(fields: PostingFields) -> dict[str, str]:
+    errors = {}
+    if fields.work_setting is not None and fields.work_setting not in SETTINGS:
+        errors["work_setting"] = "Choose one of: " + ", ".join(SETTINGS.values()) + "."
+    unknown = [c for c in fields.code_sets or [] if c not in CODE_SETS]
+    if unknown:
+        errors["code_sets"] = "Choose code sets from: " + ", ".join(CODE_SETS.values()) + "."
+    unknown = [c for c in fields.encoders or [] if c not in ENCODERS]
+    if unknown:
+        errors["encoders"] = "Choose encoders and EHRs from: " + ", ".join(ENCODERS.values()) + "."
+    if fields.productivity is not None:
+        if not 0 < fields.productivity <= 1000:
+            errors["productivity"] = "Give charts per hour or day as a number from 0.1 to 1,000."
+        elif fields.productivity_per not in PRODUCTIVITY_PERIODS:
+            errors["productivity_per"] = "Say whether the figure is per hour or per day."
+    if len(fields.chart_type or "") > 60:
+        errors["chart_type"] = "Keep the chart type under 60 characters."
+    if fields.accuracy_pct is not None and not 50 <= fields.accuracy_pct <= 100:
+        errors["accuracy_pct"] = "Give the accuracy expected as a percentage from 50 to 100."
+    return errors
+
+
+def _with_inferred_fields(fields: PostingFields, text: str, codes) -> PostingFields:
+    """Coding job fields the employer left empty are read from the text."""
+    found = job_fields(text, tuple(codes))
+    changes = {}
+    if fields.apprentice is None:
+        changes["apprentice"] = found.apprentice
+    if fields.work_setting is None:
+        changes["work_setting"] = found.setting
+    if not fields.code_sets:
+        changes["code_sets"] = list(found.code_sets)
+    if not fields.encoders:
+        changes["encoders"] = list(found.encoders)
+    if fields.productivity is None and found.productivity is not None:
+        changes.update(productivity=Decimal(str(found.productivity)), productivity_per=found.productivity_per,
+                       chart_type=fields.chart_type or found.chart_type)
+    if fields.accuracy_pct is None and found.accuracy is not None:
+        changes["accuracy_pct"] = Decimal(str(found.accuracy))
+    return replace(fields, **changes)
+
+
 def _with_inferred_tags(fields: PostingFields, tags) -> PostingFields:
     """A posting given no tags at all gets the tagger's (none for a non-coding job)."""
     if fields.specialties or fields.credentials_required or fields.credentials_preferred or fields.cpt_codes:
@@ -151,6 +204,7 @@ def _apply(posting: Posting, fields: PostingFields) -> Posting:
     text = f"{fields.title}\n{fields.description}"
     tags = suggest_tags(text)
     fields = _with_inferred_tags(fields, tags)
+    fields = _with_inferred_fields(fields, text, [normalize_code(c) for c in fields.cpt_codes if normalize_code(c)])
     specialties, credentials, codes = _resolve(fields)
     verdict = tags.classification
     assert verdict is not None, "suggest_tags always classifies"
@@ -174,6 +228,14 @@ def _apply(posting: Posting, fields: PostingFields) -> Posting:
         posting.external_id = fields.external_id or None
     posting.specialties = specialties
     posting.cpt_codes = codes
+    posting.apprentice = bool(fields.apprentice)
+    posting.work_setting = fields.work_setting
+    posting.code_sets = " ".join(c for c in CODE_SETS if c in (fields.code_sets or []))
+    posting.encoders = " ".join(dict.fromkeys(fields.encoders or []))
+    posting.productivity = fields.productivity
+    posting.productivity_per = fields.productivity_per if fields.productivity is not None else None
+    posting.chart_type = (fields.chart_type or "").strip() if fields.productivity is not None else ""
+    posting.accuracy_pct = fields.accuracy_pct
     required = set(fields.credentials_required)
     posting.credential_links = [
         PostingCredential(credential=credentials[a], required=a in required)
@@ -182,10 +244,26 @@ def _apply(posting: Posting, fields: PostingFields) -> Posting:
     return posting
 
 
+def require_pay_range(posting: Posting, now: datetime | None = None) -> None:
+    """The one pay transparency check, before a posting is (or stays) public: a posting a pay
+    transparency law covers (see ``jobboard.pay_transparency``) needs both ends of a pay range.
+
+    :raise PostingInvalid: on ``salary_min``, naming the law.
+    """
+    rule = covering_rule(posting.state, posting.city, posting.arrangement, (now or utcnow()).date())
+    if rule is not None and not posting.pay_posted:
+        raise PostingInvalid({"salary_min": rule.message()})
+
+
 def create_posting(company: Company, author: User | None, fields: PostingFields,
                    publish: bool = False) -> Posting:
     posting = _apply(Posting(company=company, created_by=author), fields)
     if publish:
+        try:
+            require_pay_range(posting)
+        except PostingInvalid:
+            db.session.rollback()
+            raise
         posting.publish()
     db.session.add(posting)
     db.session.commit()
@@ -195,6 +273,8 @@ def create_posting(company: Company, author: User | None, fields: PostingFields,
 def update_posting(posting: Posting, fields: PostingFields) -> Posting:
     try:
         _apply(posting, fields)
+        if posting.status == Posting.PUBLISHED:
+            require_pay_range(posting)
     except PostingInvalid:
         db.session.rollback()
         raise
@@ -209,6 +289,8 @@ def change_status(posting: Posting, action: str) -> Posting:
     """Run one life-cycle transition (publish, close, renew) and commit it."""
     if action not in TRANSITIONS:
         raise DomainError(f"Unknown action {action!r}.")
+    if action in ("publish", "renew"):
+        require_pay_range(posting)
     try:
         TRANSITIONS[action](posting)
     except IllegalTransition as error:
@@ -263,7 +345,16 @@ def suggested_tags(text: str) -> dict:
         "cpt_codes": _known_codes(tags.codes),
         "coding_related": tags.classification.coding_related,
         "evidence": list(tags.classification.evidence),
+        "job_fields": _job_fields_json(job_fields(text, tags.codes)),
     }
+
+
+def _job_fields_json(found) -> dict:
+    return {"apprentice": found.apprentice, "work_setting": found.setting, "code_sets": list(found.code_sets),
+            "encoders": list(found.encoders),
+            "productivity": Decimal(str(found.productivity)) if found.productivity is not None else None,
+            "productivity_per": found.productivity_per, "chart_type": found.chart_type,
+            "accuracy_pct": Decimal(str(found.accuracy)) if found.accuracy is not None else None}
 
 
 MAX_PAY = Decimal(10_000_000)

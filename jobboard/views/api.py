@@ -14,6 +14,7 @@ from jobboard.search.backend import SORTS
 from jobboard.search.params import MAX_DAYS, MAX_PER_PAGE, MAX_RESULTS, MAX_SALARY
 from jobboard.search.text import CREDENTIALS
 from jobboard.services.postings import visible_posting
+from jobboard.tagging import CODE_SETS, ENCODERS, PRODUCTIVITY_PERIODS, SETTINGS
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -31,6 +32,22 @@ def salary_json(posting: Posting):
         "max": number(posting.salary_max) if posting.salary_max is not None else None,
         "unit": posting.salary_unit,
         "currency": "USD",
+    }
+
+
+def coding_fields_json(posting: Posting) -> dict:
+    """The coding job fields of a posting, keys with their display names."""
+    productivity = None
+    if posting.productivity is not None:
+        productivity = {"charts": float(posting.productivity), "per": posting.productivity_per,
+                        "chart_type": posting.chart_type or None}
+    return {
+        "work_setting": ({"key": posting.work_setting, "name": SETTINGS[posting.work_setting]}
+                         if posting.work_setting else None),
+        "code_sets": [{"key": k, "name": CODE_SETS[k]} for k in posting.code_set_list if k in CODE_SETS],
+        "encoders": [{"key": k, "name": ENCODERS[k]} for k in posting.encoder_list if k in ENCODERS],
+        "productivity": productivity,
+        "accuracy_pct": float(posting.accuracy_pct) if posting.accuracy_pct is not None else None,
     }
 
 
@@ -66,6 +83,9 @@ def job_json(posting: Posting, snippet: str | None = None) -> dict:
         "posted_at": iso(posting.published_at),
         "expires_at": iso(posting.expires_at),
         "snippet": snippet,
+        "apprentice": posting.apprentice,
+        "pay_posted": posting.pay_posted,
+        **coding_fields_json(posting),
     }
 
 
@@ -132,6 +152,17 @@ class CodeRef(Body):
     url = link()
 
 
+class KeyName(Body):
+    key = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class Productivity(Body):
+    charts = fields.Float(required=True, metadata={"description": "Charts (encounters, cases...) per period."})
+    per = fields.String(required=True, validate=validate.OneOf(list(PRODUCTIVITY_PERIODS)))
+    chart_type = fields.String(required=True, allow_none=True, metadata={"description": "Such as ED or inpatient."})
+
+
 class Job(Body):
     id = fields.Integer(required=True)
     url = link()
@@ -149,6 +180,14 @@ class Job(Body):
     expires_at = fields.DateTime(required=True, allow_none=True)
     snippet = fields.String(required=True, allow_none=True,
                             metadata={"description": "HTML with the matched words in <b>."})
+    apprentice = fields.Boolean(required=True, metadata={
+        "description": "Open to apprentice coders (CPC-A, COC-A, CCA) and new graduates."})
+    pay_posted = fields.Boolean(required=True, metadata={"description": "Both ends of a pay range are posted."})
+    work_setting = fields.Nested(KeyName, required=True, allow_none=True)
+    code_sets = fields.List(fields.Nested(KeyName), required=True)
+    encoders = fields.List(fields.Nested(KeyName), required=True, metadata={"description": "Encoders and EHRs named."})
+    productivity = fields.Nested(Productivity, required=True, allow_none=True)
+    accuracy_pct = fields.Float(required=True, allow_none=True, metadata={"description": "Accuracy expected, %."})
 
 
 class JobDetail(Job):
@@ -164,6 +203,11 @@ class Facets(Body):
     credential = _counts()
     arrangement = _counts()
     employment_type = _counts()
+    apprentice = _counts()
+    pay_posted = _counts()
+    setting = _counts()
+    code_set = _counts()
+    encoder = _counts()
 
 
 class JobList(Body):
@@ -191,6 +235,16 @@ class JobSearch(Schema):
     posted_within = fields.Integer(validate=validate.Range(1, MAX_DAYS), metadata={"description": "Days."})
     code = fields.String(validate=validate.Regexp(r"^[0-9]{4}[0-9FTU]$"),
                          metadata={"description": "A CPT code: jobs tagged with it or in a specialty using it."})
+    apprentice = fields.String(validate=validate.OneOf(["0", "1"]), metadata={
+        "description": "1: only jobs open to apprentice coders (CPC-A) and new graduates."})
+    pay_posted = fields.String(validate=validate.OneOf(["0", "1"]),
+                               metadata={"description": "1: only jobs that post a pay range."})
+    setting = fields.List(fields.String(validate=validate.OneOf(list(SETTINGS))),
+                          metadata={"description": "Work setting; repeat for several."})
+    code_set = fields.List(fields.String(validate=validate.OneOf(list(CODE_SETS))),
+                           metadata={"description": "Code set the job uses; repeat for several (any of them)."})
+    encoder = fields.List(fields.String(validate=validate.OneOf(list(ENCODERS))),
+                          metadata={"description": "Encoder or EHR named; repeat for several (any of them)."})
     sort = fields.String(validate=validate.OneOf(list(SORTS)))
     page = fields.Integer(validate=validate.Range(1, MAX_RESULTS),
                           metadata={"description": f"From 1; page × per_page stops at {MAX_RESULTS:,}."})

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from jobboard.forms.auth import ConfirmForm
 from jobboard.models.taxonomy import ARRANGEMENTS, EMPLOYMENT_TYPES, US_STATES
+from jobboard.tagging import CODE_SETS, ENCODERS, SETTINGS
 
 
 def is_safe_next(target: str | None) -> TypeGuard[str]:
@@ -100,6 +101,9 @@ def register(app):
             "ARRANGEMENTS": ARRANGEMENTS,
             "EMPLOYMENT_TYPES": EMPLOYMENT_TYPES,
             "US_STATES": US_STATES,
+            "SETTINGS": SETTINGS,
+            "CODE_SETS": CODE_SETS,
+            "ENCODERS": ENCODERS,
         }
 
     @app.after_request

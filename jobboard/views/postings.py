@@ -39,6 +39,7 @@ from jobboard.services.profiles import all_credentials, all_specialties
 from jobboard.services.resumes import MAX_RESUME_BYTES, current_resume, save_resume
 from jobboard.services.stats import record_apply_click, record_view, visitor_key
 from jobboard.services.submissions import AlreadySubmitted, claim, record_result
+from jobboard.tagging import CODE_SETS, ENCODERS, SETTINGS
 from jobboard.views.employer import current_company
 from jobboard.views.errors import error_response
 from jobboard.views.helpers import (
@@ -56,6 +57,40 @@ def code_url(code):
     return url_for("codes.code", code=code)
 
 
+# SOC 2018: Medical Records Specialists (medical coders among them).
+OCCUPATIONAL_CATEGORY = "29-2072"
+
+
+def _skills(posting: Posting) -> str:
+    """The coding the job needs, as JobPosting ``skills`` text."""
+    parts = [s.name + " coding" for s in posting.specialties]
+    parts += [CODE_SETS[k] for k in posting.code_set_list if k in CODE_SETS]
+    if posting.work_setting:
+        parts.append(SETTINGS[posting.work_setting] + " coding")
+    parts += [ENCODERS[k] for k in posting.encoder_list if k in ENCODERS]
+    unique: dict[str, str] = {}
+    for part in parts:
+        unique.setdefault(part.lower(), part)   # "Inpatient Facility coding" once, whichever names it
+    return ", ".join(unique.values())
+
+
+def _qualifications(posting: Posting) -> str:
+    """Credentials and the measures the job names, as JobPosting ``qualifications`` text."""
+    parts = []
+    if posting.credentials_required:
+        parts.append("Required: " + ", ".join(c.abbreviation for c in posting.credentials_required) + ".")
+    if posting.credentials_preferred:
+        parts.append("Preferred: " + ", ".join(c.abbreviation for c in posting.credentials_preferred) + ".")
+    if posting.apprentice:
+        parts.append("Open to apprentice coders (CPC-A) and new graduates.")
+    if posting.productivity is not None:
+        kind = f" {posting.chart_type}" if posting.chart_type else ""
+        parts.append(f"Productivity: {float(posting.productivity):g}{kind} charts per {posting.productivity_per}.")
+    if posting.accuracy_pct is not None:
+        parts.append(f"Accuracy: {float(posting.accuracy_pct):g}%.")
+    return " ".join(parts)
+
+
 def job_posting_ld(posting: Posting) -> str:
     """schema.org JobPosting for a visible posting (what Google requires and recommends)."""
     assert posting.published_at and posting.expires_at, "a visible posting has been published"
@@ -67,6 +102,7 @@ def job_posting_ld(posting: Posting) -> str:
         "datePosted": posting.published_at.isoformat(),
         "validThrough": posting.expires_at.isoformat(),
         "employmentType": posting.employment_type.upper(),
+        "occupationalCategory": OCCUPATIONAL_CATEGORY,
         "identifier": {"@type": "PropertyValue", "name": posting.company.name,
                        "value": posting.external_id or str(posting.id)},
         "directApply": posting.applies_on_site,
@@ -81,6 +117,11 @@ def job_posting_ld(posting: Posting) -> str:
                         "addressRegion": posting.state or None, "addressCountry": "US"},
         },
     }
+    for key, text in (("skills", _skills(posting)), ("qualifications", _qualifications(posting))):
+        if text:
+            data[key] = text
+    if posting.apprentice:
+        data["experienceRequirements"] = "no requirements"
     if posting.arrangement == "remote":
         data["jobLocationType"] = "TELECOMMUTE"
         data["applicantLocationRequirements"] = {"@type": "Country", "name": "USA"}
@@ -271,6 +312,9 @@ def transition(posting_id, action):
     if ConfirmForm().validate_on_submit():
         try:
             change_status(posting, action)
+        except PostingInvalid as error:
+            flash(" ".join(error.errors.values()), "danger")
+            return redirect(url_for("postings.edit", posting_id=posting.id))
         except Conflict as error:
             flash(error.message, "danger")
             return redirect(url_for("postings.edit", posting_id=posting.id))

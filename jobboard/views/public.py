@@ -6,7 +6,9 @@ from jobboard.extensions import db
 from jobboard.models.company import Company
 from jobboard.models.posting import Posting
 from jobboard.models.taxonomy import CptCode, Specialty
+from jobboard.reference_data import load_credentials
 from jobboard.search.service import newest_postings
+from jobboard.services.matching import APPRENTICE_CREDENTIALS, new_coder_jobs
 from jobboard.services.profiles import company_by_slug
 
 bp = Blueprint("public", __name__)
@@ -21,6 +23,16 @@ def home():
     return render_template("public/home.html", specialties=specialties,
                            counts=listing.specialty_counts, newest=listing.postings,
                            companies=companies)
+
+
+@bp.get("/new-coders")
+def new_coders():
+    """The apprentice pathway: open jobs for CPC-A coders and new graduates, and what they accept."""
+    postings, accepted = new_coder_jobs()
+    names = {c.abbreviation: c.name for c in load_credentials()}
+    entry = [(a, names[a]) for a in APPRENTICE_CREDENTIALS if a in names]
+    return render_template("public/new_coders.html", postings=postings, accepted=accepted, names=names,
+                           entry=entry)
 
 
 # Signed-in areas, account pages and actions: nothing there for a search engine.

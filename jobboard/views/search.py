@@ -7,14 +7,15 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from jobboard.models.base import utcnow
-from jobboard.numbers import parse_int
 from jobboard.models.taxonomy import ARRANGEMENTS, EMPLOYMENT_TYPES
+from jobboard.numbers import parse_int
 from jobboard.reference_data import load_specialties
 from jobboard.search.params import MAX_RESULTS, InvalidParameter, SearchParams, parse_params
 from jobboard.search.query import parse
 from jobboard.search.service import search_postings
 from jobboard.search.text import CREDENTIALS
 from jobboard.services import saved
+from jobboard.tagging import CODE_SETS, ENCODERS, SETTINGS
 from jobboard.views.api import job_json
 from jobboard.views.errors import error_response
 
@@ -23,6 +24,9 @@ bp = Blueprint("search", __name__)
 POSTED_WITHIN = {1: "Past day", 3: "Past 3 days", 7: "Past week", 14: "Past 2 weeks",
                  30: "Past month"}
 SORT_LABELS = {"relevance": "Best match", "newest": "Newest", "salary": "Highest pay"}
+# Yes-only filters: facet, its heading and the label of its one value.
+FLAG_FACETS = {"apprentice": ("Apprentice pathway", "Open to CPC-A / new coders"),
+               "pay_posted": ("Pay", "Pay range posted")}
 
 
 def _page_or_error(default_sort=None):
@@ -81,6 +85,12 @@ def _chips(params: SearchParams, labels: dict) -> list[tuple[str, str]]:
                       _url(params.without("posted_within"))))
     if params.code:
         chips.append((f"CPT {params.code}", _url(params.without("code"))))
+    for name, keys in (("settings", SETTINGS), ("code_sets", CODE_SETS), ("encoders", ENCODERS)):
+        for value in getattr(params, name):
+            chips.append((keys[value], _url(params.without(name, value))))
+    for flag, (_, label) in FLAG_FACETS.items():
+        if getattr(params, flag):
+            chips.append((label, _url(params.without(flag))))
     if params.eligible:
         chips.append(("Jobs I qualify for", _url(params.without("eligible"))))
     return chips
@@ -126,12 +136,21 @@ def jobs():
     params = result.params
     labels = {"specialty": {s.slug: s.name for s in load_specialties()},
               "credential": {c: c for c in CREDENTIALS.values()},
-              "arrangement": ARRANGEMENTS, "employment_type": EMPLOYMENT_TYPES}
+              "arrangement": ARRANGEMENTS, "employment_type": EMPLOYMENT_TYPES,
+              "setting": SETTINGS, "code_set": CODE_SETS, "encoder": ENCODERS}
     field_names = {"specialty": "specialties", "credential": "credentials",
-                   "arrangement": "arrangements", "employment_type": "employment_types"}
+                   "arrangement": "arrangements", "employment_type": "employment_types",
+                   "setting": "settings", "code_set": "code_sets", "encoder": "encoders"}
     facets = []
+    for flag, (title, label) in FLAG_FACETS.items():
+        selected = getattr(params, flag)
+        count = result.facets.get(flag, {}).get("1", 0)
+        if count or selected:
+            facets.append((title, [(label, count, selected, _url(
+                params.without(flag) if selected else params.args(page=1, **{flag: True})))]))
     titles = {"specialty": "Specialty", "credential": "Credential",
-              "arrangement": "Work arrangement", "employment_type": "Employment type"}
+              "arrangement": "Work arrangement", "employment_type": "Employment type",
+              "setting": "Work setting", "code_set": "Code sets", "encoder": "Encoder / EHR"}
     for facet, title in titles.items():
         selected = getattr(params, field_names[facet])
         counts = result.facets.get(facet, {})

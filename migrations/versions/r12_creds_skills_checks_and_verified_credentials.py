@@ -5,11 +5,10 @@ Revises: i14_feeds
 Create Date: 2026-11-26 14:31:40.879438
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import jobboard.models.base
-
 
 # revision identifiers, used by Alembic.
 revision = 'r12_creds'

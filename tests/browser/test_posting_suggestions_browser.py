@@ -33,6 +33,8 @@ def test_employer_keeps_suggested_tags_and_coder_sees_unmatched_words(page, chro
     expect(required.get_by_label("CRC – Certified Risk Adjustment Coder")).to_be_checked()
     expect(preferred.get_by_label("CPC – Certified Professional Coder")).to_be_checked()
     expect(required.get_by_label("CPC – Certified Professional Coder")).not_to_be_checked()
+    page.get_by_label("Pay from").fill("54000")   # a remote posting: pay transparency laws cover it
+    page.get_by_label("Pay up to").fill("63000")
     page.get_by_role("button", name="Save and publish").click()
     expect(page.get_by_text("The posting is published.")).to_be_visible()
 

@@ -22,6 +22,8 @@ def test_employer_posts_and_visitor_finds_it_on_the_code_page(page, chromium, li
     page.get_by_label("Description").fill(
         "Code breast and melanoma staging cases, including CPT 38900 with 38792.")
     page.get_by_label("Work arrangement").select_option("remote")
+    page.get_by_label("Pay from").fill("52000")   # remote: pay transparency laws cover it
+    page.get_by_label("Pay up to").fill("64000")
     page.get_by_label("Hemic and Lymphatic").check()
     page.get_by_label("CPT codes").fill("38900")
     page.get_by_role("button", name="Save and publish").click()

@@ -127,6 +127,13 @@ class WhooshBackend:
                                | view.any("specialty", request.code_specialties))
         if request.company is not None:
             filters["company"] = view.term("company", str(request.company))
+        for name, values in (("setting", request.settings), ("code_set", request.code_sets),
+                             ("encoder", request.encoders)):
+            if values:
+                filters[name] = view.any(name, values)
+        for name in ("apprentice", "pay_posted"):
+            if getattr(request, name):
+                filters[name] = view.term(name, "1")
         if request.salary_min is not None:
             filters["salary"] = view.at_least("salary", max(1, request.salary_min))
         if request.lacking_credentials is not None:

@@ -22,7 +22,7 @@ EXPIRY_RECHECK = 30          # seconds between recomputing which documents have 
 TERM_CACHE_BYTES = 32 << 20  # per segment: text-term sets kept, least recently used dropped
 # Fields with a small, fixed vocabulary: their sets stay cached for the life of a segment.
 PINNED = {"specialty", "credential", "required", "arrangement", "employment_type", "state",
-          "domain", "tlen", "nspec"}
+          "domain", "tlen", "nspec", "apprentice", "pay_posted", "setting", "code_set", "encoder"}
 SORT_IN_MEMORY = 20_000      # a group this small is sorted; a larger one is walked in date order
 COLUMNS = ("pid", "posted", "salary", "expires", "pay_low", "pay_high")
 PAY_RANGES_KEPT = 64         # pay ranges of distinct document sets cached per generation
