@@ -155,9 +155,9 @@ def register_blueprints(app):
     from jobboard.urls import IdConverter
 
     app.url_map.converters["int"] = IdConverter  # before any rule uses it
-    from jobboard.views import admin, api, auth, codes, employer, postings, public, search, seeker
+    from jobboard.views import admin, api, auth, codes, employer, postings, public, salaries, search, seeker
 
-    for module in (public, auth, seeker, employer, postings, codes, api, admin, search):
+    for module in (public, auth, seeker, employer, postings, codes, api, admin, search, salaries):
         app.register_blueprint(module.bp)
 
 

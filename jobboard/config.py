@@ -69,6 +69,9 @@ class Defaults:
     RATELIMIT_RESET = "5 per minute;20 per hour"
     RATELIMIT_REPORT = "5 per hour"  # reports of postings, per address
 
+    # Pay benchmarks hide a figure backed by fewer open postings than this.
+    PAY_MIN_SAMPLE = 5
+
     # None means "those of the loaded CMS data".
     CMS_CONVERSION_FACTOR = None
     CMS_YEAR = None

@@ -37,6 +37,7 @@ from jobboard.services.postings import (
 from jobboard.services.profiles import all_credentials, all_specialties
 from jobboard.services.resumes import current_resume, save_resume
 from jobboard.services.stats import record_apply_click, record_view, visitor_key
+from jobboard.services.work_intensity import posting_work_intensity
 from jobboard.views.employer import current_company
 from jobboard.views.helpers import (
     allow_form_target,
@@ -122,6 +123,7 @@ def detail(posting_id):
         description=render_description(posting.description, code_url),
         json_ld=job_posting_ld(posting) if posting.is_visible else None,
         summary=plain_text(posting.description)[:155],
+        work_intensity=posting_work_intensity(posting),
     )
 
 
