@@ -1,11 +1,13 @@
 """Pay benchmarks: exact percentiles on a hand-made set, hiding small samples, the /salaries
 page, the specialty page's pay section and /api/v1/salaries."""
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
 from jobboard.extensions import db
+from jobboard.models.base import utcnow
 from jobboard.services.pay import pay_breakdown, pay_figures
 from tests.factories import make_employer, make_posting
 
@@ -89,6 +91,17 @@ def test_figures_follow_the_data_without_waiting(paid_app):
         extra.close()
         db.session.commit()
         assert pay_figures({"credential": "CCS"}).postings == 1
+
+
+def test_postings_past_their_expiry_leave_the_figures_at_once(paid_app, monkeypatch):
+    """Nothing is written when a posting passes its expiry: the data version still moves."""
+    from jobboard.services import pay
+
+    with paid_app.app_context():
+        assert pay_figures({}).postings == 6
+        later = utcnow() + timedelta(days=45)
+        monkeypatch.setattr(pay, "utcnow", lambda: later)
+        assert pay_figures({}).postings == 0
 
 
 def test_salaries_page_has_charts_tables_and_the_method(client, paid_app):

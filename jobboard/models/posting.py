@@ -7,6 +7,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     ForeignKey,
+    Index,
     Numeric,
     String,
     Table,
@@ -75,6 +76,8 @@ class Posting(TimestampMixin, db.Model):
         ),
         CheckConstraint("salary_min IS NULL OR salary_max IS NULL OR salary_min <= salary_max",
                         name="salary_range"),
+        # The newest change is part of the data version pay benchmarks are cached under.
+        Index("ix_posting_updated_at", "updated_at"),
     )
 
     DRAFT, PUBLISHED, CLOSED, EXPIRED = "draft", "published", "closed", "expired"
