@@ -152,14 +152,14 @@ def validate_filters(raw: dict[str, str | None]) -> dict[str, str]:
 
 def data_version(now=None) -> tuple:
     """Changes whenever the set of open postings or their pay may have: a posting added, edited
-    (tags stamp ``updated_at`` too) or deleted, an author suspended, or a posting past its expiry."""
+    (tags stamp ``updated_at`` too) or deleted, an author suspended, or a posting past its expiry.
+    Each figure is its own subquery so that each reads an index, not the posting table."""
     now = now or utcnow()
-    past_expiry = (select(func.count()).select_from(Posting)
-                   .where(Posting.status == Posting.PUBLISHED, Posting.expires_at <= now)
-                   .scalar_subquery())
     return tuple(db.session.execute(select(
-        func.count(Posting.id), func.max(Posting.updated_at),
-        select(func.max(User.updated_at)).scalar_subquery(), past_expiry)).one())
+        select(func.count(Posting.id)).scalar_subquery(),
+        select(func.max(Posting.updated_at)).scalar_subquery(),
+        select(func.count(Posting.id)).where(Posting.expires_at <= now).scalar_subquery(),
+        select(func.max(User.updated_at)).scalar_subquery())).one())
 
 
 def _open_with_pay(filters: dict[str, str], now):
