@@ -67,6 +67,7 @@ def test_posting_page_states_the_work_intensity_with_code_links(client, app):
             f"      {surgery.percentile} % of the codes Medicare pays") in section
     assert "Codes named in this posting: median work RVU <strong>5.50</strong>" in section
     assert '<a class="code-badge" href="/codes/38900">38900</a> (2.50)' in section
+    assert '<a class="code-badge" href="/codes/38570">38570</a> (8.49)' in section
     assert section.count('role="img"') == 2 and "style=" not in section
 
 

@@ -30,7 +30,7 @@ class Intensity:
     codes: int
     median: Decimal
     percentile: int  # share of all counted codes with a lower work RVU (ties count half)
-    examples: tuple[tuple[str, Decimal], ...]  # (code, work RVU) nearest the median
+    examples: tuple[tuple[str, Decimal], ...]  # (code, work RVU) nearest the median, lowest first
 
 
 @dataclass(frozen=True)
@@ -49,11 +49,12 @@ def _percentile(ordered: list[Decimal], value: Decimal) -> int:
     return round(100 * (below + same / 2) / len(ordered))
 
 
-def _intensity(label: str, figures: dict[str, Decimal], ordered: list[Decimal]) -> Intensity | None:
+def _intensity(label: str, figures: dict[str, Decimal], ordered: list[Decimal],
+               examples: int = EXAMPLES) -> Intensity | None:
     if not figures or not ordered:
         return None
     middle = Decimal(median(figures.values())).quantize(Decimal("0.01"))
-    nearest = sorted(figures.items(), key=lambda item: (abs(item[1] - middle), item[0]))[:EXAMPLES]
+    nearest = sorted(figures.items(), key=lambda item: (abs(item[1] - middle), item[0]))[:examples]
     return Intensity(label, len(figures), middle, _percentile(ordered, middle),
                      tuple(sorted(nearest, key=lambda item: item[1])))
 
@@ -84,6 +85,6 @@ def posting_work_intensity(posting: Posting) -> list[Intensity]:
     data = _figures()
     found = [data.specialties[s.slug] for s in posting.specialties if data.specialties.get(s.slug)]
     named = {c.code: data.by_code[c.code] for c in posting.cpt_codes if c.code in data.by_code}
-    own = _intensity("Codes named in this posting", named, data.ordered)
+    own = _intensity("Codes named in this posting", named, data.ordered, examples=len(named))
     return found + ([own] if own else [])
 
