@@ -156,9 +156,22 @@ def register_blueprints(app):
     from jobboard.urls import IdConverter
 
     app.url_map.converters["int"] = IdConverter  # before any rule uses it
-    from jobboard.views import admin, api, auth, codes, credentials, employer, postings, public, search, seeker, skills
+    from jobboard.views import (
+        admin,
+        api,
+        auth,
+        codes,
+        credentials,
+        employer,
+        postings,
+        public,
+        salaries,
+        search,
+        seeker,
+        skills,
+    )
 
-    for module in (public, auth, seeker, employer, postings, codes, api, admin, search, skills, credentials):
+    for module in (public, auth, seeker, employer, postings, codes, api, admin, search, skills, credentials, salaries):
         app.register_blueprint(module.bp)
 
 

@@ -75,6 +75,9 @@ class Defaults:
     RATELIMIT_REPORT = "5 per hour"  # reports of postings, per address
     RATELIMIT_QUIZ = "6 per hour;20 per day"  # skills-check attempts started, per seeker
 
+    # Pay benchmarks hide a figure backed by fewer open postings than this.
+    PAY_MIN_SAMPLE = 5
+
     # None means "those of the loaded CMS data".
     CMS_CONVERSION_FACTOR = None
     CMS_YEAR = None

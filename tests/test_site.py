@@ -169,27 +169,6 @@ def test_make_run_installs_only_serving_and_loads_demo_only_if_empty(tmp_path):
     assert 'pip install --quiet -e ".[test]"' in test and "pytest" in test
 
 
-def test_specialty_page_charts_pay_by_credential_with_a_table(client, app):
-    from decimal import Decimal
-
-    with app.app_context():
-        author = make_employer()
-        make_posting(author=author, specialties=["risk-adjustment"], credentials_required=["CRC"],
-                     salary_min=Decimal(25), salary_max=Decimal(30), salary_unit="hour")
-        make_posting(author=author, specialties=["risk-adjustment"], credentials_required=["CRC", "CPC"],
-                     salary_min=Decimal(58000), salary_max=Decimal(72000), salary_unit="year")
-        make_posting(author=author, specialties=["risk-adjustment"], credentials_required=["CPC"],
-                     salary_min=None, salary_max=None, city="Austin", state="TX", arrangement="onsite")
-    html = client.get("/specialties/risk-adjustment").get_data(as_text=True)
-    chart = html[html.index('<figure class="pay-chart'):html.index("</figure>")]
-    assert 'role="img"' in chart and "<title id=\"pay-chart-title\">" in chart
-    assert chart.count('<rect class="pay-bar"') == 2
-    rows = re.findall(r'<tr><th scope="row">(\w+)</th><td>(\d+)</td><td>([$\d,]+)</td><td>([$\d,]+)</td></tr>', chart)
-    # CRC: $25/h × 2,080 = $52,000 up to $72,000 a year; CPC: only the posting with pay counts.
-    assert rows == [("CRC", "2", "$52,000", "$72,000"), ("CPC", "1", "$58,000", "$72,000")]
-    assert "style=" not in chart
-
-
 def test_dashboard_and_moderation_tables_become_cards_on_a_phone(client, auth):
     auth.register("employer")
     html = client.get("/employer").get_data(as_text=True)

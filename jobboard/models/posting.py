@@ -7,6 +7,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     ForeignKey,
+    Index,
     Numeric,
     String,
     Table,
@@ -80,6 +81,8 @@ class Posting(TimestampMixin, Model):
                         "('inpatient', 'outpatient', 'profee', 'payer', 'asc')", name="work_setting"),
         CheckConstraint("productivity_per IS NULL OR productivity_per IN ('hour', 'day')",
                         name="productivity_per"),
+        # The newest change is part of the data version pay benchmarks are cached under.
+        Index("ix_posting_updated_at", "updated_at"),
     )
 
     DRAFT, PUBLISHED, CLOSED, EXPIRED = "draft", "published", "closed", "expired"

@@ -283,6 +283,37 @@ class SpecialtySummary(Body):
     url = link()
 
 
+class SalaryFilters(Schema):
+    """The filters of /api/v1/salaries; a value no posting could carry is a 400 naming it."""
+    specialty = fields.String(validate=validate.OneOf([s.slug for s in load_specialties()]),
+                              metadata={"description": "Specialty slug."})
+    credential = fields.String(validate=validate.OneOf(sorted(set(CREDENTIALS.values()))),
+                               metadata={"description": "Abbreviation of a credential the postings require."})
+    state = fields.String(validate=validate.OneOf(list(US_STATES)), metadata={"description": "Two letters."})
+
+
+class SalaryFilterEcho(Body):
+    specialty = fields.String(required=True, allow_none=True)
+    credential = fields.String(required=True, allow_none=True)
+    state = fields.String(required=True, allow_none=True)
+
+
+class AnnualPay(Body):
+    p25 = fields.Integer(required=True, metadata={"description": "25th percentile, USD a year."})
+    median = fields.Integer(required=True)
+    p75 = fields.Integer(required=True, metadata={"description": "75th percentile, USD a year."})
+
+
+class SalaryFigures(Body):
+    filters = fields.Nested(SalaryFilterEcho, required=True)
+    postings = fields.Integer(required=True, metadata={"description": "Open postings with pay matching the filters."})
+    min_sample = fields.Integer(required=True, metadata={"description": "Fewest postings figures are shown for."})
+    annual_pay = fields.Nested(AnnualPay, required=True, allow_none=True,
+                               metadata={"description": "null when postings is below min_sample."})
+    currency = fields.String(required=True, validate=validate.OneOf(["USD"]))
+    method = fields.String(required=True, metadata={"description": "How a posting's pay range counts."})
+
+
 def _error(description):
     return {"description": description, "content": {"application/json": {"schema": "ErrorBody"}}}
 
@@ -311,6 +342,13 @@ OPERATIONS = {
                         "schema": {"type": "string", "pattern": "^[0-9]{4}[0-9FTU]$"},
                         "description": "A CPT code such as 38900, 1234F, 0042T."}],
         "responses": {"200": _ok(Code), "404": _error("Malformed or unknown code; the message says which.")},
+    },
+    "salaries.api_salaries": {
+        "operationId": "getSalaries", "tags": ["salaries"], "summary": "Pay percentiles of open jobs",
+        "description": "25th, 50th and 75th percentile of annual pay (a range counts at its midpoint; hourly "
+                       "pay × 2,080) of the open postings matching every filter given, with their number.",
+        "parameters": [{"in": "query", "schema": SalaryFilters}],
+        "responses": {"200": _ok(SalaryFigures), "400": _error("A filter is unknown; the message names it.")},
     },
     "codes.api_specialties": {
         "operationId": "listSpecialties", "tags": ["specialties"], "summary": "Every specialty",

@@ -37,7 +37,9 @@ from jobboard.services.codes import (
     status_words,
     work_rvu_standing,
 )
-from jobboard.services.specialties import open_job_counts, pay_by_credential, specialty_by_slug, specialty_jobs
+from jobboard.services.pay import min_sample, pay_breakdown, pay_figures
+from jobboard.services.specialties import open_job_counts, specialty_by_slug, specialty_jobs
+from jobboard.services.work_intensity import specialty_intensity
 from jobboard.views.errors import error_response
 
 bp = Blueprint("codes", __name__)
@@ -143,7 +145,9 @@ def specialty(slug):
         select(Credential).where(Credential.abbreviation.in_(found.credential_list))).all()
     return render_template("codes/specialty.html", specialty=found, jobs=jobs, job_count=count,
                            pay_range=pay_range, credentials=credentials,
-                           pay_by_credential=pay_by_credential(found))
+                           pay=pay_figures({"specialty": found.slug}),
+                           pay_by_credential=pay_breakdown("credential", {"specialty": found.slug}),
+                           pay_min_sample=min_sample(), intensity=specialty_intensity(found.slug))
 
 
 # --- JSON ---------------------------------------------------------------------------------------

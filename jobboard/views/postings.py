@@ -39,6 +39,7 @@ from jobboard.services.profiles import all_credentials, all_specialties
 from jobboard.services.resumes import MAX_RESUME_BYTES, current_resume, save_resume
 from jobboard.services.stats import record_apply_click, record_view, visitor_key
 from jobboard.services.submissions import AlreadySubmitted, claim, record_result
+from jobboard.services.work_intensity import posting_work_intensity
 from jobboard.tagging import CODE_SETS, ENCODERS, SETTINGS
 from jobboard.views.employer import current_company
 from jobboard.views.errors import error_response
@@ -180,6 +181,7 @@ def _detail_page(posting: Posting, apply_form=None, status=200):
         description=render_description(posting.description, code_url),
         json_ld=job_posting_ld(posting) if posting.is_visible else None,
         summary=plain_text(posting.description)[:155],
+        work_intensity=posting_work_intensity(posting),
     ), status
 
 
