@@ -85,6 +85,6 @@ def register(app):
             from jobboard.views.errors import error_response
 
             name, problem = bad
-            return error_response(400, f"The parameter “{name}” is not valid: {problem}",
+            return error_response(400, f"{name}: {problem}",
                                   code="invalid_parameter", parameter=name)
         return None

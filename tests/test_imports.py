@@ -37,6 +37,8 @@ def feed(n, company="Bluebonnet Health", changes=None):
     return [{"title": f"Surgical Coder {i}", "company": company, "external_id": f"F-{i}",
              "description": "Code lymph node biopsies and excisions for a surgical group.",
              "state": "TX", "arrangement": "remote", "specialties": ["hemic-lymphatic"],
+             # remote postings are covered by pay transparency laws: they state their pay
+             "salary_min": 52000, "salary_max": 61000,
              "cpt_codes": ["38900"], "credentials_required": ["CPC"], **(changes or {}).get(i, {})}
             for i in range(n)]
 
@@ -62,7 +64,8 @@ def search_ids(client, q):
 def test_jobs_import_keeps_good_lines_and_reports_bad_ones(app, runner, tmp_path, codes):
     good = {"title": "Risk Adjustment Coder", "company": "Bluebonnet Health",
             "description": "Remote HCC coding for Medicare Advantage chart review. CRC required.",
-            "state": "TX", "arrangement": "remote", "external_id": "A-1"}
+            "state": "TX", "arrangement": "remote", "external_id": "A-1",
+            "salary_min": 52000, "salary_max": 61000}  # remote: pay transparency laws cover it
     tagged = {"title": "Surgical Coder", "company": "Bluebonnet Health", "external_id": "A-2",
               "description": "Lymph node surgery.", "specialties": ["hemic-lymphatic"],
               "cpt_codes": ["38900"], "credentials_required": ["CPC"], "salary_min": 60000,

@@ -157,7 +157,7 @@ def test_jobs_import_refuses_a_covered_line_without_pay_by_its_number(app, runne
     assert result.exit_code == 1
     assert "line 2: salary_min: Colorado requires a pay range in job postings" in result.output
     assert "line 3: salary_min: Colorado requires a pay range" in result.output
-    assert "2 created, 0 updated, 2 failed" in result.output
+    assert "2 created, 0 updated, 0 unchanged, 2 failed" in result.output
     with app.app_context():
         titles = set(db.session.scalars(db.select(Posting.title)))
     assert titles == {"Coder", "Paid Denver Coder"}

@@ -9,7 +9,6 @@ import pytest
 from flask_wtf import FlaskForm
 
 from jobboard.extensions import db
-from jobboard.forms.base import NUMBER_MESSAGE
 from jobboard.models.application import Resume
 from jobboard.models.company import Company
 from jobboard.models.posting import Posting
@@ -25,6 +24,8 @@ from jobboard.text_input import (
 )
 from tests.conftest import Auth, post_form
 from tests.factories import make_posting
+
+PAY_MESSAGE = "Enter an amount such as 52000 or 24.50"
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -118,7 +119,7 @@ def test_every_form_uses_the_base_form():
 def test_bad_query_parameters_and_path_segments_are_a_400_naming_them(app, client, url, parameter):
     response = client.get(url)
     assert response.status_code == 400
-    assert f"The parameter “{parameter}” is not valid" in page_text(response)
+    assert f"{parameter}: " in page_text(response)
 
 
 def test_a_bad_parameter_name_is_a_400_too(client):
@@ -131,7 +132,7 @@ def test_api_answers_the_400_in_json(client):
     response = client.get("/api/v1/jobs?q=a%00b")
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "invalid_parameter"
-    assert "“q”" in response.get_json()["error"]["message"]
+    assert response.get_json()["error"]["message"].startswith("q: ")
 
 
 def test_ordinary_unicode_parameters_still_work(client):
@@ -201,10 +202,11 @@ POSTING = {
     ("salary_min", "5\x00", CONTROL_MESSAGE),
     ("state", "C\x00", CONTROL_MESSAGE),
     ("specialties", ["hemic\x00"], CONTROL_MESSAGE),
-    ("salary_min", "sNaN", NUMBER_MESSAGE),
-    ("salary_min", "1e-999999", NUMBER_MESSAGE),
-    ("salary_max", "٥٥٠٠٠", NUMBER_MESSAGE),
-    ("salary_max", "9" * 400, NUMBER_MESSAGE),
+    # pay figures are read by the importer's own rule (parse_decimal), with its message
+    ("salary_min", "sNaN", PAY_MESSAGE),
+    ("salary_min", "1e-999999", PAY_MESSAGE),
+    ("salary_max", "٥٥٠٠٠", PAY_MESSAGE),
+    ("salary_max", "9" * 400, PAY_MESSAGE),
     ("apply_url", "javascript:alert(1)", URL_MESSAGE),
     ("apply_url", "data:text/html,hi", URL_MESSAGE),
 ])

@@ -1,7 +1,8 @@
 """The skills-check answer form, built for the questions of one stored attempt."""
-from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms.validators import ValidationError
+
+from jobboard.forms.base import Form
 
 
 class AnswerField(RadioField):
@@ -18,10 +19,10 @@ class AnswerField(RadioField):
             raise ValidationError("Choose one of the listed answers.")
 
 
-def answer_form(attempt, **kwargs) -> FlaskForm:
+def answer_form(attempt, **kwargs) -> Form:
     """A form with one radio group per question, named ``q0``, ``q1``...; values are indexes."""
 
-    class AnswerForm(FlaskForm):
+    class AnswerForm(Form):
         def answers(self) -> list[int]:
             return [int(self[f"q{i}"].data) for i in range(attempt.total)]
 

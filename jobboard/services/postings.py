@@ -369,6 +369,8 @@ def parse_decimal(value) -> Decimal | None:
     if value in (None, ""):
         return None
     text = str(value).replace(",", "").replace("$", "").strip()
+    if not text.isascii():  # Decimal() also reads other scripts' digits ("٥٥٠٠٠")
+        raise ValueError(f"use the digits 0-9: {text[:40]!r}")
     try:
         number = Decimal(text)
     except InvalidOperation:
