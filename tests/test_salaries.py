@@ -22,9 +22,10 @@ def hand_made_postings():
     """
     author = make_employer()
 
+    # On-site in states without a pay transparency law, so postings may leave out (part of) their pay.
     def post(salary_min, salary_max, unit="year", credential="CPC", state="TX", **extra):
         return make_posting(author=author, specialties=[SURGERY], credentials_required=[credential],
-                            state=state, salary_unit=unit,
+                            state=state, arrangement="onsite", salary_unit=unit,
                             salary_min=None if salary_min is None else Decimal(salary_min),
                             salary_max=None if salary_max is None else Decimal(salary_max), **extra)
 

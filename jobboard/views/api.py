@@ -322,6 +322,8 @@ def _ok(schema, description="OK"):
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+TEXT_RULE = "Control characters (such as NUL) in a query parameter or path segment; the message names it."
+
 # endpoint -> the GET operation it serves. Every /api/v1 rule must appear here (a test checks).
 OPERATIONS = {
     "search.api_jobs": {
@@ -334,14 +336,20 @@ OPERATIONS = {
         "operationId": "getJob", "tags": ["jobs"], "summary": "One open job with its description",
         "parameters": [{"in": "path", "name": "posting_id", "required": True,
                         "schema": {"type": "integer", "minimum": 1}}],
-        "responses": {"200": _ok(JobDetail), "404": _error("No open posting has this id.")},
+        "responses": {"200": _ok(JobDetail), "400": _error(TEXT_RULE), "404": _error("No open posting has this id.")},
     },
     "codes.api_code": {
         "operationId": "getCode", "tags": ["codes"], "summary": "A CPT code's reference facts",
         "parameters": [{"in": "path", "name": "code", "required": True,
                         "schema": {"type": "string", "pattern": "^[0-9]{4}[0-9FTU]$"},
-                        "description": "A CPT code such as 38900, 1234F, 0042T."}],
-        "responses": {"200": _ok(Code), "404": _error("Malformed or unknown code; the message says which.")},
+                        "description": "A CPT code such as 38900, 1234F, 0042T."},
+                       {"in": "query", "name": "locality", "required": False, "schema": {"type": "string"},
+                        "description": "A Medicare locality as MAC-LL, e.g. 13202-01 (Manhattan): adds "
+                                       "locality_payment."}],
+        "responses": {"200": _ok(Code),
+                      "400": _error("Unknown locality, or control characters in the request; the message names "
+                                    "the parameter."),
+                      "404": _error("Malformed or unknown code; the message says which.")},
     },
     "salaries.api_salaries": {
         "operationId": "getSalaries", "tags": ["salaries"], "summary": "Pay percentiles of open jobs",
@@ -352,7 +360,7 @@ OPERATIONS = {
     },
     "codes.api_specialties": {
         "operationId": "listSpecialties", "tags": ["specialties"], "summary": "Every specialty",
-        "responses": {"200": _ok(SpecialtySummary(many=True))},
+        "responses": {"200": _ok(SpecialtySummary(many=True)), "400": _error(TEXT_RULE)},
     },
 }
 
