@@ -15,7 +15,7 @@ class AnswerField(RadioField):
     def pre_validate(self, form):
         if not self.data:  # nothing chosen (browsers send no value for an untouched group)
             raise ValidationError("Choose an answer.")
-        if not any(self.data == value for value, _label in self.choices):
+        if not any(self.data == choice[0] for choice in self.choices or ()):
             raise ValidationError("Choose one of the listed answers.")
 
 

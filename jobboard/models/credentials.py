@@ -4,14 +4,18 @@ The badge is computed from the expiry date on every read, so it cannot go stale:
 credential whose expiry has passed simply stops being verified.
 """
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, ForeignKeyConstraint, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from jobboard.extensions import db
+from jobboard.extensions import Model
 from jobboard.models.base import TimestampMixin, utcnow
 from jobboard.models.taxonomy import Credential
 from jobboard.models.user import User
+
+if TYPE_CHECKING:  # mapped in both directions: imported for the annotations only
+    from jobboard.models.seeker import SeekerProfile
 
 CHECK_METHODS = {
     "aapc_directory": "AAPC member directory",
@@ -25,7 +29,7 @@ class IllegalCheck(Exception):
     """A verification step the credential's state does not allow."""
 
 
-class HeldCredential(TimestampMixin, db.Model):
+class HeldCredential(TimestampMixin, Model):
     """Details of one profile credential; removed with it (the foreign key cascades)."""
 
     __tablename__ = "held_credential"
@@ -52,7 +56,7 @@ class HeldCredential(TimestampMixin, db.Model):
 
     credential: Mapped[Credential] = relationship()
     checked_by: Mapped[User | None] = relationship()
-    seeker: Mapped["SeekerProfile"] = relationship(back_populates="held_credentials")  # noqa: F821
+    seeker: Mapped["SeekerProfile"] = relationship(back_populates="held_credentials")
 
     def is_expired(self, today: date | None = None) -> bool:
         return self.expires_on < (today or utcnow().date())

@@ -9,6 +9,7 @@ from jobboard.models.base import TimestampMixin
 from jobboard.models.taxonomy import Credential, Specialty
 
 if TYPE_CHECKING:  # mapped in both directions: imported for the annotations only
+    from jobboard.models.credentials import HeldCredential
     from jobboard.models.user import User
 
 seeker_credential = Table(
@@ -49,6 +50,6 @@ class SeekerProfile(TimestampMixin, Model):
         secondary=seeker_specialty, order_by=Specialty.position
     )
     # Member ID, expiry and verification of the credentials above (jobboard.models.credentials).
-    held_credentials: Mapped[list["HeldCredential"]] = relationship(  # noqa: F821
+    held_credentials: Mapped[list["HeldCredential"]] = relationship(
         back_populates="seeker", cascade="all, delete-orphan", passive_deletes=True
     )

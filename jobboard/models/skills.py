@@ -5,12 +5,12 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from jobboard.extensions import db
+from jobboard.extensions import Model
 from jobboard.models.base import utcnow
 from jobboard.models.taxonomy import Specialty
 
 
-class QuizAttempt(db.Model):
+class QuizAttempt(Model):
     """One attempt: drawn when started, scored once when submitted.
 
     ``questions`` is a list of ``{"kind", "prompt", "choices", "answer", "explanation"}`` where

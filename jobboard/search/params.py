@@ -6,6 +6,7 @@ raises ``InvalidParameter`` naming the parameter, which the views turn into a 40
 """
 import re
 from dataclasses import dataclass, replace
+from typing import Any
 
 from jobboard.models.taxonomy import ARRANGEMENTS, EMPLOYMENT_TYPES, US_STATES
 from jobboard.numbers import parse_int
@@ -178,15 +179,15 @@ def parse_params(args) -> SearchParams:
     if page * per_page > MAX_RESULTS:
         raise InvalidParameter("page", f"results stop at {MAX_RESULTS:,}; narrow the search "
                                        "with words or filters.")
-    flags = {}
+    flags: dict[str, Any] = {}
     for flag, what in (("eligible", "jobs whose required credentials you hold"),
                        ("apprentice", "jobs open to apprentice coders (CPC-A) and new graduates"),
                        ("pay_posted", "jobs that post a pay range")):
-        value = _first(args, flag)
-        if value is not None and value not in ("0", "1"):
+        given = _first(args, flag)
+        if given is not None and given not in ("0", "1"):
             raise InvalidParameter(flag, f"use 1 to show only {what}.")
-        flags[flag] = value == "1"
-    chosen = {}
+        flags[flag] = given == "1"
+    chosen: dict[str, Any] = {}
     for name, attribute, allowed in FIELD_FILTERS:
         values = tuple(dict.fromkeys(_values(args, name)))
         for value in values:

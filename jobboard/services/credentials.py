@@ -1,6 +1,7 @@
 """Verified credentials: member IDs and expiry dates, the admins' check queue, and renewal
 reminders before a credential expires."""
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -10,6 +11,7 @@ from jobboard.extensions import db
 from jobboard.models.base import utcnow
 from jobboard.models.credentials import CHECK_METHODS, HeldCredential, IllegalCheck
 from jobboard.models.seeker import SeekerProfile
+from jobboard.models.taxonomy import Credential
 from jobboard.models.user import User
 from jobboard.services import Conflict, DomainError, NotFound
 from jobboard.services.mail import commit_and_deliver, queue_email
@@ -25,7 +27,7 @@ REMIND_DAYS = 30  # as `flask credentials remind` does by default
 class CredentialRow:
     """A credential on the seeker's profile and its details, if entered."""
 
-    credential: object
+    credential: Credential
     held: HeldCredential | None
 
 
@@ -66,14 +68,14 @@ def save_details(user: User, abbreviation: str, member_id: str, expires_on: date
     return held
 
 
-def pending_checks() -> list[HeldCredential]:
+def pending_checks() -> Sequence[HeldCredential]:
     """Credentials waiting for an admin, oldest change first."""
     return db.session.scalars(
         select(HeldCredential).where(HeldCredential.status == "pending")
         .order_by(HeldCredential.updated_at, HeldCredential.id)).all()
 
 
-def recent_checks(limit: int = 30) -> list[HeldCredential]:
+def recent_checks(limit: int = 30) -> Sequence[HeldCredential]:
     return db.session.scalars(
         select(HeldCredential).where(HeldCredential.checked_at.is_not(None))
         .order_by(HeldCredential.checked_at.desc()).limit(limit)).all()
@@ -133,11 +135,11 @@ def send_expiry_reminders(days: int = REMIND_DAYS, today: date | None = None) ->
                        HeldCredential.reminded_for != HeldCredential.expires_on))
             .values(reminded_for=HeldCredential.expires_on)
             .execution_options(synchronize_session=False))
-        if claimed.rowcount != 1:
+        # A DML statement returns a CursorResult, which has rowcount; SQLAlchemy 2.0 types it as Result.
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
             db.session.rollback()
             continue
-        held = db.session.get(HeldCredential, held_id)
-        _queue_reminder(held, today)
+        _queue_reminder(db.session.get_one(HeldCredential, held_id), today)
         commit_and_deliver()
         sent += 1
     return sent

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, delete, func, insert, inspect, select, tuple_, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -138,7 +138,7 @@ def _string_list(record: dict, name: str) -> list[str]:
     return value
 
 
-def _job_field_values(record: dict) -> dict:
+def _job_field_values(record: dict) -> dict[str, Any]:
     """The optional coding job fields of a line; absent ones are read from the text by ``_apply``."""
     apprentice = record.get("apprentice")
     if apprentice is not None and not isinstance(apprentice, bool):
@@ -180,7 +180,7 @@ def _fields(record: dict) -> tuple[PostingFields, datetime | None]:
         raise LineRefused("unknown field: " + ", ".join(unknown)[:200])
     title = _text(record, "title", required=True)
     description = _text(record, "description", single_line=False, required=True)
-    tags = {name: _string_list(record, name) for name in TAG_FIELDS}
+    tags: dict[str, Any] = {name: _string_list(record, name) for name in TAG_FIELDS}
     # A tag field the line leaves out (or sends as null or "") is inferred; a list, even empty, is the
     # feed's answer. Tagging is most of the cost of a line, so it runs only when needed.
     missing = {name for name in TAG_FIELDS if record.get(name) in (None, "")}

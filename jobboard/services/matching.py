@@ -1,5 +1,6 @@
 """How a seeker's profile fits postings: requirements met, shared specialties, recommendations."""
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
@@ -68,7 +69,7 @@ def recommendations(profile: SeekerProfile, limit: int = 10) -> list[tuple[Posti
 
 
 
-def new_coder_jobs(limit: int = 50) -> tuple[list[Posting], list[tuple[str, int]]]:
+def new_coder_jobs(limit: int = 50) -> tuple[Sequence[Posting], list[tuple[str, int]]]:
     """Open postings for apprentice coders and new graduates, newest first, and the credentials
     they name (required or preferred) with how many of them name each, most common first."""
     postings = db.session.scalars(with_tags(

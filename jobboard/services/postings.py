@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
 from sqlalchemy import select
 
@@ -174,7 +175,7 @@ def _job_field_errors(fields: PostingFields) -> dict[str, str]:
 def _with_inferred_fields(fields: PostingFields, text: str, codes) -> PostingFields:
     """Coding job fields the employer left empty are read from the text."""
     found = job_fields(text, tuple(codes))
-    changes = {}
+    changes: dict[str, Any] = {}
     if fields.apprentice is None:
         changes["apprentice"] = found.apprentice
     if fields.work_setting is None:

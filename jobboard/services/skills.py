@@ -7,6 +7,7 @@ nor claim a score, and a submitted attempt is scored exactly once.
 """
 import random
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 
 from sqlalchemy import func, or_, select, update
@@ -43,8 +44,8 @@ def _in_ranges(ranges):
 
 def _has_quiz(specialty: Specialty) -> bool:
     """A specialty has a quiz when its CPT ranges hold enough loaded codes."""
-    return bool(specialty.ranges) and db.session.scalar(
-        select(func.count(CptCode.id)).where(_in_ranges(specialty.ranges))) >= MIN_CODES
+    return bool(specialty.ranges) and (db.session.scalar(
+        select(func.count(CptCode.id)).where(_in_ranges(specialty.ranges))) or 0) >= MIN_CODES
 
 
 def quiz_specialties() -> list[Specialty]:
@@ -79,9 +80,9 @@ class _Builder:
 
     def __init__(self, specialty: Specialty, rng: random.Random):
         self.specialty, self.rng = specialty, rng
-        self.codes = db.session.scalars(
+        self.codes = list(db.session.scalars(
             select(CptCode).where(_in_ranges(specialty.ranges)).order_by(func.random())
-            .limit(CODE_SAMPLE)).all()
+            .limit(CODE_SAMPLE)))
         self.rng.shuffle(self.codes)
         self.labels = sorted({_label(s.section, s.subsection)
                               for s in db.session.scalars(select(CptSection))})
@@ -159,7 +160,7 @@ class _Builder:
         kinds = [self.section, self.add_on, self.global_period, self.work_rvu, self.specialty_range]
         self.rng.shuffle(kinds)
         queues = {kind: list(self.codes) for kind in kinds}
-        chosen = []
+        chosen: list[dict] = []
         while len(chosen) < length and any(queues.values()):
             for kind in kinds:
                 while queues[kind] and len(chosen) < length:
@@ -212,12 +213,13 @@ def submit_attempt(attempt: QuizAttempt, answers: list[int]) -> bool:
         .execution_options(synchronize_session=False))
     db.session.commit()
     db.session.refresh(attempt)
-    return result.rowcount == 1
+    # A DML statement returns a CursorResult, which has rowcount; SQLAlchemy 2.0 types it as Result.
+    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def best_attempts(user: User) -> dict[int, QuizAttempt]:
     """The seeker's best scored attempt per specialty id (the latest among equal scores)."""
-    best = {}
+    best: dict[int, QuizAttempt] = {}
     attempts = db.session.scalars(
         select(QuizAttempt).where(QuizAttempt.user_id == user.id, QuizAttempt.submitted_at.is_not(None))
         .order_by(QuizAttempt.submitted_at)).all()
@@ -245,7 +247,7 @@ def share_attempt(attempt: QuizAttempt, shared: bool) -> None:
     db.session.commit()
 
 
-def shared_attempts(user_id: int) -> list[QuizAttempt]:
+def shared_attempts(user_id: int) -> Sequence[QuizAttempt]:
     """Scores a seeker chose to show employers on their applications."""
     return db.session.scalars(
         select(QuizAttempt).where(QuizAttempt.user_id == user_id, QuizAttempt.shared.is_(True),

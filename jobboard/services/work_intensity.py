@@ -62,7 +62,7 @@ def _intensity(label: str, figures: dict[str, Decimal], ordered: list[Decimal],
 def _compute() -> _CodeFigures:
     rows = db.session.execute(select(CptCode.code, CptCode.work_rvu).where(
         CptCode.work_rvu > 0, or_(CptCode.status.in_(PAYABLE_STATUSES), CptCode.status == ""))).all()
-    by_code = dict(rows)
+    by_code: dict[str, Decimal] = {code: rvu for code, rvu in rows if rvu is not None}  # None fails work_rvu > 0
     ordered = sorted(by_code.values())
     specialties = {}
     for specialty in load_specialties():
@@ -83,7 +83,7 @@ def specialty_intensity(slug: str) -> Intensity | None:
 def posting_work_intensity(posting: Posting) -> list[Intensity]:
     """The figures for each of the posting's CPT-range specialties, then for the codes it names."""
     data = _figures()
-    found = [data.specialties[s.slug] for s in posting.specialties if data.specialties.get(s.slug)]
+    found = [figures for s in posting.specialties if (figures := data.specialties.get(s.slug))]
     named = {c.code: data.by_code[c.code] for c in posting.cpt_codes if c.code in data.by_code}
     own = _intensity("Codes named in this posting", named, data.ordered, examples=len(named))
     return found + ([own] if own else [])

@@ -91,7 +91,7 @@ def check_credential(held_id):
         try:
             held = credentials.record_check(held_id, current_user._get_current_object(),
                                             form.outcome.data == "verified", form.method.data,
-                                            form.note.data)
+                                            form.note.data or "")
         except NotFound:
             abort(404)
         except Conflict as error:

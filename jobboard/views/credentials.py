@@ -37,8 +37,9 @@ def save(abbreviation):
         abort(404)
     form = CredentialDetailsForm(prefix=f"c{row.credential.id}")
     if form.validate_on_submit():
+        assert form.expires_on.data is not None, "InputRequired and the date parser refuse an empty date"
         try:
-            credentials.save_details(current_user, abbreviation, form.member_id.data, form.expires_on.data)
+            credentials.save_details(current_user, abbreviation, form.member_id.data or "", form.expires_on.data)
         except NotFound:
             abort(404)
         except DomainError as error:
