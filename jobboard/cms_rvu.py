@@ -317,14 +317,22 @@ def _normalise_code(raw: str) -> str:
     return code
 
 
+MAX_FIGURE = Decimal(1_000_000)
+_STATUS = re.compile(r"[A-Z]{0,2}")     # CMS status indicators are one letter
+_MODIFIER = re.compile(r"[0-9A-Z]{0,4}")  # 26, TC, 53...
+
+
 def _decimal(raw: str, label: str, places: int) -> Decimal | None:
     """Read a number, padding to at least ``places`` decimals ("0.4" → 0.40); None if empty."""
     text = raw.replace(",", "")
     if not text:
         return None
     try:
+        if not text.isascii():  # Decimal() also reads other scripts' digits
+            raise InvalidOperation
         value = Decimal(text)
-        if not value.is_finite():
+        # Finite, and within what the database stores (RVUs and factors are far below a million).
+        if not value.is_finite() or abs(value) >= MAX_FIGURE:
             raise InvalidOperation
         exponent = value.as_tuple().exponent  # an int for every finite number
         if isinstance(exponent, int) and exponent > -places:
@@ -371,12 +379,17 @@ def _build_row(line: int, cells: list[str], header: _Header) -> RvuRow:
         return rvu(name)
 
     code = _normalise_code(cell("hcpcs"))
+    modifier, status = cell("modifier").strip().upper(), cell("status").strip().upper()
+    if not _MODIFIER.fullmatch(modifier):
+        raise _BadValue(f"bad value in {label('modifier')}: {modifier[:20]!r}")
+    if not _STATUS.fullmatch(status):
+        raise _BadValue(f"bad value in {label('status')}: {status[:20]!r}")
     return RvuRow(
         line=line,
         code=code,
-        modifier=cell("modifier").upper(),
+        modifier=modifier,
         description=" ".join(cell("description").split()),
-        status=cell("status").upper(),
+        status=status,
         work_rvu=rvu("work_rvu"),
         nonfacility_pe_rvu=pe_rvu("nonfacility_pe_rvu", "nonfacility_na"),
         facility_pe_rvu=pe_rvu("facility_pe_rvu", "facility_na"),

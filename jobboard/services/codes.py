@@ -184,7 +184,7 @@ def import_rvu(path, progress=None, *, store_descriptors=False, year=None,
     elif factor is None:
         factor, factor_from = _newest_factor(), "kept: the file has none"
     vintage = (parsed.year, parsed.release)
-    summary = ImportSummary(source=Path(getattr(path, "name", None) or str(path)).name,
+    summary = ImportSummary(source=Path(getattr(path, "name", None) or str(path)).name[:255],  # the column's width
                             year=parsed.year, release=parsed.release, conversion_factor=factor,
                             factor_from=factor_from, bad_rows=parsed.skipped_non_blank)
     if summary.bad_rows:
