@@ -93,7 +93,7 @@ def test_a_seeker_enters_member_id_and_expiry(app, client, seeker):
 @pytest.mark.parametrize("member_id, expires_on, message", [
     ("", None, "Enter your member ID."),
     ("<script>", None, "Enter the member ID as it appears on your card"),
-    ("12\x0034", None, "Enter the member ID as it appears on your card"),
+    ("12\x0034", None, "Remove the invisible control characters"),  # the one text rule, first
     ("１２３４５", None, "Enter the member ID as it appears on your card"),
     ("9" * 41, None, "Field cannot be longer than 40 characters."),
     ("01234567", "", "Enter the expiry date."),
