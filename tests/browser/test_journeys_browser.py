@@ -128,6 +128,8 @@ def test_double_click_on_publish_makes_one_posting(page, live_server, width):
     page.get_by_label("Job title").fill("Remote Risk Adjustment Coder")
     page.get_by_label("Description").fill("Review HCC documentation for Medicare Advantage members.")
     page.get_by_label("Risk Adjustment (HCC)", exact=True).check()
+    page.get_by_label("Pay from").fill("52000")  # a remote posting states its pay (pay transparency laws)
+    page.get_by_label("Pay up to").fill("61000")
     page.get_by_role("button", name="Save and publish").dblclick()
     expect(page.get_by_text("The posting is published.")).to_be_visible()
     with live_server.app_context():
