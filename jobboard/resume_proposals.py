@@ -22,9 +22,9 @@ MAX_YEARS = 60
 HEADER_CHARS = 600
 
 _STATE_BY_NAME = {name.lower(): code for code, name in US_STATES.items()}
-_NUMBER_WORDS = {w: n for n, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen twenty".split())}
+_NUMBER_WORDS = {w: n for n, w in enumerate((
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"))}
 _YEARS_SAID = re.compile(
     r"\b(?P<n>\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")\s*\+?\s*(?:years?|yrs?)\b"
     r"(?P<tail>[^.\n;]{0,60})",
@@ -32,7 +32,7 @@ _YEARS_SAID = re.compile(
 _EXPERIENCE_WORDS = re.compile(r"\b(?:experience|experienced|coding|coder|billing|auditing|HIM|revenue cycle)\b",
                                re.IGNORECASE)
 _MONTHS = {m: n for n, m in enumerate(
-    "jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
 _MONTH = r"(?:(?P<{0}m>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+|(?P<{0}n>0?[1-9]|1[0-2])/)?"
 _WHEN = _MONTH + r"(?P<{0}y>(?:19|20)\d\d)"
 _RANGE = re.compile(

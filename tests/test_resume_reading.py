@@ -209,6 +209,13 @@ def seeker(app, auth):
     return auth.client
 
 
+def answer(client, resume_id, follow_redirects=False, **fields):
+    """Post the suggestions form as the page's checkboxes send it."""
+    return post_form(client, f"/seeker/resumes/{resume_id}/proposals",
+                     {f"proposal-{name}": value for name, value in fields.items()}, page="/seeker",
+                     follow_redirects=follow_redirects)
+
+
 def profile_of(app):
     with app.app_context():
         user = db.session.scalar(db.select(User).where(User.email == "morgan@example.com"))
@@ -244,17 +251,15 @@ def test_upload_shows_ticked_suggestions_and_one_post_merges_them(app, seeker):
     assert "Years of coding experience" not in form
     assert "Location: Flagstaff, AZ" in form and 'name="proposal-location"' in form
     # The seeker unticks CCS and orthopaedics and accepts the rest.
-    response = post_form(seeker, f"/seeker/resumes/{resume_id}/proposals",
-                         {"proposal-credentials": ["CRC"], "proposal-specialties": ["risk-adjustment"], "proposal-location": "y",
-                          "proposal-accept": "Add"}, page="/seeker")
+    response = answer(seeker, resume_id, credentials=["CRC"], specialties=["risk-adjustment"], location="y",
+                      accept="Add")
     assert response.status_code == 302
     assert profile_of(app) == ({"CPC", "COC", "CRC"}, {"cardiology", "risk-adjustment"}, 3, "Flagstaff", "AZ")
     assert the_resume(app)[2] is None
     html = seeker.get("/seeker").get_data(as_text=True)
     assert 'id="resume-proposals"' not in html
     # A second submit of the same form adds nothing and says so.
-    response = post_form(seeker, f"/seeker/resumes/{resume_id}/proposals",
-                         {"proposal-credentials": ["CCS"], "proposal-accept": "Add"}, page="/seeker", follow_redirects=True)
+    response = answer(seeker, resume_id, credentials=["CCS"], accept="Add", follow_redirects=True)
     assert response.status_code == 200
     assert "You have already answered these suggestions." in unescape(response.get_data(as_text=True))
     assert profile_of(app)[0] == {"CPC", "COC", "CRC"}
@@ -263,9 +268,8 @@ def test_upload_shows_ticked_suggestions_and_one_post_merges_them(app, seeker):
 def test_a_docx_resume_fills_an_empty_profile(app, seeker):
     upload(seeker, docx_resume(LINES), "cv.docx")
     resume_id = the_resume(app)[0]
-    response = post_form(seeker, f"/seeker/resumes/{resume_id}/proposals",
-                         {"proposal-credentials": ["CPC", "CRC", "CCS"], "proposal-specialties": ["risk-adjustment"],
-                          "proposal-years_experience": "y", "proposal-location": "y", "proposal-accept": "Add"}, page="/seeker")
+    response = answer(seeker, resume_id, credentials=["CPC", "CRC", "CCS"], specialties=["risk-adjustment"],
+                      years_experience="y", location="y", accept="Add")
     assert response.status_code == 302
     assert profile_of(app) == ({"CPC", "CRC", "CCS"}, {"risk-adjustment"}, 8, "Flagstaff", "AZ")
 
@@ -273,8 +277,7 @@ def test_a_docx_resume_fills_an_empty_profile(app, seeker):
 def test_suggestions_can_be_dismissed(app, seeker):
     upload(seeker, pdf_with_lines(LINES), "cv.pdf")
     resume_id = the_resume(app)[0]
-    response = post_form(seeker, f"/seeker/resumes/{resume_id}/proposals",
-                         {"proposal-credentials": ["CPC"], "proposal-dismiss": "Ignore"}, page="/seeker")
+    response = answer(seeker, resume_id, credentials=["CPC"], dismiss="Ignore")
     assert response.status_code == 302
     assert profile_of(app) == (set(), set(), None, "", "")
     assert the_resume(app)[2] is None
@@ -283,8 +286,7 @@ def test_suggestions_can_be_dismissed(app, seeker):
 def test_only_suggested_items_can_be_added(app, seeker):
     upload(seeker, pdf_with_lines(LINES), "cv.pdf")
     resume_id = the_resume(app)[0]
-    response = post_form(seeker, f"/seeker/resumes/{resume_id}/proposals",
-                         {"proposal-credentials": ["RHIA"], "proposal-accept": "Add"}, page="/seeker")
+    response = answer(seeker, resume_id, credentials=["RHIA"], accept="Add")
     assert response.status_code == 422
     assert "'RHIA' is not a valid choice for this field." in unescape(response.get_data(as_text=True))
     assert profile_of(app) == (set(), set(), None, "", "")
@@ -299,8 +301,7 @@ def test_another_seekers_resume_adds_nothing(app, seeker):
 
     Auth(other).register("seeker")
     upload(other, pdf_with_lines(["Nothing here"]), "mine.pdf")
-    response = post_form(other, f"/seeker/resumes/{resume_id}/proposals",
-                         {"proposal-credentials": ["CPC"], "proposal-accept": "Add"}, page="/seeker", follow_redirects=True)
+    response = answer(other, resume_id, credentials=["CPC"], accept="Add", follow_redirects=True)
     assert response.status_code == 200 and "nothing was added" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Resume, resume_id).proposals["credentials"] == ["CPC", "CRC", "CCS"]
@@ -332,7 +333,6 @@ def test_a_new_resume_replaces_the_old_suggestions(app, seeker):
         assert db.session.get(Resume, first).proposals is None
     html = unescape(seeker.get("/seeker").get_data(as_text=True))
     assert "Location: Reno, NV" in html and 'value="CCA"' in html and 'value="CRC"' not in html
-    response = post_form(seeker, f"/seeker/resumes/{first}/proposals", {"proposal-credentials": ["CRC"], "proposal-accept": "Add"},
-                         page="/seeker", follow_redirects=True)
+    response = answer(seeker, first, credentials=["CRC"], accept="Add", follow_redirects=True)
     assert "nothing was added" in response.get_data(as_text=True)
     assert profile_of(app)[0] == set()

@@ -12,10 +12,16 @@ from flask import (
 from flask_login import current_user, login_required
 
 from jobboard.extensions import csrf, db
-from jobboard.forms.applications import EditSearchForm, ResumeForm, ResumeProposalsForm, SaveSearchForm
+from jobboard.forms.applications import (
+    EditSearchForm,
+    ResumeForm,
+    ResumeProposalsForm,
+    SaveSearchForm,
+)
 from jobboard.forms.auth import ConfirmForm
 from jobboard.forms.profiles import SeekerProfileForm
 from jobboard.models.application import UNDO_WITHDRAW_WITHIN
+from jobboard.resume_text import ENCRYPTED, READ, SCANNED
 from jobboard.services import DomainError, NotFound, applications, resumes, saved
 from jobboard.services.matching import recommendations
 from jobboard.services.profiles import (
@@ -24,7 +30,6 @@ from jobboard.services.profiles import (
     seeker_profile,
     update_seeker_profile,
 )
-from jobboard.resume_text import ENCRYPTED, READ, SCANNED
 from jobboard.services.resumes import (
     accept_proposals,
     current_resume,
@@ -125,7 +130,7 @@ def upload_resume():
             flash_domain_error(form, error)
         else:
             if resume.reading != READ:
-                flash("Your résumé is uploaded. " + READING_MESSAGES.get(resume.reading, UNREAD), "warning")
+                flash("Your résumé is uploaded, but we could not read its text: see below.", "warning")
             elif open_proposals(seeker_profile(current_user), resume):
                 flash("Your résumé is uploaded. We read it: check the suggestions for your profile below.",
                       "success")
