@@ -147,17 +147,24 @@ def test_a_reader_that_takes_too_long_is_stopped(monkeypatch):
     assert read_text(pdf_with_lines(LINES), PDF_TYPE).outcome == UNREADABLE
 
 
-def test_only_the_first_pages_and_characters_are_kept():
+def pdf_of_pages(pages) -> bytes:
     writer = PdfWriter()
-    page = PdfWriter(clone_from=io.BytesIO(pdf_with_lines(["Page text " * 30] * 40))).pages[0]
-    for _ in range(resume_text.MAX_PAGES + 8):
-        writer.add_page(page)
+    for lines in pages:
+        writer.add_page(PdfWriter(clone_from=io.BytesIO(pdf_with_lines(lines))).pages[0])
     out = io.BytesIO()
     writer.write(out)
-    read = read_text(out.getvalue(), PDF_TYPE)
+    return out.getvalue()
+
+
+def test_only_the_first_pages_and_characters_are_kept():
+    pages = [[f"Marker page {n} of a long coding resume"] for n in range(1, resume_text.MAX_PAGES + 5)]
+    read = read_text(pdf_of_pages(pages), PDF_TYPE)
     assert read.outcome == READ
-    assert len(read.text) <= resume_text.MAX_CHARS
-    assert read.text.count("Page text") <= resume_text.MAX_PAGES * 30 * 40
+    assert f"Marker page {resume_text.MAX_PAGES} of" in read.text
+    assert f"Marker page {resume_text.MAX_PAGES + 1} of" not in read.text
+    wordy = [["Coding audit notes " * 20] * 60]
+    read = read_text(pdf_of_pages(wordy * 3), PDF_TYPE)
+    assert read.outcome == READ and len(read.text) == resume_text.MAX_CHARS
 
 
 # ------------------------------------------------------------------ what the text suggests
