@@ -3,7 +3,9 @@ the seeker accepts in one POST; scans, password-protected, broken and oversized 
 and named plainly, never a 500."""
 import io
 import re
+import threading
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from html import unescape
 
@@ -17,6 +19,8 @@ from jobboard.models.application import Resume
 from jobboard.models.user import User
 from jobboard.resume_proposals import Proposals, propose
 from jobboard.resume_text import ENCRYPTED, READ, SCANNED, UNREADABLE, read_text
+from jobboard.services import DomainError
+from jobboard.services.resumes import accept_proposals
 from jobboard.tagging import resume_tags
 from tests.conftest import post_form
 from tests.test_applications import upload
@@ -343,3 +347,24 @@ def test_a_new_resume_replaces_the_old_suggestions(app, seeker):
     response = answer(seeker, first, credentials=["CRC"], accept="Add", follow_redirects=True)
     assert "nothing was added" in response.get_data(as_text=True)
     assert profile_of(app)[0] == set()
+
+
+def test_two_racing_accepts_add_each_credential_once(app, seeker):
+    upload(seeker, pdf_with_lines(LINES), "cv.pdf")
+    resume_id = the_resume(app)[0]
+    start = threading.Barrier(2)
+
+    def accept():
+        with app.app_context():
+            user = db.session.scalar(db.select(User).where(User.email == "morgan@example.com"))
+            start.wait()
+            try:
+                accept_proposals(user, resume_id, credentials=["CPC", "CRC"])
+            except DomainError as error:
+                return error.message
+            return "added"
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(lambda _: accept(), range(2)))
+    assert outcomes == ["You have already answered these suggestions.", "added"]
+    assert profile_of(app)[0] == {"CPC", "CRC"}

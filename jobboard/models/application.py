@@ -58,10 +58,6 @@ class Resume(db.Model):
 
     user: Mapped[User] = relationship()
 
-    def settle_proposals(self) -> None:
-        """The seeker has answered the suggestions (accepted some or none): stop offering them."""
-        self.proposals = None
-
 
 class Application(TimestampMixin, db.Model):
     __tablename__ = "application"

@@ -193,9 +193,14 @@ def accept_proposals(user: User, resume_id: int, *, credentials=(), specialties=
     """
     resume = _own_resume(user, resume_id)
     profile = seeker_profile(user)
-    if not resume.proposals:
-        raise DomainError("You have already answered these suggestions.")
     offered = open_proposals(profile, resume)
+    # Claim the suggestions before touching the profile: of two submits racing, the second
+    # finds them gone (it waits on the row) instead of adding the same credential twice.
+    claimed = db.session.execute(update(Resume).where(Resume.id == resume.id, Resume.proposals.is_not(None))
+                                 .values(proposals=None)).rowcount
+    if not claimed:
+        db.session.rollback()
+        raise DomainError("You have already answered these suggestions.")
     chosen_credentials = [c for c in offered.credentials if c in set(credentials)]
     chosen_specialties = [s for s in offered.specialties if s in set(specialties)]
     if chosen_credentials:
@@ -208,7 +213,6 @@ def accept_proposals(user: User, resume_id: int, *, credentials=(), specialties=
         profile.years_experience = offered.years_experience
     if location and offered.state:
         profile.city, profile.state = offered.city, offered.state
-    resume.settle_proposals()
     db.session.commit()
     return profile
 
