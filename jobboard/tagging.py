@@ -67,6 +67,7 @@ __all__ = [
     "JobFields",
     "has_medical_context",
     "job_fields",
+    "resume_tags",
     "suggest_tags",
 ]
 
@@ -1084,3 +1085,39 @@ def job_fields(text: str, codes: tuple[str, ...] = ()) -> JobFields:
         encoders=tuple(k for _, k in found), productivity=count, productivity_per=per,
         chart_type=chart_type, accuracy=_accuracy(text),
     )
+# =========================================================================== résumés
+
+def _credential_name_pattern(name: str) -> str:
+    """A credential's full name as a pattern, without any "(formerly ...)" note."""
+    words = re.sub(r"\(.*?\)", "", name).replace(" - ", " ").split()
+    return r"\s*[-–]?\s*".join(re.escape(w) for w in words)
+
+
+@lru_cache(maxsize=1)
+def _credential_name_regex() -> re.Pattern[str]:
+    names = sorted(_credential_table().items(), key=lambda item: len(item[1]), reverse=True)
+    alternation = "|".join(f"(?P<c{n}>{_credential_name_pattern(name)})" for n, (_, name) in enumerate(names))
+    return re.compile(rf"\b(?:{alternation})\b", re.IGNORECASE)
+
+
+def _credentials_by_name(text: str) -> list[tuple[int, str]]:
+    """(position, abbreviation) of credentials written out: "Certified Risk Adjustment Coder"."""
+    abbreviations = [abbr for abbr, _ in sorted(_credential_table().items(), key=lambda item: len(item[1]),
+                                                reverse=True)]
+    # Each alternative is a named group "c<index>": the one that matched names the credential.
+    return [(m.start(), abbreviations[int((m.lastgroup or "c0")[1:])]) for m in _credential_name_regex().finditer(text)]
+
+
+def resume_tags(text: str) -> Tags:
+    """Credentials and specialties a résumé shows its writer holds and codes.
+
+    Unlike :func:`suggest_tags` there is no job-posting gate, and credentials also count when
+    written out in full ("Certified Professional Coder (CPC)", "Certified Coding Specialist").
+    """
+    text = text or ""
+    hits = sorted(_credential_hits(text) + _credentials_by_name(text))
+    credentials = _credentials(text, hits)
+    if not _has_medical_context(text, bool(credentials)):
+        return Tags((), tuple(credentials), ())
+    codes = _codes(text)
+    return Tags(tuple(_specialties(text, codes)), tuple(credentials), tuple(codes))

@@ -2,6 +2,7 @@
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     ForeignKey,
     Integer,
@@ -49,6 +50,11 @@ class Resume(Model):
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What reading the file's text gave (read, scanned, encrypted, unreadable; None for files
+    # uploaded before résumés were read), and the profile fields it suggests until the seeker
+    # accepts or dismisses them. The text itself is not kept: the file is the record.
+    reading: Mapped[str | None] = mapped_column(String(12))
+    proposals: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
     user: Mapped[User] = relationship()
 

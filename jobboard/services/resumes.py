@@ -2,7 +2,9 @@
 
 A file is stored, named and served as the type its bytes show, whatever name it was uploaded
 under. Files are removed from disk once the deletion of their row (or their owner's account)
-is committed.
+is committed. On upload the file's text is read (in a limited child process, see
+:mod:`jobboard.resume_text`) and the profile fields it suggests are kept on the row, not the
+text, until the seeker accepts or dismisses them.
 """
 import io
 import os
@@ -12,14 +14,19 @@ import zipfile
 import zlib
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, exists, select
+from sqlalchemy import event, exists, select, update
 from sqlalchemy.orm import Session
 
 from jobboard.extensions import db
 from jobboard.models.application import Application, Resume
 from jobboard.models.posting import Posting
+from jobboard.models.seeker import SeekerProfile
+from jobboard.models.taxonomy import Credential, Specialty
 from jobboard.models.user import User
+from jobboard.resume_proposals import Proposals, propose
+from jobboard.resume_text import READ, read_text
 from jobboard.services import DomainError, NotFound
+from jobboard.services.profiles import seeker_profile
 from jobboard.text_input import clean_filename
 
 MAX_RESUME_BYTES = 5 * 1024 * 1024
@@ -114,6 +121,8 @@ def save_resume(user: User, stream, filename: str) -> Resume:
     if kind is None:
         raise DomainError(WRONG_TYPE, field="resume")
     content_type, extension = kind
+    reading = read_text(data, content_type)
+    proposals = propose(reading.text) if reading.outcome == READ else Proposals()
     stored_name = secrets.token_hex(16) + extension
     final = os.path.join(_upload_dir(), stored_name)
     partial = final + ".part"
@@ -130,7 +139,11 @@ def save_resume(user: User, stream, filename: str) -> Resume:
         raise DomainError("We could not store the file. Please try again.", field="resume") from error
     resume = Resume(user_id=user.id, stored_name=stored_name,
                     original_name=display_name(filename, content_type),
-                    content_type=content_type, size=len(data))
+                    content_type=content_type, size=len(data),
+                    reading=reading.outcome, proposals=proposals.to_json() if proposals else None)
+    # Only the newest résumé's suggestions are offered: older ones are dropped.
+    db.session.execute(update(Resume).where(Resume.user_id == user.id, Resume.proposals.is_not(None))
+                       .values(proposals=None))
     db.session.add(resume)
     try:
         db.session.commit()
@@ -144,6 +157,64 @@ def save_resume(user: User, stream, filename: str) -> Resume:
 def current_resume(user: User) -> Resume | None:
     return db.session.scalar(select(Resume).where(Resume.user_id == user.id)
                              .order_by(Resume.uploaded_at.desc(), Resume.id.desc()).limit(1))
+
+
+def open_proposals(profile: SeekerProfile, resume: Resume | None) -> Proposals:
+    """The résumé's suggestions the profile does not have yet: credentials and specialties not
+    held, and years or location only where the profile has none (never overwriting the seeker)."""
+    if resume is None or not resume.proposals:
+        return Proposals()
+    offered = Proposals.from_json(resume.proposals)
+    held_credentials = {c.abbreviation for c in profile.credentials}
+    held_specialties = {s.slug for s in profile.specialties}
+    has_place = bool(profile.city or profile.state)
+    return Proposals(
+        tuple(c for c in offered.credentials if c not in held_credentials),
+        tuple(s for s in offered.specialties if s not in held_specialties),
+        offered.years_experience if profile.years_experience is None else None,
+        "" if has_place else offered.city, "" if has_place else offered.state)
+
+
+def _own_resume(user: User, resume_id: int) -> Resume:
+    resume = db.session.get(Resume, resume_id)
+    if resume is None or resume.user_id != user.id:
+        raise NotFound("No such résumé.")
+    return resume
+
+
+def accept_proposals(user: User, resume_id: int, *, credentials=(), specialties=(), years_experience=False,
+                     location=False) -> SeekerProfile:
+    """Add the chosen suggestions to the profile, keeping everything it already has; the
+    suggestions are then settled, whatever was chosen (choosing nothing dismisses them).
+
+    Only what the résumé suggested can be added this way.
+    :raise NotFound: not the user's résumé.
+    :raise DomainError: the suggestions were already answered (a second submit).
+    """
+    resume = _own_resume(user, resume_id)
+    profile = seeker_profile(user)
+    offered = open_proposals(profile, resume)
+    # Claim the suggestions before touching the profile: of two submits racing, the second
+    # finds them gone (it waits on the row) instead of adding the same credential twice.
+    claimed = db.session.execute(update(Resume).where(Resume.id == resume.id, Resume.proposals.is_not(None))
+                                 .values(proposals=None)).rowcount  # type: ignore[attr-defined]  # a CursorResult
+    if not claimed:
+        db.session.rollback()
+        raise DomainError("You have already answered these suggestions.")
+    chosen_credentials = [c for c in offered.credentials if c in set(credentials)]
+    chosen_specialties = [s for s in offered.specialties if s in set(specialties)]
+    if chosen_credentials:
+        profile.credentials.extend(db.session.scalars(
+            select(Credential).where(Credential.abbreviation.in_(chosen_credentials))))
+    if chosen_specialties:
+        profile.specialties.extend(db.session.scalars(
+            select(Specialty).where(Specialty.slug.in_(chosen_specialties))))
+    if years_experience and offered.years_experience is not None:
+        profile.years_experience = offered.years_experience
+    if location and offered.state:
+        profile.city, profile.state = offered.city, offered.state
+    db.session.commit()
+    return profile
 
 
 def resume_for(resume_id: int, viewer: User) -> tuple[Resume, str]:
@@ -178,9 +249,7 @@ def delete_resume(user: User, resume_id: int) -> None:
     Applications sent with it stay, without a résumé.
     :raise NotFound: not the user's résumé.
     """
-    resume = db.session.get(Resume, resume_id)
-    if resume is None or resume.user_id != user.id:
-        raise NotFound("No such résumé.")
+    resume = _own_resume(user, resume_id)
     db.session.delete(resume)
     db.session.commit()
 

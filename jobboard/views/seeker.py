@@ -12,10 +12,16 @@ from flask import (
 from flask_login import current_user, login_required
 
 from jobboard.extensions import csrf, db
-from jobboard.forms.applications import EditSearchForm, ResumeForm, SaveSearchForm
+from jobboard.forms.applications import (
+    EditSearchForm,
+    ResumeForm,
+    ResumeProposalsForm,
+    SaveSearchForm,
+)
 from jobboard.forms.auth import ConfirmForm
 from jobboard.forms.profiles import SeekerProfileForm
 from jobboard.models.application import UNDO_WITHDRAW_WITHIN
+from jobboard.resume_text import ENCRYPTED, READ, SCANNED
 from jobboard.services import DomainError, NotFound, applications, resumes, saved
 from jobboard.services.matching import recommendations
 from jobboard.services.profiles import (
@@ -24,7 +30,14 @@ from jobboard.services.profiles import (
     seeker_profile,
     update_seeker_profile,
 )
-from jobboard.services.resumes import current_resume, display_name, resume_for, save_resume
+from jobboard.services.resumes import (
+    accept_proposals,
+    current_resume,
+    display_name,
+    open_proposals,
+    resume_for,
+    save_resume,
+)
 from jobboard.services.submissions import AlreadySubmitted, claim, record_result
 from jobboard.views.errors import error_response
 from jobboard.views.helpers import flash_domain_error, role_required
@@ -32,12 +45,36 @@ from jobboard.views.helpers import flash_domain_error, role_required
 bp = Blueprint("seeker", __name__, url_prefix="/seeker")
 
 
-def _profile_page(resume_form=None, status=200):
+# What the seeker is told about reading an uploaded résumé, by outcome.
+READING_MESSAGES = {
+    SCANNED: "This PDF has no text we can read — it looks scanned. Employers can still open it; "
+             "fill in your profile by hand, or upload a PDF saved from your word processor.",
+    ENCRYPTED: "This PDF is password-protected, so we could not read the text. Employers may not be "
+               "able to open it either: upload a copy without a password.",
+}
+UNREAD = "We could not read the text of this file. It is stored as uploaded; fill in your profile by hand."
+
+
+def _proposals_form(proposals, formdata=None):
+    """The suggestions form for the page: ticked on a fresh page, as posted after a refusal."""
+    form = ResumeProposalsForm(formdata=formdata, prefix="proposal")
+    return form.offer(proposals, {c.abbreviation: c.name for c in all_credentials()},
+                      {s.slug: s.name for s in all_specialties()}, tick=formdata is None)
+
+
+def _profile_page(resume_form=None, status=200, proposals_form=None):
     user = current_user._get_current_object()
     profile = seeker_profile(user)
     recommended = recommendations(profile)
+    resume = current_resume(user)
+    proposals = open_proposals(profile, resume)
+    if proposals and proposals_form is None:
+        proposals_form = _proposals_form(proposals)
     return render_template(
-        "seeker/profile.html", profile=profile, resume=current_resume(user),
+        "seeker/profile.html", profile=profile, resume=resume,
+        proposals=proposals, proposals_form=proposals_form,
+        reading_message=READING_MESSAGES.get(resume.reading, UNREAD)
+        if resume and resume.reading and resume.reading != READ else None,
         resume_form=resume_form or ResumeForm(formdata=None),
         applications=applications.seeker_applications(user),
         stage_labels=applications.STAGE_LABELS, saved_jobs=saved.saved_jobs(user),
@@ -88,13 +125,50 @@ def upload_resume():
     form = ResumeForm()
     if form.validate_on_submit():
         try:
-            save_resume(current_user, form.resume.data.stream, form.resume.data.filename)
+            resume = save_resume(current_user, form.resume.data.stream, form.resume.data.filename)
         except DomainError as error:
             flash_domain_error(form, error)
         else:
-            flash("Your résumé is uploaded.", "success")
-            return redirect(url_for("seeker.profile"))
+            if resume.reading != READ:
+                flash("Your résumé is uploaded, but we could not read its text: see below.", "warning")
+            elif open_proposals(seeker_profile(current_user), resume):
+                flash("Your résumé is uploaded. We read it: check the suggestions for your profile below.",
+                      "success")
+            else:
+                flash("Your résumé is uploaded. We read it and found nothing new for your profile.", "success")
+            return redirect(url_for("seeker.profile", _anchor="resume-section"))
     return _profile_page(form, 422)
+
+
+@bp.post("/resumes/<int:resume_id>/proposals")
+@role_required("seeker")
+def answer_proposals(resume_id):
+    """Add the ticked suggestions to the profile in one go, or ignore them all."""
+    resume = current_resume(current_user)
+    if resume is None or resume.id != resume_id:
+        flash("Those suggestions came from a résumé you have since replaced or deleted; nothing was added.",
+              "info")
+        return redirect(url_for("seeker.profile", _anchor="resume-section"))
+    proposals = open_proposals(seeker_profile(current_user), resume)
+    form = _proposals_form(proposals, formdata=request.form)
+    if not form.validate_on_submit():
+        if not resume.proposals:
+            flash("You have already answered these suggestions.", "info")
+            return redirect(url_for("seeker.profile", _anchor="resume-section"))
+        return _profile_page(status=422, proposals_form=form)
+    accept = not form.dismiss.data
+    try:
+        accept_proposals(current_user, resume_id,
+                         credentials=form.credentials.data if accept else (),
+                         specialties=form.specialties.data if accept else (),
+                         years_experience=accept and form.years_experience.data,
+                         location=accept and form.location.data)
+    except DomainError as error:
+        flash(error.message, "info")
+    else:
+        flash("Your profile is updated from your résumé." if accept else "The suggestions are dismissed.",
+              "success" if accept else "info")
+    return redirect(url_for("seeker.profile"))
 
 
 @bp.get("/resumes/<int:resume_id>")
