@@ -213,15 +213,3 @@ def test_openapi_documents_the_new_parameters_and_fields(client):
     job = document["components"]["schemas"]["Job"]["properties"]
     assert {"apprentice", "pay_posted", "work_setting", "code_sets", "encoders", "productivity",
             "accuracy_pct"} <= set(job)
-
-
-def test_an_index_written_before_the_new_fields_is_replaced_by_a_current_one(tmp_path):
-    from whoosh import index as whoosh_index
-    from whoosh.fields import Schema
-
-    from jobboard.search.whoosh.schema import SCHEMA
-    from jobboard.search.whoosh.storage import INDEX_NAME, open_index
-
-    old = Schema(**{name: SCHEMA[name] for name in SCHEMA.names() if name not in ("apprentice", "encoder")})
-    whoosh_index.create_in(str(tmp_path), old, indexname=INDEX_NAME)
-    assert set(open_index(str(tmp_path)).schema.names()) == set(SCHEMA.names())

@@ -51,6 +51,9 @@ def test_application_stage_and_alert_mails_link_to_site_url(app, mailbox, runner
     post_form(seeker, f"/jobs/{posting_id}/apply", {}, page=f"/jobs/{posting_id}")
     [application_mail] = mailbox.to("boss@example.com")
     assert links(mailbox.body(application_mail)) == [f"{SITE}/employer/jobs/{posting_id}/applicants"]
+    [copy] = mailbox.to("applicant@example.com")  # the seeker's copy of the application
+    assert links(mailbox.body(copy)) == [f"{SITE}/jobs/{posting_id}", f"{SITE}/seeker"]
+    mailbox.clear()
 
     employer = hostile(app.test_client())
     Auth(employer).login("boss@example.com")

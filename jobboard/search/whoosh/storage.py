@@ -15,7 +15,6 @@ reaches past it, and only this module:
 Upgrading Whoosh means re-checking this module against the new version, nothing else.
 """
 import io
-import logging
 import multiprocessing
 import os
 import pickle
@@ -48,15 +47,11 @@ COMPACT_DELETED_SHARE = 0.1
 
 
 def open_index(path: str):
-    """The index in ``path``, created empty if there is none."""
+    """The index in ``path``, created empty if there is none. An index written with older
+    document fields is still opened (searches keep working); the worker rebuilds it
+    (``has_current_schema``)."""
     if whoosh_index.exists_in(path, indexname=INDEX_NAME):
-        ix = whoosh_index.open_dir(path, indexname=INDEX_NAME)
-        if set(SCHEMA.names()) <= set(ix.schema.names()):
-            return ix
-        # An index written before a field was added cannot take the new documents: start an empty
-        # one with the current schema (``search check`` then reports the drift, ``search reindex``
-        # fills it).
-        logging.getLogger(__name__).warning("Search index schema is out of date; run `search reindex`.")
+        return whoosh_index.open_dir(path, indexname=INDEX_NAME)
     return create_index(path)
 
 
