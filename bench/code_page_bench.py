@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.search_bench import figures, write_postings  # noqa: E402
+from bench.workdir import workdir  # noqa: E402
 from jobboard import create_app  # noqa: E402
 from jobboard.cms_rvu import parse_rvu_file  # noqa: E402
 from jobboard.demo import demo_posting_records  # noqa: E402
@@ -104,13 +103,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--dir", help="work directory (default: a temporary one, removed after)")
     args = parser.parse_args(argv)
-    workdir = args.dir or tempfile.mkdtemp(prefix="code-page-bench-")
-    os.makedirs(workdir, exist_ok=True)
-    try:
-        run(args.postings, args.seed, workdir)
-    finally:
-        if not args.dir:
-            shutil.rmtree(workdir, ignore_errors=True)
+    with workdir(args.dir, "code-page-bench-") as folder:
+        run(args.postings, args.seed, folder)
     return 0
 
 

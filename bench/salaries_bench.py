@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -28,6 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from search_bench import figures, write_postings  # noqa: E402
 from sqlalchemy import select, update  # noqa: E402
+from workdir import workdir  # noqa: E402
 
 from jobboard import create_app  # noqa: E402
 from jobboard.demo import demo_posting_records  # noqa: E402
@@ -130,12 +129,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--dir", help="work directory (default: a temporary one, removed after)")
     args = parser.parse_args(argv)
-    workdir = args.dir or tempfile.mkdtemp(prefix="salaries-bench-")
-    try:
-        run(args.size, args.seed, workdir)
-    finally:
-        if not args.dir:
-            shutil.rmtree(workdir, ignore_errors=True)
+    with workdir(args.dir, "salaries-bench-") as folder:
+        run(args.size, args.seed, folder)
     return 0
 
 

@@ -127,8 +127,8 @@ def write_postings(records) -> None:
                 "title": record["title"], "description": record["description"],
                 "city": record["city"], "state": record["state"],
                 "arrangement": record["arrangement"], "employment_type": record["employment_type"],
-                "salary_min": record["salary_min"], "salary_max": record["salary_max"],
-                "salary_unit": record["salary_unit"], "external_id": record["external_id"],
+                "salary_min": record.get("salary_min"), "salary_max": record.get("salary_max"),
+                "salary_unit": record.get("salary_unit") or "year", "external_id": record["external_id"],
                 "status": "published", "published_at": posted,
                 "expires_at": posted + DEFAULT_LIFETIME, "created_at": posted, "updated_at": posted,
             })
