@@ -597,3 +597,20 @@ def test_section_figures_follow_an_import_made_by_another_host(app):
         db.session.commit()
         assert Decimal("99.00") in section_distribution("Surgery").values
         assert section_distribution("Surgery") is section_distribution("Surgery")  # reused while unchanged
+
+
+def test_manhattan_figures_of_the_issue_from_a_cy2025_row_through_the_importer(gpci_app, tmp_path):
+    """An operator imports a CY2025 row for 99213 (a file of the later layout, its factor given on
+    the command line), then asks for Manhattan. The row's RVUs (work 1.30, PE 1.35 non-facility /
+    0.57 facility, MP 0.10) are the ones that reproduce the issue's CY2025 check; the repository
+    holds no CY2025 CMS file to confirm them, so this checks our path from file to payment, not CMS."""
+    path = tmp_path / "rvu25.csv"
+    path.write_bytes(("\r\n".join([";".join(LATER_HEADER),
+                                   "99213;;A;1.30;1.35;0.57;0.10;2.75;1.97;XXX"]) + "\r\n").encode("cp1252"))
+    result = gpci_app.test_cli_runner().invoke(args=[
+        "codes", "import-rvu", str(path), "--year", "2025", "--conversion-factor", "32.3465"])
+    assert result.exit_code == 0, result.output
+    body = gpci_app.test_client().get("/api/v1/codes/99213?locality=13202-01").get_json()
+    assert body["year"] == 2025
+    assert body["locality_payment"] == {"locality": "13202-01", "nonfacility": 101.06, "facility": 71.64,
+                                        "gpci_year": 2025}
