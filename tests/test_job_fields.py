@@ -17,8 +17,8 @@ _spec.loader.exec_module(tagger_eval)
 
 # Floors a little under what the rules reach today, so a regression fails the build. The dev group
 # and the first held-out group have been tuned on (the first held-out group's untouched figures
-# are in the report); the second held-out group was written before the second round of tuning
-# and never tuned on: its floors are its first and only run.
+# are in the report); the second and third held-out groups were each written before a round of
+# tuning and never tuned on (``bench/tagger_eval.py`` hides their misses).
 FLOORS = {
     "fields-dev": {"apprentice": (0.95, 0.95), "setting": (0.95, 0.95), "code_sets": (0.95, 0.95),
                    "encoders": (0.95, 0.95), "productivity": (0.95, 0.95), "chart_type": (0.95, 0.95),
@@ -29,6 +29,9 @@ FLOORS = {
     "fields-held-out-2": {"apprentice": (0.75, 0.75), "setting": (0.95, 0.84), "code_sets": (0.95, 0.95),
                           "encoders": (0.95, 0.95), "productivity": (0.83, 0.83), "chart_type": (0.95, 0.95),
                           "accuracy": (0.95, 0.95)},
+    "fields-held-out-3": {"apprentice": (0.85, 0.75), "setting": (0.95, 0.84), "code_sets": (0.95, 0.95),
+                          "encoders": (0.95, 0.95), "productivity": (0.93, 0.77), "chart_type": (0.95, 0.83),
+                          "accuracy": (0.95, 0.88)},
 }
 
 
