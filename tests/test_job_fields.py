@@ -20,6 +20,9 @@ _spec.loader.exec_module(tagger_eval)
 # are in the report); the second and third held-out groups were each written before a round of
 # tuning and never tuned on (``bench/tagger_eval.py`` hides their misses).
 FLOORS = {
+    "fields-dev-2": {"apprentice": (0.8, 0.8), "setting": (0.95, 0.78), "code_sets": (0.95, 0.95),
+                     "encoders": (0.95, 0.95), "productivity": (0.95, 0.84), "chart_type": (0.95, 0.95),
+                     "accuracy": (0.95, 0.91)},
     "fields-dev": {"apprentice": (0.95, 0.95), "setting": (0.95, 0.95), "code_sets": (0.95, 0.95),
                    "encoders": (0.95, 0.95), "productivity": (0.95, 0.95), "chart_type": (0.95, 0.95),
                    "accuracy": (0.95, 0.95)},
