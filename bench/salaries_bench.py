@@ -12,7 +12,6 @@ Prints p50 / p95 / max in milliseconds. Figures only; read them, nothing is asse
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -28,6 +27,7 @@ from search_bench import figures, write_postings  # noqa: E402
 from sqlalchemy import select, update  # noqa: E402
 from workdir import workdir  # noqa: E402
 
+from bench.args import bench_parser  # noqa: E402
 from jobboard import create_app  # noqa: E402
 from jobboard.demo import demo_posting_records  # noqa: E402
 from jobboard.extensions import db  # noqa: E402
@@ -124,10 +124,7 @@ def run(size: int, seed: int, workdir: str) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--dir", help="work directory (default: a temporary one, removed after)")
+    parser = bench_parser(__doc__, size="--size", seed=True, work_dir=True)
     args = parser.parse_args(argv)
     with workdir(args.dir, "salaries-bench-") as folder:
         run(args.size, args.seed, folder)

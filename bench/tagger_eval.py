@@ -28,7 +28,6 @@ out are not printed unless ``--show-held-out`` is given, so nobody tunes on them
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -36,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.args import bench_parser  # noqa: E402
 from jobboard import tagging  # noqa: E402
 
 KINDS = ("specialties", "credentials", "codes")
@@ -181,7 +181,7 @@ def report(name, cases, verbose):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--show-held-out", action="store_true",
