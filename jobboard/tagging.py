@@ -962,13 +962,13 @@ _NUMBER = r"(\d{1,3}(?:\.\d{1,2})?)"
 _PRODUCTIVITY = re.compile(
     rf"(?<![\w$.]){_NUMBER}(?:\s*(?:-|–|to)\s*{_NUMBER})?\+?\s+"
     r"((?:[A-Za-z/&-]+\s+){0,2}?)"
-    r"(?:charts?|encounters?|records?|cases|accounts|reviews|claims|visits)\s*"
+    r"(?:charts?|encounters?|records?|reports|cases|accounts|reviews|claims|visits)\s*"
     r"(?:(?:per|an|a|/|each|every)\s*(hour|hr|day|shift)|(hourly|daily))\b",
     re.IGNORECASE,
 )
 # "Charts per hour: 3", "reviews per day: 18 to 22"
 _PRODUCTIVITY_AFTER = re.compile(
-    r"\b(?:charts?|encounters?|records?|cases|accounts|reviews|claims|visits)\s+(?:per|an|a|/|each)\s*"
+    r"\b(?:charts?|encounters?|records?|reports|cases|accounts|reviews|claims|visits)\s+(?:per|an|a|/|each)\s*"
     rf"(hour|hr|day|shift)\b\s*(?:is|of|:|=|-)?\s*(?:about |approximately |at least )?{_NUMBER}(?![\d%])",
     re.IGNORECASE,
 )
@@ -996,6 +996,7 @@ _APPRENTICE_WELCOME = re.compile(
     rf"{_APPRENTICE_CREDENTIAL}[^.;\n]{{0,40}}?\b(?:welcome[sd]?|considered|accepted|encouraged|eligible|"
     r"okay|ok|fine|acceptable|may apply|can apply)\b"
     rf"|\b(?:welcome|accept|consider|encourage)s?\b[^.;\n]{{0,20}}?\b{_APPRENTICE_CREDENTIAL}"
+    rf"|{_APPRENTICE_CREDENTIAL}\b[^.;\n]*?\b(?:are|is) (?:welcome|encouraged|eligible|invited)\b"
     r"|\b(?:CPC|COC|CIC)\s+or\s+(?:CPC-A|COC-A)\b|\b(?:CPC-A|COC-A|CCA)\s+or\s+(?:CPC|COC|CCS)\b"
     r"|\brecently certified\b|\bnewly certified\b"
     r"|\bnew (?:coders|grads?|graduates)\b[^.;\n]{0,20}?\b(?:welcome[sd]?|encouraged|considered|may apply)\b"

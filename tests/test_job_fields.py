@@ -32,8 +32,8 @@ FLOORS = {
     "fields-held-out-2": {"apprentice": (0.75, 0.75), "setting": (0.95, 0.84), "code_sets": (0.95, 0.95),
                           "encoders": (0.95, 0.95), "productivity": (0.83, 0.83), "chart_type": (0.95, 0.95),
                           "accuracy": (0.95, 0.95)},
-    "fields-held-out-3": {"apprentice": (0.87, 0.87), "setting": (0.95, 0.93), "code_sets": (0.95, 0.95),
-                          "encoders": (0.95, 0.95), "productivity": (0.88, 0.83), "chart_type": (0.83, 0.83),
+    "fields-held-out-3": {"apprentice": (0.88, 0.95), "setting": (0.95, 0.93), "code_sets": (0.95, 0.95),
+                          "encoders": (0.95, 0.95), "productivity": (0.88, 0.88), "chart_type": (0.85, 0.95),
                           "accuracy": (0.95, 0.94)},
 }
 
@@ -73,6 +73,7 @@ def test_precision_and_recall_per_field_hold_their_floors(group):
     "Outpatient Coder I\nHospital clinic coding with CPT. CPC-A is fine, provided the apprentice status is "
     "removed within two years of hire.",
     "Medical Coder\nCode CPT for our clinics. The apprentice designation must be removed within 12 months.",
+    "Coder I\nCPC-A holders who finished an accredited coding course last year are welcome to apply. CPT coding.",
 ])
 def test_apprentice_welcomed(text):
     assert job_fields(text).apprentice is True
@@ -120,6 +121,7 @@ def test_setting_phrasings(text, setting):
     ("Risk Adjustment Coder\nCode 25 charts daily for our Medicare Advantage plan (ICD-10-CM).", (25, "day")),
     ("Inpatient Coder\nICD-10-PCS and MS-DRG. Three charts per hour. 95% accuracy.", (3, "hour")),
     ("Outpatient Surgery Coder\nCPT and HCPCS. 30\u201335 surgical charts per day.", (30, "day")),
+    ("Pathology Coder\nCPT and ICD-10-CM for a pathology group. 30 pathology reports per hour.", (30, "hour")),
     ("Pro-Fee Coder\nCPT and ICD-10-CM. Our expectation is 250 charts per week.", (None, None)),
     ("Profee Coder\nCPT coding. Goal: 900 encounters per two-week pay period.", (None, None)),
 ])
