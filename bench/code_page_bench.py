@@ -12,7 +12,6 @@ p50 / p95 / max in milliseconds. Figures only; targets are checked by reading th
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.args import bench_parser  # noqa: E402
 from bench.search_bench import figures, write_postings  # noqa: E402
 from bench.workdir import workdir  # noqa: E402
 from jobboard import create_app  # noqa: E402
@@ -98,10 +98,7 @@ def run(postings: int, seed: int, workdir: str) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--postings", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--dir", help="work directory (default: a temporary one, removed after)")
+    parser = bench_parser(__doc__, size="--postings", seed=True, work_dir=True)
     args = parser.parse_args(argv)
     with workdir(args.dir, "code-page-bench-") as folder:
         run(args.postings, args.seed, folder)

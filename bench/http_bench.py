@@ -13,7 +13,6 @@ the targets are checked by reading them.
 """
 from __future__ import annotations
 
-import argparse
 import http.client
 import itertools
 import os
@@ -34,6 +33,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from search_bench import TEXT, write_postings  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
+from bench.args import bench_parser  # noqa: E402
 from jobboard import create_app  # noqa: E402
 from jobboard.demo import demo_posting_records  # noqa: E402
 from jobboard.extensions import db  # noqa: E402
@@ -159,10 +159,8 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=100_000)
+    parser = bench_parser(__doc__, size="--size", work_dir=True)
     parser.add_argument("--seconds", type=float, default=6.0)
-    parser.add_argument("--dir", help="work directory (default: a temporary one, removed after)")
     args = parser.parse_args(argv)
     workdir = args.dir or tempfile.mkdtemp(prefix="http-bench-")
     if args.dir:

@@ -19,7 +19,6 @@ top 5. ``--verbose`` prints each query's top 5 for both. Figures only; targets a
 """
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import re
@@ -34,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import select  # noqa: E402
 from werkzeug.datastructures import MultiDict  # noqa: E402
 
+from bench.args import bench_parser  # noqa: E402
 from jobboard import create_app  # noqa: E402
 from jobboard.extensions import db  # noqa: E402
 from jobboard.models.posting import Posting  # noqa: E402
@@ -41,7 +41,7 @@ from jobboard.search import sync  # noqa: E402
 from jobboard.search.params import parse_params  # noqa: E402
 from jobboard.search.service import search_postings  # noqa: E402
 from jobboard.services.codes import load_curated_codes  # noqa: E402
-from jobboard.services.postings import import_postings  # noqa: E402
+from jobboard.services.imports import import_postings  # noqa: E402
 from jobboard.services.taxonomy import sync_taxonomy  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
@@ -110,7 +110,7 @@ def fts5_baseline(postings: list[dict]):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     postings = judged_postings()

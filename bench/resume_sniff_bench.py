@@ -9,7 +9,6 @@ the same bytes. Prints the best and median of ``--repeat`` runs in milliseconds.
 """
 from __future__ import annotations
 
-import argparse
 import contextlib
 import io
 import statistics
@@ -20,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.args import bench_parser  # noqa: E402
 from jobboard.services import DomainError  # noqa: E402
 from jobboard.services.resumes import sniff  # noqa: E402
 
@@ -58,7 +58,7 @@ def baseline(data: bytes) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--entries", type=int, default=40_000)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()

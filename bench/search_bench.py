@@ -19,7 +19,6 @@ clients. Figures only; the targets are checked by reading them.
 """
 from __future__ import annotations
 
-import argparse
 import gc
 import itertools
 import os
@@ -40,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, select  # noqa: E402
 
+from bench.args import bench_parser  # noqa: E402
 from jobboard import create_app  # noqa: E402
 from jobboard.demo import COMPANIES, demo_posting_records  # noqa: E402
 from jobboard.extensions import db  # noqa: E402
@@ -386,10 +386,7 @@ def edit_load(app, company, clients: int = 8, edits: int = 50) -> list[float]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--dir", help="work directory (default: a temporary one, removed after)")
+    parser = bench_parser(__doc__, sizes="--sizes", seed=True, work_dir=True)
     args = parser.parse_args(argv)
     for size in args.sizes:
         workdir = args.dir or tempfile.mkdtemp(prefix="search-bench-")

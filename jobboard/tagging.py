@@ -2,9 +2,9 @@
 
 This is the project's one tagger: the importer, the posting form and the demo loader all call
 :func:`suggest_tags`, and the posting page calls :func:`code_mentions` to link code numbers to
-their reference pages. Standard library plus :mod:`jobboard.reference_data` only (no Flask, no
-database), so it can run anywhere and is measured offline by ``bench/tagger_eval.py`` against the
-hand-judged corpus in ``tests/data/tagger_cases.json``.
+their reference pages. Standard library, :mod:`jobboard.reference_data` and ``text2num`` only
+(no Flask, no database), so it can run anywhere and is measured offline by
+``bench/tagger_eval.py`` against the hand-judged corpus in ``tests/data/tagger_cases.json``.
 
 How it decides
 --------------
@@ -55,6 +55,8 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
+
+from text_to_num import alpha2digit
 
 from jobboard import reference_data as rd
 from jobboard.classification import _CODING_TITLE, _OTHER_TITLE, Classification, classify
@@ -897,32 +899,38 @@ class JobFields:
     accuracy: float | None = None                # percent
 
 
-# Setting cues with their weights: a phrase that names the setting outright counts 1.5, a hint 1.
-# A hit in the title counts double, one inside an experience requirement half.
-_STRONG, _HINT = 1.5, 1.0
+# Setting cues with their weights: a phrase that names the setting outright counts 1.5, a hint 1,
+# a faint hint (a practice-management system, used mostly by physician practices) 0.5. A hit in
+# the title counts double, one inside an experience requirement half. Cues ignore case except
+# the acronyms, written inside ``(?-i:...)``.
+_STRONG, _HINT, _FAINT = 1.5, 1.0, 0.5
 _SETTING_CUES = {
     "inpatient": ((r"\binpatient (?:facility|hospital|coding|coders?|records|stays|charts|reviews)\b", _STRONG),
                   (r"\binpatient\b", _HINT), (r"\bacute care\b", _HINT),
-                  (r"\b(?:MS-|APR-)?DRGs?\b", _HINT), (r"\bICD-?10-?PCS\b", _HINT), (r"\bIP coder\b", _STRONG)),
+                  (r"(?-i:\b(?:MS-|APR-)?DRGs?\b)", _HINT), (r"\bICD-?10-?(?-i:PCS)\b", _HINT),
+                  (r"(?-i:\bIP) coder\b", _STRONG)),
     "outpatient": ((r"\b(?:hospital outpatient|outpatient (?:facility|department|hospital))\b", _STRONG),
                    (r"\boutpatient\b", _HINT), (r"\bobservation\b", _HINT),
-                   (r"\bED facility\b|\bemergency department facility\b", _STRONG),
-                   (r"\bAPCs?\b|\bOPPS\b", _HINT), (r"\bancillary\b", _HINT)),
-    "profee": ((r"\bpro-?fee\b|\bprofessional fee\b|\bprofessional (?:services|billing|coding|components?)\b", _STRONG),
-               (r"\bphysician(?:s'?)? (?:practices?|groups?|offices?|services|visits|emergency)\b", _HINT),
+                   (r"(?-i:\bED) facility\b|\bemergency department facility\b", _STRONG),
+                   (r"(?-i:\bAPCs?\b|\bOPPS\b)", _HINT), (r"\bancillary\b", _HINT)),
+    "profee": ((r"\bpro[- ]?fee\b|\bprofessional fee\b|\bprofessional (?:services|billing|coding|components?)\b",
+                _STRONG),
+               (r"\bphysician(?:s'?)? (?:practices?|groups?|offices?|services|visits|emergency|coding|billing)\b",
+                _HINT),
                (r"\bmedical group\b|\bmultispecialty (?:group|physician practice)\b", _HINT),
                (r"\b(?:dermatology|pediatric|family) (?:practice|clinics?)\b|\bprovider(?:s'?)? office\b", _HINT),
-               (r"\boffice (?:visits|E/M|procedures)\b", _HINT)),
-    "payer": ((r"\brisk adjustment\b", _STRONG), (r"\bHCCs?\b", _HINT),
+               (r"\boffice (?:visits|E/M|procedures)\b|\bprovider (?:visits|services|encounters)\b", _HINT),
+               (r"\b(?:primary|urgent) care\b|\b(?:internal|family) medicine (?:visits|providers|clinics?)\b",
+                _HINT),
+               (r"\beClinicalWorks\b|(?-i:\beCW\b)|\bathena(?:health|One)?\b|(?-i:\bNextGen\b)", _FAINT)),
+    "payer": ((r"\brisk adjustment\b", _STRONG), (r"(?-i:\bHCCs?\b)", _HINT),
               (r"\bhealth plans?\b|\bpayer[- ]side\b", _STRONG), (r"\bMedicare Advantage\b", _HINT),
-              (r"\bRAF\b", _HINT)),
+              (r"(?-i:\bRAF\b)", _HINT)),
     "asc": ((r"\bambulatory surgery cent(?:er|re)s?\b|\bsurgery cent(?:er|re)s?\b|\bsurgical cent(?:er|re)s?\b",
-             _STRONG), (r"\bASCs?\b", _STRONG)),
+             _STRONG), (r"(?-i:\bASCs?\b)", _STRONG)),
 }
-_CASE_SENSITIVE_CUES = ("ASC", "HCC", "RAF", "DRG", "PCS", "APC", "OPPS", "IP coder", "ED facility")
 _SETTING_PATTERNS = {
-    setting: [(re.compile(p, 0 if any(w in p for w in _CASE_SENSITIVE_CUES) else re.IGNORECASE), weight)
-              for p, weight in cues]
+    setting: [(re.compile(p, re.IGNORECASE), weight) for p, weight in cues]
     for setting, cues in _SETTING_CUES.items()
 }
 _SETTING_FLOOR = 1.5   # one passing cue ("multispecialty group") is not enough; two are, or one in the title
@@ -949,16 +957,18 @@ _ENCODER_PATTERNS = {
 }
 
 _NUMBER = r"(\d{1,3}(?:\.\d{1,2})?)"
+# "3 charts per hour", "18-22 ED records/day", "25 charts daily"; per week or pay period is not a
+# period a posting holds, so it is not read.
 _PRODUCTIVITY = re.compile(
     rf"(?<![\w$.]){_NUMBER}(?:\s*(?:-|–|to)\s*{_NUMBER})?\+?\s+"
     r"((?:[A-Za-z/&-]+\s+){0,2}?)"
-    r"(?:charts?|encounters?|records?|cases|accounts|reviews|claims|visits)\s*"
-    r"(?:per|an|a|/|each|every)\s*(hour|hr|day|shift)\b",
+    r"(?:charts?|encounters?|records?|reports|cases|accounts|reviews|claims|visits)\s*"
+    r"(?:(?:per|an|a|/|each|every)\s*(hour|hr|day|shift)|(hourly|daily))\b",
     re.IGNORECASE,
 )
 # "Charts per hour: 3", "reviews per day: 18 to 22"
 _PRODUCTIVITY_AFTER = re.compile(
-    r"\b(?:charts?|encounters?|records?|cases|accounts|reviews|claims|visits)\s+(?:per|an|a|/|each)\s*"
+    r"\b(?:charts?|encounters?|records?|reports|cases|accounts|reviews|claims|visits)\s+(?:per|an|a|/|each)\s*"
     rf"(hour|hr|day|shift)\b\s*(?:is|of|:|=|-)?\s*(?:about |approximately |at least )?{_NUMBER}(?![\d%])",
     re.IGNORECASE,
 )
@@ -976,38 +986,49 @@ _ACCURACY = re.compile(
 )
 _ACCURACY_RANGE = (50.0, 100.0)
 
-# Apprentice pathway: who may apply. A refusal anywhere wins; a firm experience requirement
-# wins over a vague "entry-level" but not over an explicit welcome for CPC-A or new graduates.
+# Apprentice pathway: who may apply. A refusal anywhere wins; then an explicit welcome for CPC-A,
+# new graduates or coders without experience. Words that only show the employer trains newcomers
+# somewhere ("apprenticeship", "we train", "new coders", "entry-level") count unless the role is
+# senior: a firm experience requirement or a senior title ("we fund an apprenticeship path for
+# new coders elsewhere; this lead role requires 6 years").
 _APPRENTICE_CREDENTIAL = r"(?:CPC-A|COC-A|CCA|apprentices?|apprentice coders?)"
 _APPRENTICE_WELCOME = re.compile(
     rf"{_APPRENTICE_CREDENTIAL}[^.;\n]{{0,40}}?\b(?:welcome[sd]?|considered|accepted|encouraged|eligible|"
-    r"okay|ok|may apply|can apply)\b"
+    r"okay|ok|fine|acceptable|may apply|can apply)\b"
     rf"|\b(?:welcome|accept|consider|encourage)s?\b[^.;\n]{{0,20}}?\b{_APPRENTICE_CREDENTIAL}"
+    rf"|{_APPRENTICE_CREDENTIAL}\b[^.;\n]*?\b(?:are|is) (?:welcome|encouraged|eligible|invited)\b"
     r"|\b(?:CPC|COC|CIC)\s+or\s+(?:CPC-A|COC-A)\b|\b(?:CPC-A|COC-A|CCA)\s+or\s+(?:CPC|COC|CCS)\b"
     r"|\brecently certified\b|\bnewly certified\b"
-    r"|\bnew (?:coders|grads?|graduates)\b(?![^.;\n]{0,30}\bnot\b)"
+    r"|\bnew (?:coders|grads?|graduates)\b[^.;\n]{0,20}?\b(?:welcome[sd]?|encouraged|considered|may apply)\b"
     r"|\brecent graduates\b|\bgraduates of an? [^.;\n]{0,40}program\b"
     r"|\bno (?:prior |coding |previous )?experience (?:required|necessary|needed)\b"
     r"|\bno (?:coding )?experience\?"
-    r"|\bapprenticeship\b|\btrainee\b|\bwill train\b|\bwe train\b"
+    r"|\b(?:the -?A|-A|apprentice (?:status|designation))\s+(?:\w+\s+){0,3}?removed within\b"
     r"|\bfor new graduates\b|\bCPC-A candidates\b|\b(?:hold|holding) the (?:CCA|CPC-A)\b",
     re.IGNORECASE,
 )
-_APPRENTICE_VAGUE = re.compile(r"\bentry[- ]level\b", re.IGNORECASE)
+_APPRENTICE_VAGUE = re.compile(
+    r"\bentry[- ]level\b|\bapprenticeship\b|\btrainee\b|\bwill train\b|\bwe train\b"
+    r"|\bnew (?:coders|grads?|graduates)\b(?![^.;\n]{0,30}\bnot\b)",
+    re.IGNORECASE,
+)
 _APPRENTICE_REFUSED = re.compile(
     rf"\bno {_APPRENTICE_CREDENTIAL}\b|\b{_APPRENTICE_CREDENTIAL}[^.;\n]{{0,30}}\b(?:not|never)\b"
     r"|\b(?:new grads?|new graduates|apprentices?)\b[^.;\n]{0,25}\b(?:are|is) not\b"
     r"|\bnot (?:an )?entry[- ]level\b|\bnot open to (?:new|apprentice)"
-    r"|\b(?:apprentice|-A)\s+(?:status|designation)\s+(?:must|has to|needs to) be removed\b"
+    r"|\b(?:apprentice|-A)\s+(?:status|designation)\s+(?:must|has to|needs to) be removed\b(?!\s+within\b)"
     r"|\bwithout (?:the )?(?:-A|apprentice)\b|\bnon-apprentice\b",
     re.IGNORECASE,
 )
 _YEARS_REQUIRED = re.compile(
     r"\b([2-9]|two|three|four|five|six|seven|eight|nine|ten)\s*\+?\s*(?:years?|yrs?)\b[^.;\n]{0,60}?"
     r"\b(?:required|requires|must|minimum)\b"
-    r"|\b(?:minimum|at least)\s+(?:of\s+)?([2-9]|two|three|four|five)\s*\+?\s*(?:years?|yrs?)\b",
+    r"|\b(?:minimum|at least)\s+(?:of\s+)?([2-9]|two|three|four|five)\s*\+?\s*(?:years?|yrs?)\b"
+    r"|\b(?:requires?|required|needs)\b[^.;\n]{0,40}?\b([2-9]|two|three|four|five|six|seven|eight|nine|ten)"
+    r"\s*\+?\s*(?:years?|yrs?)\b",
     re.IGNORECASE,
 )
+_SENIOR_TITLE = re.compile(r"\b(?:senior|sr\.?|lead|supervisor|manager|director|educator|III)\b", re.IGNORECASE)
 
 
 def _apprentice(text: str) -> bool:
@@ -1015,7 +1036,8 @@ def _apprentice(text: str) -> bool:
         return False
     if _APPRENTICE_WELCOME.search(text):
         return True
-    return bool(_APPRENTICE_VAGUE.search(text)) and not _YEARS_REQUIRED.search(text)
+    senior = _YEARS_REQUIRED.search(text) or _SENIOR_TITLE.search(text[:_title_end(text)])
+    return bool(_APPRENTICE_VAGUE.search(text)) and not senior
 
 
 def _setting(text: str) -> str | None:
@@ -1042,6 +1064,7 @@ def _setting(text: str) -> str | None:
 
 
 def _productivity(text: str) -> tuple[float | None, str | None, str]:
+    """Charts per hour or per day (the lower figure of a range), with the chart type named."""
     m = _PRODUCTIVITY.search(text)
     if m is None:
         m = _PRODUCTIVITY_AFTER.search(text)
@@ -1050,8 +1073,7 @@ def _productivity(text: str) -> tuple[float | None, str | None, str]:
         per = m.group(1).lower()
         return float(m.group(2)), "hour" if per in ("hour", "hr") else "day", ""
     count = float(m.group(1))
-    per = m.group(4).lower()
-    per = "hour" if per in ("hour", "hr") else "day"
+    per = "hour" if (m.group(4) or m.group(5)).lower() in ("hour", "hr", "hourly") else "day"
     words = [w for w in m.group(3).split() if w.lower() not in _NOT_CHART_TYPE]
     if not words:   # "1.5 charts per hour for surgical inpatient records"
         after = _CHART_TYPE_AFTER.match(text, m.end())
@@ -1067,6 +1089,15 @@ def _accuracy(text: str) -> float | None:
     return None
 
 
+def _spelled_figures_as_digits(text: str) -> str:
+    """The text with spelled-out numbers as digits ("Two charts per hour" -> "2 charts per hour");
+    text the library cannot encode (a lone surrogate, refused at every entry point) stays as it is."""
+    try:
+        return alpha2digit(text, "en", threshold=0)
+    except UnicodeEncodeError:
+        return text
+
+
 def job_fields(text: str, codes: tuple[str, ...] = ()) -> JobFields:
     """The coding job fields the text states: apprentice pathway, setting, code sets, encoders,
     productivity and accuracy. A text that is not a coding-related job gets none. ``codes``
@@ -1079,11 +1110,12 @@ def job_fields(text: str, codes: tuple[str, ...] = ()) -> JobFields:
         return JobFields()
     code_sets = tuple(k for k, p in _CODE_SET_PATTERNS.items() if p.search(text) or (k == "cpt" and codes))
     found = sorted((m.start(), k) for k, p in _ENCODER_PATTERNS.items() if (m := p.search(text)))
-    count, per, chart_type = _productivity(text)
+    figures = _spelled_figures_as_digits(text)
+    count, per, chart_type = _productivity(figures)
     return JobFields(
         apprentice=_apprentice(text), setting=_setting(text), code_sets=code_sets,
         encoders=tuple(k for _, k in found), productivity=count, productivity_per=per,
-        chart_type=chart_type, accuracy=_accuracy(text),
+        chart_type=chart_type, accuracy=_accuracy(figures),
     )
 # =========================================================================== résumés
 

@@ -48,6 +48,17 @@ def test_fields_left_empty_are_read_from_the_text(app):
         assert (plain.apprentice, plain.work_setting, plain.code_sets, plain.productivity) == (False, None, "", None)
 
 
+def test_spelled_figures_and_a_later_apprentice_removal_are_read_on_save(app):
+    with app.app_context():
+        posting = make_posting(
+            title="Outpatient Coder I", specialties=["outpatient-facility"], credentials_required=[],
+            description="Outpatient Coder I\nHospital outpatient clinic coding with CPT and ICD-10-CM. CPC-A is "
+                        "fine, provided the apprentice status is removed within two years of hire. Three charts "
+                        "per hour; accuracy of ninety-six percent.")
+        assert (posting.apprentice, posting.work_setting) == (True, "outpatient")
+        assert (posting.productivity, posting.productivity_per, posting.accuracy_pct) == (3, "hour", 96)
+
+
 def test_what_the_employer_sets_stands_over_the_text(app):
     with app.app_context():
         posting = make_posting(description=APPRENTICE, apprentice=False, work_setting="outpatient",

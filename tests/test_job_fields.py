@@ -17,9 +17,12 @@ _spec.loader.exec_module(tagger_eval)
 
 # Floors a little under what the rules reach today, so a regression fails the build. The dev group
 # and the first held-out group have been tuned on (the first held-out group's untouched figures
-# are in the report); the second held-out group was written before the second round of tuning
-# and never tuned on: its floors are its first and only run.
+# are in the report); the second and third held-out groups were each written before a round of
+# tuning and never tuned on (``bench/tagger_eval.py`` hides their misses).
 FLOORS = {
+    "fields-dev-2": {"apprentice": (0.95, 0.95), "setting": (0.95, 0.95), "code_sets": (0.95, 0.95),
+                     "encoders": (0.95, 0.95), "productivity": (0.95, 0.95), "chart_type": (0.95, 0.95),
+                     "accuracy": (0.95, 0.95)},
     "fields-dev": {"apprentice": (0.95, 0.95), "setting": (0.95, 0.95), "code_sets": (0.95, 0.95),
                    "encoders": (0.95, 0.95), "productivity": (0.95, 0.95), "chart_type": (0.95, 0.95),
                    "accuracy": (0.95, 0.95)},
@@ -29,6 +32,9 @@ FLOORS = {
     "fields-held-out-2": {"apprentice": (0.75, 0.75), "setting": (0.95, 0.84), "code_sets": (0.95, 0.95),
                           "encoders": (0.95, 0.95), "productivity": (0.83, 0.83), "chart_type": (0.95, 0.95),
                           "accuracy": (0.95, 0.95)},
+    "fields-held-out-3": {"apprentice": (0.88, 0.95), "setting": (0.95, 0.93), "code_sets": (0.95, 0.95),
+                          "encoders": (0.95, 0.95), "productivity": (0.88, 0.88), "chart_type": (0.85, 0.95),
+                          "accuracy": (0.95, 0.94)},
 }
 
 
@@ -52,7 +58,9 @@ def test_precision_and_recall_per_field_hold_their_floors(group):
     totals, misses = tagger_eval.evaluate_fields([c for c in CASES if c["set"] == group])
     for field, (p_floor, r_floor) in FLOORS[group].items():
         precision, recall, _ = tagger_eval.prf(*totals[field])
-        assert precision >= p_floor and recall >= r_floor, (field, precision, recall, misses)
+        shown = "held out: bench/tagger_eval.py --show-held-out" if group in tagger_eval.HELD_OUT_FIELD_GROUPS \
+            else misses
+        assert precision >= p_floor and recall >= r_floor, (field, precision, recall, shown)
 
 
 @pytest.mark.parametrize("text", [
@@ -61,6 +69,11 @@ def test_precision_and_recall_per_field_hold_their_floors(group):
     "physician group.",
     "Medical Coder\nNo experience required: we train certified coders to assign CPT and ICD-10 codes.",
     "Entry-level medical coder for physician office visits (CPT, ICD-10-CM). CPC or CPC-A.",
+    # Hired as an apprentice, with the -A to be gone some time after starting.
+    "Outpatient Coder I\nHospital clinic coding with CPT. CPC-A is fine, provided the apprentice status is "
+    "removed within two years of hire.",
+    "Medical Coder\nCode CPT for our clinics. The apprentice designation must be removed within 12 months.",
+    "Coder I\nCPC-A holders who finished an accredited coding course last year are welcome to apply. CPT coding.",
 ])
 def test_apprentice_welcomed(text):
     assert job_fields(text).apprentice is True
@@ -73,6 +86,11 @@ def test_apprentice_welcomed(text):
     "not offered here.",
     "Pro-fee Coder\nEntry-level? No: minimum 3 years of CPT coding experience in a physician practice.",
     "Medical Coder\nCode CPT and ICD-10-CM for our clinics. CPC required.",
+    "Medical Coder\nCode CPT for surgery. The apprentice designation must be removed before you apply.",
+    # Apprentices named as the people a senior coder leads, or trained in another program.
+    "Lead Inpatient Coder\nLead inpatient coders (ICD-10-PCS, DRG). We fund an apprenticeship path for new "
+    "coders elsewhere in the department; this role requires CCS and 6 years.",
+    "Senior Outpatient Coder\nCode outpatient surgery with CPT. Our trainee coders are in another team.",
 ])
 def test_apprentice_not_inferred(text):
     assert job_fields(text).apprentice is False
@@ -85,6 +103,41 @@ def test_fields_of_a_hospital_inpatient_posting():
     assert found == JobFields(apprentice=False, setting="inpatient", code_sets=("icd10cm", "icd10pcs", "drg"),
                               encoders=("epic", "3m"), productivity=2.5, productivity_per="hour",
                               chart_type="inpatient", accuracy=95.0)
+
+
+@pytest.mark.parametrize(("text", "setting"), [
+    ("Auditor - Pro Fee\nAudit physician coding for our groups.", "profee"),
+    ("Remote Coder\nEmergency department facility coding with CPT and HCPCS.", "outpatient"),
+    ("Urgent Care Coding Specialist\nCode provider visits for our urgent care centers with CPT.", "profee"),
+    ("Junior Medical Coder\nCode internal medicine visits with CPT and ICD-10-CM in eClinicalWorks.", "profee"),
+    # Acronyms count in capitals only: "asc" and "drg" in lower case are not settings.
+    ("Medical Coder\nCode CPT for visits; ask about our asc and drg plans.", None),
+])
+def test_setting_phrasings(text, setting):
+    assert job_fields(text).setting == setting
+
+
+@pytest.mark.parametrize(("text", "figures"), [
+    ("Risk Adjustment Coder\nCode 25 charts daily for our Medicare Advantage plan (ICD-10-CM).", (25, "day")),
+    ("Inpatient Coder\nICD-10-PCS and MS-DRG. Three charts per hour. 95% accuracy.", (3, "hour")),
+    ("Outpatient Surgery Coder\nCPT and HCPCS. 30\u201335 surgical charts per day.", (30, "day")),
+    ("Pathology Coder\nCPT and ICD-10-CM for a pathology group. 30 pathology reports per hour.", (30, "hour")),
+    ("Pro-Fee Coder\nCPT and ICD-10-CM. Our expectation is 250 charts per week.", (None, None)),
+    ("Profee Coder\nCPT coding. Goal: 900 encounters per two-week pay period.", (None, None)),
+])
+def test_productivity_phrasings(text, figures):
+    found = job_fields(text)
+    assert (found.productivity, found.productivity_per) == figures
+
+
+def test_spelled_accuracy_is_read():
+    assert job_fields("Auditor - Pro Fee\nAudit physician coding (CPT); maintain accuracy of ninety-eight "
+                      "percent.").accuracy == 98
+
+
+def test_text_the_number_reader_cannot_encode_keeps_its_other_fields():
+    found = job_fields("Inpatient Coder\nICD-10-PCS and MS-DRG for acute stays, 2 charts per hour \ud800")
+    assert (found.setting, found.productivity, found.productivity_per) == ("inpatient", 2, "hour")
 
 
 @pytest.mark.parametrize("text", [

@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import event
 
 from jobboard.extensions import db
 from jobboard.models.base import utcnow
@@ -120,6 +121,25 @@ def test_salaries_page_has_charts_tables_and_the_method(client, paid_app):
     assert "No state has enough open postings with pay yet" in html
     assert "midpoint of its range" in html and "2,080" in html
     assert "style=" not in html.split("<main", 1)[-1]
+
+
+@pytest.mark.parametrize("url", ["/salaries", "/salaries?state=TX", f"/specialties/{SURGERY}"])
+def test_a_page_of_pay_figures_reads_the_data_version_once(client, paid_app, url):
+    """Reading the version counts every posting, as long as the rest of a warm page at 100 000."""
+    statements = []
+    with paid_app.app_context():
+        engine = db.engine
+
+    def remember(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    client.get(url)  # cache warm
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    assert len([s for s in statements if "max(posting.updated_at)" in s]) == 1
 
 
 def test_salaries_page_filters_and_rejects_unknown_values(client, paid_app):

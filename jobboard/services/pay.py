@@ -175,20 +175,27 @@ def _rows(query):
     return db.session.connection().execute(query)
 
 
-def _cached(key, compute):
+def _snapshot() -> tuple:
+    """The time and data version the answers of one page are read against."""
     now = utcnow()
-    return app_cache("pay").get((key, min_sample()), data_version(now), lambda: compute(now))
+    return now, data_version(now)
 
 
-def pay_figures(filters: dict[str, str]) -> PayFigures:
+def _cached(key, compute, snapshot: tuple | None = None):
+    now, version = snapshot or _snapshot()
+    return app_cache("pay").get((key, min_sample()), version, lambda: compute(now))
+
+
+def pay_figures(filters: dict[str, str], snapshot: tuple | None = None) -> PayFigures:
     """Percentiles of the open postings matching every filter (validated keys)."""
     def compute(now):
         values = _rows(_open_with_pay(filters, now)).scalars().all()
         return figures(values, min_sample())
-    return _cached(("figures", tuple(sorted(filters.items()))), compute)
+    return _cached(("figures", tuple(sorted(filters.items()))), compute, snapshot)
 
 
-def pay_breakdown(name: str, filters: dict[str, str] | None = None) -> Breakdown:
+def pay_breakdown(name: str, filters: dict[str, str] | None = None,
+                  snapshot: tuple | None = None) -> Breakdown:
     """Percentiles per key of dimension ``name`` among the open postings matching ``filters``."""
     dimension, filters = DIMENSIONS[name], filters or {}
 
@@ -200,4 +207,12 @@ def pay_breakdown(name: str, filters: dict[str, str] | None = None) -> Breakdown
         rows = [PayRow(key, labels.get(key, key), figures(values, minimum)) for key, values in grouped.items()]
         shown = sorted((r for r in rows if r.figures.shown), key=lambda r: (-r.figures.postings, r.label))
         return Breakdown(dimension, shown, hidden=len(rows) - len(shown))
-    return _cached(("breakdown", name, tuple(sorted(filters.items()))), compute)
+    return _cached(("breakdown", name, tuple(sorted(filters.items()))), compute, snapshot)
+
+
+def pay_report(filters: dict[str, str], breakdown_by: list[str]) -> tuple[PayFigures, list[Breakdown]]:
+    """What a page shows: the figures of the postings matching ``filters`` and their breakdowns by
+    each dimension in ``breakdown_by``, all read against one data version (reading it counts the
+    postings, about as long as the whole answer from the cache)."""
+    snapshot = _snapshot()
+    return pay_figures(filters, snapshot), [pay_breakdown(name, filters, snapshot) for name in breakdown_by]

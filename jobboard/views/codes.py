@@ -37,7 +37,7 @@ from jobboard.services.codes import (
     status_words,
     work_rvu_standing,
 )
-from jobboard.services.pay import min_sample, pay_breakdown, pay_figures
+from jobboard.services.pay import min_sample, pay_report
 from jobboard.services.specialties import open_job_counts, specialty_by_slug, specialty_jobs
 from jobboard.services.work_intensity import specialty_intensity
 from jobboard.views.errors import error_response
@@ -143,10 +143,9 @@ def specialty(slug):
     jobs, count, pay_range = specialty_jobs(found)
     credentials = db.session.scalars(
         select(Credential).where(Credential.abbreviation.in_(found.credential_list))).all()
+    pay, (pay_by_credential,) = pay_report({"specialty": found.slug}, ["credential"])
     return render_template("codes/specialty.html", specialty=found, jobs=jobs, job_count=count,
-                           pay_range=pay_range, credentials=credentials,
-                           pay=pay_figures({"specialty": found.slug}),
-                           pay_by_credential=pay_breakdown("credential", {"specialty": found.slug}),
+                           pay_range=pay_range, credentials=credentials, pay=pay, pay_by_credential=pay_by_credential,
                            pay_min_sample=min_sample(), intensity=specialty_intensity(found.slug))
 
 

@@ -6,8 +6,8 @@ from jobboard.services.pay import (
     DIMENSIONS,
     METHOD,
     min_sample,
-    pay_breakdown,
     pay_figures,
+    pay_report,
     validate_filters,
 )
 from jobboard.views.errors import error_response
@@ -31,9 +31,9 @@ def index():
     except InvalidParameter as error:
         return render_template("salaries/index.html", error=error, filters={}, dimensions=DIMENSIONS,
                                method=METHOD, min_sample=min_sample(), filter_words=""), 400
-    breakdowns = [pay_breakdown(name, filters) for name in DIMENSIONS if name not in filters]
+    overall, breakdowns = pay_report(filters, [name for name in DIMENSIONS if name not in filters])
     return render_template("salaries/index.html", error=None, filters=filters, dimensions=DIMENSIONS,
-                           overall=pay_figures(filters), breakdowns=breakdowns, method=METHOD,
+                           overall=overall, breakdowns=breakdowns, method=METHOD,
                            min_sample=min_sample(), filter_words=_words(filters))
 
 
