@@ -13,7 +13,6 @@ index has no drift. Figures only; the target (p95 <= 150 ms) is checked by readi
 """
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import shutil
@@ -29,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from args import bench_parser  # noqa: E402
 from http_bench import free_port  # noqa: E402
 from import_bench import database_url  # noqa: E402
 from search_bench import figures, write_postings  # noqa: E402
@@ -210,8 +210,7 @@ def run(kind: str, size: int, edits: int) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=100_000)
+    parser = bench_parser(__doc__, size="--size")
     parser.add_argument("--edits", type=int, default=50)
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
     args = parser.parse_args(argv)
