@@ -56,6 +56,9 @@ class Defaults:
     SEARCH_FOLLOW_AFTER_COMMIT = None
     SEARCH_LOG_RETENTION = 7 * 24 * 3600  # seconds change-log entries are kept
     SEARCH_FOLLOW_INTERVAL = 0.2          # seconds between the worker's polls of the log
+    # Seconds a used one-time form token is kept (the worker prunes older ones); a form sent
+    # again after that counts as a new send.
+    FORM_SUBMISSION_RETENTION = 7 * 24 * 3600
     UPLOAD_DIR = None  # instance/uploads
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 

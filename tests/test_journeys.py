@@ -162,6 +162,27 @@ def test_register_save_search_and_report_are_sent_once(app, job):
         assert count(User) == 2 and count(SavedSearch) == 1 and count(Report) == 1
 
 
+def test_the_worker_prunes_form_tokens_past_their_retention(app, job, caplog):
+    from jobboard.worker import prune_old_rows
+
+    app.config["FORM_SUBMISSION_RETENTION"] = 3600
+    client = seeker_with_resume(app)
+    page = client.get(f"/jobs/{job}").get_data(as_text=True)
+    report = {"report-csrf_token": csrf_from(page), "report-once": once_of(page, "report-once"),
+              "report-reason": "spam"}
+    assert client.post(f"/jobs/{job}/report", data=report).status_code == 303
+    old = report["report-once"]
+    with app.app_context():
+        tokens = set(db.session.scalars(db.select(FormSubmission.token)))
+        assert old in tokens and len(tokens) > 1
+        db.session.get(FormSubmission, old).created_at = utcnow() - timedelta(hours=2)
+        db.session.commit()
+        with caplog.at_level("INFO"):
+            prune_old_rows()
+        assert set(db.session.scalars(db.select(FormSubmission.token))) == tokens - {old}
+    assert "Pruned 1 used form tokens." in caplog.text
+
+
 def test_a_tampered_token_is_refused_with_a_message(app, job):
     client = seeker_with_resume(app)
     response = post_form(client, f"/jobs/{job}/apply", {"cover_note": NOTE, "once": "<script>"}, page=f"/jobs/{job}")
