@@ -56,6 +56,9 @@ class Defaults:
     SEARCH_FOLLOW_AFTER_COMMIT = None
     SEARCH_LOG_RETENTION = 7 * 24 * 3600  # seconds change-log entries are kept
     SEARCH_FOLLOW_INTERVAL = 0.2          # seconds between the worker's polls of the log
+    # Seconds a used one-time form token is kept (the worker prunes older ones); a form sent
+    # again after that counts as a new send.
+    FORM_SUBMISSION_RETENTION = 7 * 24 * 3600
     UPLOAD_DIR = None  # instance/uploads
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
@@ -72,6 +75,7 @@ class Defaults:
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
     RATELIMIT_REGISTER = "5 per minute;30 per hour"
     RATELIMIT_RESET = "5 per minute;20 per hour"
+    RATELIMIT_RESEND = "5 per minute;20 per hour"  # confirmation links sent again, per address
     RATELIMIT_REPORT = "5 per hour"  # reports of postings, per address
     RATELIMIT_QUIZ = "6 per hour;20 per day"  # skills-check attempts started, per seeker
 
@@ -99,6 +103,7 @@ class Defaults:
     PROXY_FIX_X_PORT = 0
     PROXY_FIX_X_PREFIX = 0
     PASSWORD_RESET_MAX_AGE = 60 * 60  # seconds a reset link stays valid
+    EMAIL_CONFIRM_MAX_AGE = 48 * 60 * 60  # seconds a new account's confirmation link stays valid
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

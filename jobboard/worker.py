@@ -1,7 +1,8 @@
 """``flask worker``: the background process each host runs beside its web workers.
 
 It follows the search change log into this host's index (rebuilding the index if the host fell
-behind the log's retention), prunes old log entries, and sends queued email. Every pass survives
+behind the log's retention), prunes old log entries and used one-time form tokens, and sends
+queued email. Every pass survives
 the failure of the others, so a broken mail relay never stops the index and vice versa, and a
 crash of one pass is logged and retried on the next.
 """
@@ -14,6 +15,7 @@ from flask.cli import with_appcontext
 from jobboard.extensions import db
 from jobboard.search.backend import IndexBusy
 from jobboard.search.sync import FellBehind, follow, prune, rebuild
+from jobboard.services import submissions
 from jobboard.services.mail import deliver_pending
 
 PRUNE_EVERY = 3600.0  # seconds
@@ -46,15 +48,18 @@ def send_email() -> tuple[int, int]:
         db.session.remove()
 
 
-def prune_log() -> None:
-    try:
-        removed = prune()
-        if removed:
-            current_app.logger.info("Pruned %d search log entries.", removed)
-    except Exception:
-        current_app.logger.exception("Pruning the search log failed")
-    finally:
-        db.session.remove()
+def prune_old_rows() -> None:
+    """Retention: search log entries and used form tokens past their keep time. Each table is
+    pruned on its own, so a failure with one does not stop the other."""
+    for what, prune_rows in (("search log entries", prune), ("used form tokens", submissions.prune)):
+        try:
+            removed = prune_rows()
+            if removed:
+                current_app.logger.info("Pruned %d %s.", removed, what)
+        except Exception:
+            current_app.logger.exception("Pruning %s failed", what)
+        finally:
+            db.session.remove()
 
 
 @click.command("worker")
@@ -74,7 +79,7 @@ def worker(once, interval):
         applied = apply_index_updates()
         now = time.monotonic()
         if now >= next_prune:
-            prune_log()
+            prune_old_rows()
             next_prune = now + PRUNE_EVERY
         if now >= next_mail:
             sent, _ = send_email()

@@ -31,6 +31,8 @@ def free_port() -> int:
 class Mailbox:
     """Messages received by the loopback SMTP server, parsed."""
 
+    serving = None  # the session's mailbox, for helpers without the fixture (``Auth``)
+
     def __init__(self):
         self.messages = []
         self.lock = threading.Lock()
@@ -51,6 +53,12 @@ class Mailbox:
     def to(self, address):
         return [m for m in self.messages if m["To"] == address]
 
+    def discard(self, message_id):
+        """Drop a message that was read and dealt with (a confirmation link that was followed)."""
+        with self.lock:
+            # A long header arrives folded: its parsed value may keep the fold's leading space.
+            self.messages[:] = [m for m in self.messages if str(m["Message-ID"]).strip() != message_id]
+
     @staticmethod
     def body(message):
         return message.get_body(("plain",)).get_content()
@@ -65,7 +73,9 @@ def smtp_server():
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
     controller.start()
     mailbox.port = port
+    Mailbox.serving = mailbox
     yield mailbox
+    Mailbox.serving = None
     controller.stop()
 
 
@@ -203,20 +213,66 @@ def post_form(client, url, data, page=None, **kwargs):
     return client.post(url, data=fields, **kwargs)
 
 
+CONFIRM_SUBJECT = "Confirm your email address for MedCode Jobs"
+CONFIRM_LINK_RE = re.compile(r"https?://[^/\s]+(/confirm-email/\S+)")
+
+
+def last_email_id(app) -> int:
+    from jobboard.models.mail import OutboundEmail
+
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.max(OutboundEmail.id))) or 0
+
+
+def confirmation_email(app, email, after=0):
+    """The newest confirmation message queued for ``email`` (after message ``after``) as
+    (Message-ID, the path of its link), read from the outbox as the user reads the message;
+    None when there is none."""
+    from jobboard.models.mail import OutboundEmail
+    from jobboard.models.user import normalize_email
+
+    with app.app_context():
+        row = db.session.execute(sa.select(OutboundEmail.message_id, OutboundEmail.body).where(
+            OutboundEmail.recipient == normalize_email(email), OutboundEmail.subject == CONFIRM_SUBJECT,
+            OutboundEmail.id > after).order_by(OutboundEmail.id.desc()).limit(1)).first()
+    return (row.message_id, CONFIRM_LINK_RE.search(row.body).group(1)) if row else None
+
+
+def confirmation_link(app, email, after=0):
+    found = confirmation_email(app, email, after)
+    return found[1] if found else None
+
+
 class Auth:
     """Registers and signs in users through the real pages."""
 
     def __init__(self, client):
         self.client = client
 
-    def register(self, role="seeker", email=None, password=PASSWORD, name="Test User", **extra):
+    def register(self, role="seeker", email=None, password=PASSWORD, name="Test User", follow_link=True,
+                 **extra):
+        """Fill in the registration form, then (``follow_link``) open the confirmation link the
+        registration emailed and confirm, as the user would, who then deletes the message (so a
+        test's mailbox holds what came after): returns the email and the last response (the
+        confirmation's redirect, or the form's answer when no link was sent)."""
         email = email or f"{role}-{uuid.uuid4().hex[:8]}@example.com"
         data = {"role": role, "name": name, "email": email, "password": password,
                 "confirm": password, **extra}
         if role == "employer" and "company_name" not in extra and "join_code" not in extra:
             data["company_name"] = "Acme Coding Services"
+        before = last_email_id(self.client.application)
         response = post_form(self.client, "/register", data)
+        found = confirmation_email(self.client.application, email, after=before) if follow_link else None
+        if found is None:
+            return email, response
+        message_id, link = found
+        response = self.confirm(link)
+        if Mailbox.serving is not None:
+            Mailbox.serving.discard(message_id)
         return email, response
+
+    def confirm(self, link):
+        return post_form(self.client, link, {})
 
     def login(self, email, password=PASSWORD, **extra):
         return post_form(self.client, "/login", {"email": email, "password": password, **extra})

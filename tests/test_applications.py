@@ -256,8 +256,8 @@ def test_private_notes_and_withdrawal(app, job):
 
 
 def test_smtp_down_then_back_sends_each_message_once(app, job, mailbox, runner):
+    applicant = seeker_with_resume(app)  # registered (and confirmed by email) while the relay worked
     mailbox.refuse = True
-    applicant = seeker_with_resume(app)
     post_form(applicant, f"/jobs/{job}/apply", {}, page=f"/jobs/{job}")
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Application.id))) == 1  # nothing lost

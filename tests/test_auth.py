@@ -5,9 +5,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from jobboard.extensions import db
-from jobboard.models.company import Company
+from jobboard.models.company import Company, CompanyJoinRequest
 from jobboard.models.user import User
-from tests.conftest import PASSWORD, post_form
+from jobboard.services.companies import rotate_join_code
+from jobboard.services.moderation import suspend_user
+from tests.conftest import CONFIRM_SUBJECT, PASSWORD, Auth, confirmation_link, post_form
 from tests.factories import approve_join_requests
 
 
@@ -65,22 +67,216 @@ def test_employer_needs_a_company_or_a_valid_join_code(app, client, auth):
         assert db.session.scalar(db.select(db.func.count(User.id))) == 0
 
 
+# --- the same answer for a new, a taken and a suspended address ------------------------------
+
+CHECK_EMAIL = "Check your email to finish creating your account"
+TRIED_SUBJECT = "Someone tried to create a MedCode Jobs account with your address"
+
+
+def without_tokens(html):
+    """The page with its per-session form tokens blanked, to compare what two visitors see."""
+    return re.sub(r'(name="(?:[a-z]+-)?(?:csrf_token|once)" type="hidden" value=")[^"]+', r"\1", html)
+
+
+def registration_answer(app, role, email):
+    """A new visitor's registration with ``email``: (status, Location, the page it leads to)."""
+    visitor = app.test_client()
+    _, response = Auth(visitor).register(role, email=email, follow_link=False)
+    page = visitor.get(response.headers["Location"])
+    assert visitor.get("/seeker").status_code == 302  # nobody is signed in by registering
+    return response.status_code, location(response), page.status_code, without_tokens(page.get_data(as_text=True))
+
+
 @pytest.mark.parametrize("role", ["seeker", "employer"])
-def test_duplicate_email_is_refused_case_insensitively_without_telling_the_visitor(
-        app, client, auth, mailbox, role):
-    auth.register(role, email="taken@example.com")
+def test_new_taken_and_suspended_addresses_get_the_same_answer(app, client, auth, mailbox, role):
+    auth.register(role, email="taken@example.com", name="Owner")
     auth.logout()
-    _, response = auth.register(role, email="TAKEN@example.com")
-    assert response.status_code == 302 and location(response) == "/login"
-    page = client.get("/login").get_data(as_text=True)
-    assert "Check your email: we have sent a message to that address" in page
-    assert "already" not in page and client.get("/seeker").status_code == 302  # not signed in
-    [notice] = mailbox.to("taken@example.com")
-    assert notice["Subject"] == "Someone tried to create a MedCode Jobs account with your address"
-    assert "http://jobs.test/login" in mailbox.body(notice)
-    assert "http://jobs.test/reset-password" in mailbox.body(notice)
+    auth.register("seeker", email="banned@example.com")
+    auth.logout()
     with app.app_context():
-        assert db.session.scalar(db.select(db.func.count(User.id))) == 1
+        suspend_user(db.session.scalar(db.select(User).where(User.email == "banned@example.com")))
+        before = {u.email: (u.password_hash, u.name, u.role, u.active, u.company_id)
+                  for u in db.session.scalars(db.select(User))}
+
+    answers = [registration_answer(app, role, email)
+               for email in ("fresh@example.com", "TAKEN@example.com", "banned@example.com")]
+    assert answers[0] == answers[1] == answers[2]
+    status, where, page_status, page = answers[0]
+    assert (status, where, page_status) == (302, "/register/check-email", 200)
+    assert CHECK_EMAIL in page and "already" not in page
+
+    [confirm] = mailbox.to("fresh@example.com")
+    assert confirm["Subject"] == CONFIRM_SUBJECT
+    assert re.search(r"http://jobs\.test/confirm-email/\S+", mailbox.body(confirm))
+    for owner in ("taken@example.com", "banned@example.com"):
+        [notice] = mailbox.to(owner)
+        assert notice["Subject"] == TRIED_SUBJECT
+        assert "http://jobs.test/login" in mailbox.body(notice)
+        assert "http://jobs.test/reset-password" in mailbox.body(notice)
+    with app.app_context():  # the taken and suspended accounts are as they were
+        after = {u.email: (u.password_hash, u.name, u.role, u.active, u.company_id)
+                 for u in db.session.scalars(db.select(User)) if u.email in before}
+        assert after == before and after["banned@example.com"][3] is False
+        fresh = db.session.scalar(db.select(User).where(User.email == "fresh@example.com"))
+        assert fresh.confirmed_at is None
+        assert db.session.scalar(db.select(db.func.count(Company.id))) == (1 if role == "employer" else 0)
+
+
+def test_registering_asks_to_confirm_and_the_link_signs_in_once(app, client, auth, mailbox):
+    email, response = auth.register("seeker", email="nia@example.com", name="Nia Coder", follow_link=False)
+    assert location(response) == "/register/check-email"
+    assert client.get("/seeker").status_code == 302
+    link = confirmation_link(app, email)
+    [message] = mailbox.to(email)
+    assert f"http://jobs.test{link}" in mailbox.body(message)
+
+    refused = auth.login(email)  # the right password, but the address is not confirmed yet
+    assert refused.status_code == 403
+    html = refused.get_data(as_text=True)
+    assert "Confirm your email address first" in html
+    assert 'action="/confirm-email/resend"' in html and 'value="nia@example.com"' in html
+    assert client.get("/seeker").status_code == 302
+
+    page = client.get(link)  # opening the link changes nothing by itself
+    assert page.status_code == 200 and "Confirm my email address" in page.get_data(as_text=True)
+    assert user_by_email(app, email).confirmed_at is None
+    response = post_form(client, link, {})
+    assert response.status_code == 302 and location(response) == "/seeker"
+    assert "Welcome to MedCode Jobs" in client.get("/seeker").get_data(as_text=True)
+    assert user_by_email(app, email).confirmed_at is not None
+
+    auth.logout()
+    for used in (client.get(link), post_form(client, link, {}, page="/login")):
+        assert used.status_code == 400
+        assert "This link was already used" in used.get_data(as_text=True)
+    assert client.get("/seeker").status_code == 302
+    assert auth.login(email).status_code == 302
+
+
+def test_employer_company_and_join_request_wait_for_confirmation(app, client, auth, mailbox):
+    boss, _ = auth.register("employer", company_name="Summit Coding Group")
+    auth.logout()
+    with app.app_context():
+        join_code = db.session.scalar(db.select(Company.join_code))
+    mailbox.clear()
+    newcomer, _ = auth.register("employer", join_code=join_code, follow_link=False)
+    made, _ = auth.register("employer", company_name="Lakeside Coding", follow_link=False)
+    with app.app_context():
+        assert db.session.scalars(db.select(Company.name)).all() == ["Summit Coding Group"]
+        assert db.session.scalar(db.select(db.func.count(CompanyJoinRequest.id))) == 0
+    assert mailbox.to(boss) == []  # nobody is asked to approve an address nobody confirmed
+
+    response = auth.confirm(confirmation_link(app, newcomer))
+    assert location(response) == "/employer"
+    assert "Waiting for approval" in client.get("/employer").get_data(as_text=True)
+    [ask] = mailbox.to(boss)
+    assert "asks to join Summit Coding Group" in ask["Subject"]
+    auth.logout()
+    response = auth.confirm(confirmation_link(app, made))
+    assert location(response) == "/employer"
+    assert "Lakeside Coding" in client.get("/employer").get_data(as_text=True)
+    with app.app_context():
+        company = db.session.scalar(db.select(Company).where(Company.name == "Lakeside Coding"))
+        assert [u.email for u in company.employers] == [made]
+        assert user_by_email(app, made).signup_company_name is None
+
+
+def test_a_join_code_rotated_before_confirmation_is_explained(app, client, auth):
+    auth.register("employer", company_name="Summit Coding Group")
+    auth.logout()
+    with app.app_context():
+        company = db.session.scalar(db.select(Company))
+        old_code = company.join_code
+    newcomer, _ = auth.register("employer", join_code=old_code, follow_link=False)
+    with app.app_context():
+        rotate_join_code(db.session.scalar(db.select(Company)))
+    response = auth.confirm(confirmation_link(app, newcomer))
+    assert location(response) == "/employer"
+    page = client.get("/employer")
+    assert page.status_code == 403  # signed in, without a company: the page to enter a code
+    html = page.get_data(as_text=True)
+    assert "Your code could not be used: No company has this join code" in html
+    assert 'action="/employer/join"' in html
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(CompanyJoinRequest.id))) == 0
+
+
+def test_registering_again_while_unconfirmed_sends_a_new_link_and_changes_nothing(app, client, auth, mailbox):
+    email, _ = auth.register("seeker", email="again@example.com", name="First", follow_link=False)
+    _, response = auth.register("employer", email=email, name="Second", password="Other-passphrase-77",
+                                follow_link=False)
+    assert location(response) == "/register/check-email"
+    assert [m["Subject"] for m in mailbox.to(email)] == [CONFIRM_SUBJECT] * 2
+    assert location(auth.confirm(confirmation_link(app, email))) == "/seeker"
+    user = user_by_email(app, email)
+    assert (user.role, user.name) == ("seeker", "First") and user.check_password(PASSWORD)
+
+
+@pytest.mark.parametrize("mangle, message", [
+    (lambda link: link[:-3] + ("AAA" if not link.endswith("AAA") else "BBB"), "is not valid"),
+    (lambda link: "/confirm-email/" + "x" * 300, "is not valid"),
+    (lambda link: "/confirm-email/WzEsImFiYyJd.AAAAAA.bad", "is not valid"),
+])
+def test_a_tampered_confirmation_link_is_a_400_with_a_way_to_resend(app, client, auth, mangle, message):
+    email, _ = auth.register("seeker", follow_link=False)
+    link = mangle(confirmation_link(app, email))
+    for response in (client.get(link), post_form(client, link, {}, page="/register/check-email")):
+        assert response.status_code == 400
+        html = response.get_data(as_text=True)
+        assert message in html and 'action="/confirm-email/resend"' in html
+    assert user_by_email(app, email).confirmed_at is None
+
+
+def test_an_expired_confirmation_link_is_a_400_with_a_way_to_resend(app, client, auth):
+    email, _ = auth.register("seeker", follow_link=False)
+    link = confirmation_link(app, email)
+    app.config["EMAIL_CONFIRM_MAX_AGE"] = -1
+    response = client.get(link)
+    assert response.status_code == 400
+    assert "This confirmation link has expired" in response.get_data(as_text=True)
+    assert post_form(client, link, {}, page="/register/check-email").status_code == 400
+    assert user_by_email(app, email).confirmed_at is None
+
+
+def test_a_link_for_an_account_suspended_since_does_not_sign_in(app, client, auth):
+    email, _ = auth.register("seeker", follow_link=False)
+    with app.app_context():
+        suspend_user(db.session.scalar(db.select(User).where(User.email == email)))
+    response = post_form(client, confirmation_link(app, email), {}, page="/register/check-email")
+    assert response.status_code == 400 and "suspended" in response.get_data(as_text=True)
+    assert client.get("/seeker").status_code == 302
+
+
+def test_resend_answers_the_same_for_every_address_and_mails_only_the_unconfirmed(app, client, auth, mailbox):
+    waiting, _ = auth.register("seeker", follow_link=False)
+    confirmed, _ = auth.register("seeker")
+    auth.logout()
+    mailbox.clear()
+    answers = []
+    for email in (waiting, confirmed, "nobody@example.com"):
+        visitor = app.test_client()
+        response = post_form(visitor, "/confirm-email/resend", {"resend-email": email})
+        page = without_tokens(visitor.get(response.headers["Location"]).get_data(as_text=True))
+        answers.append((response.status_code, location(response), page))
+    assert answers[0] == answers[1] == answers[2]
+    assert answers[0][:2] == (302, "/register/check-email")
+    assert "If an account with that address is waiting for confirmation" in answers[0][2]
+    [message] = mailbox.messages
+    assert message["To"] == waiting and message["Subject"] == CONFIRM_SUBJECT
+    assert location(auth.confirm(confirmation_link(app, waiting))) == "/seeker"
+
+
+def test_resend_is_rate_limited(client):
+    statuses = [post_form(client, "/confirm-email/resend", {"resend-email": "a@example.com"}).status_code
+                for _ in range(6)]
+    assert statuses == [302] * 5 + [429]
+
+
+def test_resend_form_keeps_a_bad_address_beside_the_field(client):
+    response = post_form(client, "/confirm-email/resend", {"resend-email": "not an address"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'value="not an address"' in html and "Enter a valid email address." in html
 
 
 @pytest.mark.parametrize("password, message", [

@@ -13,7 +13,7 @@ from markupsafe import escape
 from jobboard.extensions import db
 from jobboard.models.user import User
 from jobboard.services.accounts import reset_token
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, confirmation_link
 from tests.factories import make_posting
 
 HOSTILE = ["\x00", "a\x00b", "\r\nBcc: x@example.com", "\u202egnp.exe", "\ud800", "x\udfff", "²", "①",
@@ -70,6 +70,7 @@ def signed_in(app, role, **extra):
     response = client.post("/register", data={"role": role, "name": "Pat", "email": email, "password": PASSWORD,
                                               "confirm": PASSWORD, **extra})
     assert response.status_code == 302
+    assert client.post(confirmation_link(app, email)).status_code == 302  # the emailed link
     client.email = email
     return client
 
@@ -90,6 +91,17 @@ def test_login_and_reset_request(app, email, password):
     fields = {"email": email, "password": password}
     check(send(app.test_client(), "/login", fields), fields, ("email",))
     check(send(app.test_client(), "/reset-password", {"email": email}), fields, ("email",))
+
+
+@given(email=VALUES, token=VALUES)
+@EXAMPLES
+def test_confirmation_link_and_resend(app, email, token):
+    fields = {"resend-email": email}
+    check(send(app.test_client(), "/confirm-email/resend", fields), fields, ("resend-email",))
+    client = app.test_client()
+    path = "/confirm-email/" + quote(token.encode("utf-8", "surrogatepass"), safe="")
+    for response in (client.get(path), send(client, path, {})):
+        assert response.status_code < 500, response.get_data(as_text=True)[:2000]
 
 
 @given(password=VALUES, confirm=VALUES)

@@ -11,10 +11,11 @@ from jobboard.extensions import db
 from jobboard.models.activity import Report, SavedSearch
 from jobboard.models.application import Application, IllegalMove
 from jobboard.models.base import utcnow
+from jobboard.models.mail import OutboundEmail
 from jobboard.models.posting import Posting
 from jobboard.models.submission import FormSubmission
 from jobboard.models.user import User
-from tests.conftest import ONCE_RE, PASSWORD, Auth, csrf_from, post_form
+from tests.conftest import ONCE_RE, PASSWORD, Auth, confirmation_link, csrf_from, post_form
 from tests.factories import make_employer, make_posting
 from tests.test_applications import applied, pdf_bytes, seeker_with_resume
 from tests.test_postings import FORM
@@ -140,12 +141,16 @@ def test_register_save_search_and_report_are_sent_once(app, job):
     html = client.get("/register").get_data(as_text=True)
     fields = {"csrf_token": csrf_from(html), "once": once_of(html), "role": "seeker", "name": "Ann",
               "email": "ann@example.com", "password": "Sturdy-passphrase-42", "confirm": "Sturdy-passphrase-42"}
-    assert client.post("/register", data=fields).status_code == 302
+    first = client.post("/register", data=fields)
+    assert first.status_code == 302 and first.headers["Location"] == "/register/check-email"
     other = app.test_client()  # the second send comes from a browser without the new session
     again = other.post("/register", data={**fields, "csrf_token": csrf_from(other.get("/register").get_data(
         as_text=True))})
-    assert again.status_code == 302 and again.headers["Location"] == "/login"
-    assert "Your account was already created" in other.get("/login").get_data(as_text=True)
+    assert again.status_code == 302 and again.headers["Location"] == "/register/check-email"
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(OutboundEmail).where(
+            OutboundEmail.recipient == "ann@example.com")) == 1  # one account, one link
+    assert Auth(client).confirm(confirmation_link(app, "ann@example.com")).status_code == 302
 
     page = client.get("/jobs?q=coder").get_data(as_text=True)
     search = {"csrf_token": csrf_from(page), "once": once_of(page), "name": "E/M", "query": "q=coder",
@@ -160,6 +165,27 @@ def test_register_save_search_and_report_are_sent_once(app, job):
     client.post(f"/jobs/{job}/report", data=report)
     with app.app_context():
         assert count(User) == 2 and count(SavedSearch) == 1 and count(Report) == 1
+
+
+def test_the_worker_prunes_form_tokens_past_their_retention(app, job, caplog):
+    from jobboard.worker import prune_old_rows
+
+    app.config["FORM_SUBMISSION_RETENTION"] = 3600
+    client = seeker_with_resume(app)
+    page = client.get(f"/jobs/{job}").get_data(as_text=True)
+    report = {"report-csrf_token": csrf_from(page), "report-once": once_of(page, "report-once"),
+              "report-reason": "spam"}
+    assert client.post(f"/jobs/{job}/report", data=report).status_code == 303
+    old = report["report-once"]
+    with app.app_context():
+        tokens = set(db.session.scalars(db.select(FormSubmission.token)))
+        assert old in tokens and len(tokens) > 1
+        db.session.get(FormSubmission, old).created_at = utcnow() - timedelta(hours=2)
+        db.session.commit()
+        with caplog.at_level("INFO"):
+            prune_old_rows()
+        assert set(db.session.scalars(db.select(FormSubmission.token))) == tokens - {old}
+    assert "Pruned 1 used form tokens." in caplog.text
 
 
 def test_a_tampered_token_is_refused_with_a_message(app, job):

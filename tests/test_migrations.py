@@ -18,6 +18,17 @@ def migrated_app(database, tmp_path):
     return app
 
 
+def restore_test_schema(app, database):
+    """Leave the PostgreSQL schema as the other tests expect it (made from the models)."""
+    if database.startswith("postgresql"):
+        with app.app_context():
+            db.drop_all()
+            with db.engine.begin() as conn:
+                conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+            db.create_all()
+            db.engine.dispose()
+
+
 def test_upgrade_from_empty_and_models_agree(database, tmp_path):
     app = migrated_app(database, tmp_path)
     with app.app_context():
@@ -30,13 +41,7 @@ def test_upgrade_from_empty_and_models_agree(database, tmp_path):
         assert sa.inspect(db.engine).get_table_names() == ["alembic_version"]
         upgrade()
         db.engine.dispose()
-    if database.startswith("postgresql"):
-        with app.app_context():  # leave the schema as the other PostgreSQL tests expect it
-            db.drop_all()
-            with db.engine.begin() as conn:
-                conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
-            db.create_all()
-            db.engine.dispose()
+    restore_test_schema(app, database)
 
 
 def test_membership_migration_empties_non_web_addresses(database, tmp_path):
@@ -55,10 +60,28 @@ def test_membership_migration_empties_non_web_addresses(database, tmp_path):
                 "", "HTTPS://ok.example", ""]
         downgrade(revision="base")
         db.engine.dispose()
-    if database.startswith("postgresql"):
-        with app.app_context():  # leave the schema as the other PostgreSQL tests expect it
-            db.drop_all()
-            with db.engine.begin() as conn:
-                conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
-            db.create_all()
-            db.engine.dispose()
+    restore_test_schema(app, database)
+
+
+def test_accounts_that_existed_before_email_confirmation_count_as_confirmed(database, tmp_path):
+    from jobboard.models.user import User
+    from jobboard.services.accounts import authenticate
+
+    app = migrated_app(database, tmp_path)
+    password = "Sturdy-passphrase-42"
+    with app.app_context():
+        upgrade(revision="r12_cvread")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO user_account (id, email, name, password_hash, role, active, created_at, updated_at) "
+                "VALUES (1, 'old@example.com', 'Old', :hash, 'seeker', :yes, :t, :t)"),
+                {"hash": User(email="x@example.com", password=password, role="seeker").password_hash,
+                 "yes": True, "t": "2025-03-04 05:06:07"})
+        upgrade()
+        user = db.session.get(User, 1)
+        assert user.confirmed_at == user.created_at and user.is_confirmed
+        assert authenticate("old@example.com", password).id == 1
+        db.session.remove()
+        downgrade(revision="base")
+        db.engine.dispose()
+    restore_test_schema(app, database)

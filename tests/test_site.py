@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from jobboard.extensions import db
+from tests.conftest import Auth
 from tests.factories import make_employer, make_posting
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +59,8 @@ def test_footer_links_to_short_pages_and_post_a_job_for_visitors(client, auth):
 def test_robots_keeps_crawlers_out_of_private_areas(client):
     body = client.get("/robots.txt").get_data(as_text=True)
     rules = {line.split(": ", 1)[1] for line in body.splitlines() if line.startswith("Disallow")}
-    assert {"/admin", "/employer", "/seeker", "/account", "/login", "/register", "/reset-password"} <= rules
+    assert {"/admin", "/employer", "/seeker", "/account", "/login", "/register", "/confirm-email",
+            "/reset-password"} <= rules
     assert "Disallow: /jobs\n" not in body
     assert "Sitemap: http://jobs.test/sitemap.xml" in body
 
@@ -141,6 +143,9 @@ def test_demo_load_if_empty_never_overwrites_users_edits(app, runner):
     first = runner.invoke(args=["demo", "load", "--jobs", "5", "--if-empty"])
     assert first.exit_code == 0, first.output
     assert "Demo data ready" in first.output
+    for email in ("coder@medcodejobs.example", "hiring@summit-health.example"):  # confirmed: sign in
+        response = Auth(app.test_client()).login(email, password="coding-demo-2026")
+        assert response.status_code == 302, email
     with app.app_context():
         profile = db.session.scalars(select(SeekerProfile)).first()
         profile.headline = "My own headline"

@@ -66,6 +66,13 @@ class ResetRequestForm(Form):
     email = email_field()
 
 
+class ResendConfirmationForm(Form):
+    """Shown beside other forms (the sign-in form), hence its own label; views give it the
+    prefix ``resend`` so its fields never share an id with theirs."""
+
+    email = email_field("Email for the new link")
+
+
 class ResetPasswordForm(Form):
     password = PasswordField("New password", validators=[DataRequired(), StrongPassword()])
     confirm = PasswordField(

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from jobboard.extensions import Model
-from jobboard.models.base import TimestampMixin
+from jobboard.models.base import TimestampMixin, utcnow
 
 if TYPE_CHECKING:  # mapped in both directions: imported for the annotations only
     from jobboard.models.company import Company
@@ -35,6 +35,14 @@ class User(UserMixin, TimestampMixin, Model):
     active: Mapped[bool] = mapped_column(default=True)
     company_id: Mapped[int | None] = mapped_column(ForeignKey("company.id", ondelete="SET NULL"))
     last_login_at: Mapped[datetime | None]
+    # When the address was shown to be the owner's. Self-registration makes accounts with None (an
+    # unconfirmed account cannot sign in) until the emailed link is opened; accounts the operator
+    # makes (CLI, demo data, scripts) are confirmed when made, see __init__.
+    confirmed_at: Mapped[datetime | None]
+    # What an employer's registration asked for, acted on at confirmation, then cleared: the
+    # company to create, or the join or invitation code to use.
+    signup_company_name: Mapped[str | None] = mapped_column(String(160))
+    signup_join_code: Mapped[str | None] = mapped_column(String(32))
 
     company: Mapped["Company | None"] = relationship(back_populates="employers")
     seeker_profile: Mapped["SeekerProfile | None"] = relationship(
@@ -51,6 +59,7 @@ class User(UserMixin, TimestampMixin, Model):
     session_cookie_id = ""
 
     def __init__(self, *, email, password, role, **kwargs):
+        kwargs.setdefault("confirmed_at", utcnow())  # only registration passes None
         super().__init__(email=normalize_email(email), role=role, **kwargs)
         self.set_password(password)
 
@@ -66,6 +75,10 @@ class User(UserMixin, TimestampMixin, Model):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
 
     @property
     def is_employer(self) -> bool:

@@ -3,9 +3,14 @@
 ``claim`` runs at the start of the create's transaction (it only flushes): the service that
 follows commits the token with what it creates, or a rollback frees the token for a retry.
 """
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from jobboard.extensions import db
+from jobboard.models.base import utcnow
 from jobboard.models.submission import FormSubmission
 from jobboard.services import Conflict
 
@@ -43,3 +48,16 @@ def record_result(token: str, url: str) -> None:
     if used is not None:
         used.result_url = url[:500]
         db.session.commit()
+
+
+def prune(now=None) -> int:
+    """Delete tokens used longer than ``FORM_SUBMISSION_RETENTION`` seconds ago; returns how many.
+
+    A form sent again after that is treated as new, so keep it longer than anyone leaves a form open.
+    """
+    cutoff = (now or utcnow()) - timedelta(seconds=current_app.config["FORM_SUBMISSION_RETENTION"])
+    # A DML statement returns a CursorResult, which has rowcount; SQLAlchemy 2.0 types it as Result.
+    removed = db.session.execute(
+        delete(FormSubmission).where(FormSubmission.created_at < cutoff)).rowcount  # type: ignore[attr-defined]
+    db.session.commit()
+    return removed

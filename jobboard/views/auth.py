@@ -12,11 +12,12 @@ from jobboard.forms.auth import (
     DeleteAccountForm,
     LoginForm,
     RegisterForm,
+    ResendConfirmationForm,
     ResetPasswordForm,
     ResetRequestForm,
 )
 from jobboard.services import DomainError, NotFound, accounts, sessions
-from jobboard.services.submissions import AlreadySubmitted, claim, record_result
+from jobboard.services.submissions import AlreadySubmitted, claim
 from jobboard.views.helpers import flash_domain_error, home_for, redirect_next
 
 bp = Blueprint("auth", __name__)
@@ -49,44 +50,81 @@ def record_session_use():
 @bp.route("/register", methods=["GET", "POST"])
 @_limit("RATELIMIT_REGISTER")
 def register():
+    """Every accepted form gets the same answer, "check your email", whether the address is
+    new, taken or suspended: only its owner learns which, by email."""
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = RegisterForm()
-    status = 200
     if request.method == "GET" and request.args.get("role") in ("seeker", "employer"):
         form.role.data = request.args["role"]
     if request.method == "GET" and request.args.get("join_code"):
         form.join_code.data = request.args["join_code"][:32]  # from an emailed invitation
+    if form.validate_on_submit() and _start_account(form):
+        return redirect(url_for("auth.check_email"))
+    return render_template("auth/register.html", form=form), 422 if request.method == "POST" else 200
+
+
+def _start_account(form) -> bool:
+    """Register from the valid form; False with the problem beside its field."""
+    try:
+        claim(form.once.data or "")
+        accounts.register(
+            role=form.role.data or "", email=form.email.data or "", password=form.password.data or "",
+            name=form.name.data or "", company_name=form.company_name.data or "",
+            join_code=form.join_code.data or "",
+        )
+    except AlreadySubmitted:
+        return True  # the first send of this form did the work: the same answer again
+    except DomainError as error:
+        db.session.rollback()
+        flash_domain_error(form, error)
+        return False
+    return True
+
+
+def _resend_form(**data) -> ResendConfirmationForm:
+    """An empty resend form for a page that leads to it (optionally with the address filled in)."""
+    return ResendConfirmationForm(formdata=None, prefix="resend", **data)
+
+
+@bp.get("/register/check-email")
+def check_email():
+    return render_template("auth/check_email.html", form=_resend_form(),
+                           hours=current_app.config["EMAIL_CONFIRM_MAX_AGE"] // 3600)
+
+
+@bp.route("/confirm-email/<token>", methods=["GET", "POST"])
+def confirm_email(token):
+    """The emailed link shows a button; sending it confirms the address and signs the user in
+    (a GET changes nothing, so a mail scanner that opens links does not use the link up)."""
+    form = ConfirmForm()
+    try:
+        if not form.validate_on_submit():
+            accounts.user_for_confirmation_token(token)
+            return render_template("auth/confirm_email.html", form=form)
+        user, code_problem = accounts.confirm_email(token)
+    except NotFound as error:
+        return render_template("auth/confirm_email.html", problem=error.message,
+                               form=_resend_form()), 400
+    _sign_out()  # whoever was signed in on this browser before
+    _sign_in(user)
+    flash("Your email address is confirmed. Welcome to MedCode Jobs!", "success")
+    if code_problem:
+        flash(f"Your code could not be used: {code_problem} Ask your colleague for a new one and "
+              "enter it below.", "warning")
+    return redirect(home_for(user))
+
+
+@bp.route("/confirm-email/resend", methods=["GET", "POST"])
+@_limit("RATELIMIT_RESEND")
+def resend_confirmation():
+    form = ResendConfirmationForm(prefix="resend")
     if form.validate_on_submit():
-        try:
-            claim(form.once.data or "")
-            if form.role.data == "employer":
-                user = accounts.register_employer(
-                    email=form.email.data or "", password=form.password.data or "", name=form.name.data or "",
-                    company_name=form.company_name.data or "", join_code=form.join_code.data or "",
-                )
-            else:
-                user = accounts.register_seeker(
-                    email=form.email.data or "", password=form.password.data or "", name=form.name.data or ""
-                )
-        except accounts.AccountExists as notice:
-            flash(notice.message, "info")
-            return redirect(url_for("auth.login"))
-        except AlreadySubmitted as sent:
-            # The first send made the account; this browser may not hold its session yet.
-            flash("Your account was already created by the first send of this form.", "info")
-            return redirect(sent.result_url or url_for("auth.login"))
-        except DomainError as error:
-            db.session.rollback()
-            flash_domain_error(form, error)
-        else:
-            record_result(form.once.data or "", url_for("auth.login"))
-            _sign_in(user)
-            flash("Welcome to MedCode Jobs! Your account is ready.", "success")
-            return redirect(home_for(user))
-    if request.method == "POST":
-        status = 422
-    return render_template("auth/register.html", form=form), status
+        accounts.resend_confirmation(form.email.data or "")
+        flash("If an account with that address is waiting for confirmation, we have emailed it a "
+              "new link.", "info")
+        return redirect(url_for("auth.check_email"))
+    return render_template("auth/resend_confirmation.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -99,6 +137,9 @@ def login():
     if form.validate_on_submit():
         try:
             user = accounts.authenticate(form.email.data or "", form.password.data or "")
+        except accounts.NotConfirmed as error:
+            return render_template("auth/login.html", form=form, not_confirmed=error.message,
+                                   resend_form=_resend_form(email=form.email.data)), 403
         except DomainError as error:
             flash(error.message, "danger")
             status = 401

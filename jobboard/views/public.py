@@ -37,7 +37,7 @@ def new_coders():
 
 # Signed-in areas, account pages and actions: nothing there for a search engine.
 ROBOTS_DISALLOW = ("/admin", "/employer", "/seeker", "/account", "/login", "/logout", "/register",
-                   "/reset-password", "/jobs/new", "/api/v1/")
+                   "/confirm-email", "/reset-password", "/jobs/new", "/api/v1/")
 
 
 @bp.get("/robots.txt")

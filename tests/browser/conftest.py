@@ -8,11 +8,12 @@ import shutil
 import threading
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from jobboard import create_app
 from jobboard.extensions import db
-from tests.conftest import UNDER_CI, base_config, free_port
+from tests.conftest import UNDER_CI, base_config, confirmation_link, free_port
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
@@ -71,3 +72,11 @@ def page(chromium, live_server):
 def scroll_width(page) -> int:
     """The page's full width: more than the viewport means sideways scrolling."""
     return page.evaluate("document.documentElement.scrollWidth")
+
+
+def confirm_email(page, live_server, email):
+    """After "Create account": the page says to check the email; open the link the message
+    carries (read from the outbox) and press its button, as the user does."""
+    expect(page.get_by_text("Check your email to finish creating your account")).to_be_visible()
+    page.goto(confirmation_link(live_server, email))
+    page.get_by_role("button", name="Confirm my email address").click()

@@ -10,6 +10,7 @@ from jobboard.extensions import db
 from jobboard.models.seeker import SeekerProfile
 from jobboard.models.taxonomy import Credential
 from jobboard.models.user import User
+from tests.browser.conftest import confirm_email
 from tests.browser.test_apply_browser import sign_in
 from tests.conftest import PASSWORD
 from tests.factories import make_employer, make_posting
@@ -27,6 +28,7 @@ def test_colorado_posting_without_pay_is_refused_with_the_law_named(page, live_s
     page.get_by_label("Repeat password").fill("Sturdy-passphrase-42")
     page.get_by_label("Company name").fill("Front Range Coding")
     page.get_by_role("button", name="Create account").click()
+    confirm_email(page, live_server, "dana@frontrange.example")
     page.get_by_role("link", name="Post a job").click()
 
     page.get_by_label("Job title").fill("Outpatient Coder")

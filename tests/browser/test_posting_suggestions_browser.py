@@ -3,6 +3,8 @@ names the word no coding job matches."""
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import confirm_email
+
 pytestmark = pytest.mark.browser
 
 
@@ -15,6 +17,7 @@ def test_employer_keeps_suggested_tags_and_coder_sees_unmatched_words(page, chro
     page.get_by_label("Repeat password").fill("Sturdy-passphrase-42")
     page.get_by_label("Company name").fill("Silverline Health Plan")
     page.get_by_role("button", name="Create account").click()
+    confirm_email(page, live_server, "rae@silverline.example")
     page.get_by_role("link", name="Post a job").click()
 
     page.get_by_role("button", name="Preview and suggest tags").click()  # nothing typed yet

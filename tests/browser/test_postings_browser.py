@@ -4,6 +4,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import confirm_email
+
 pytestmark = pytest.mark.browser
 
 
@@ -16,6 +18,7 @@ def test_employer_posts_and_visitor_finds_it_on_the_code_page(page, chromium, li
     page.get_by_label("Repeat password").fill("Sturdy-passphrase-42")
     page.get_by_label("Company name").fill("Summit Surgical Coding")
     page.get_by_role("button", name="Create account").click()
+    confirm_email(page, live_server, "dana@summit.example")
     page.get_by_role("link", name="Post a job").click()
 
     page.get_by_label("Job title").fill("Sentinel Node Surgical Coder")
