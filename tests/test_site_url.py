@@ -7,7 +7,7 @@ from jobboard import create_app
 from jobboard.config import InvalidSetting
 from jobboard.extensions import db
 from jobboard.models.activity import SavedSearch
-from tests.conftest import Auth, post_form
+from tests.conftest import CONFIRM_LINK_RE, Auth, post_form
 from tests.factories import make_employer, make_posting
 from tests.test_alerts import age, saved_search
 from tests.test_applications import move, pdf_bytes, upload
@@ -77,6 +77,40 @@ def test_application_stage_and_alert_mails_link_to_site_url(app, mailbox, runner
     assert alert_links[2].startswith(f"{SITE}/seeker/alerts/unsubscribe/")
     with app.app_context():
         assert db.session.get(SavedSearch, search_id).last_alert_at is not None
+
+
+def test_registration_and_team_mails_link_to_site_url(app, mailbox):
+    """Confirmation, "someone tried", join request, approval and invitation mails, each asked
+    for with a hostile Host header, link only to SITE_URL."""
+    with app.app_context():
+        boss = make_employer(email="boss@example.com")
+        code, company = boss.company.join_code, boss.company.name
+    newcomer = hostile(app.test_client())
+    Auth(newcomer).register("employer", email="new@example.com", follow_link=False, join_code=code)
+    [confirmation] = mailbox.to("new@example.com")
+    assert [link.split("/confirm-email/")[0] for link in links(mailbox.body(confirmation))] == [SITE]
+    Auth(hostile(app.test_client())).register("seeker", email="boss@example.com", follow_link=False)
+    [tried] = mailbox.to("boss@example.com")
+    assert links(mailbox.body(tried)) and all(link.startswith(SITE + "/") for link in links(mailbox.body(tried)))
+    mailbox.clear()
+
+    Auth(newcomer).confirm(CONFIRM_LINK_RE.search(mailbox.body(confirmation)).group(1))
+    [notice] = mailbox.to("boss@example.com")
+    assert notice["Subject"].endswith(f"asks to join {company}")
+    assert links(mailbox.body(notice)) == [f"{SITE}/employer/team"]
+
+    employer = hostile(app.test_client())
+    Auth(employer).login("boss@example.com")
+    with app.app_context():
+        request_id = db.session.scalar(db.text("SELECT id FROM company_join_request"))
+    post_form(employer, f"/employer/team/requests/{request_id}/approve", {}, page="/employer/team")
+    [joined] = mailbox.to("new@example.com")[-1:]
+    assert links(mailbox.body(joined)) == [f"{SITE}/employer"]
+    post_form(employer, "/employer/team/invitations", {"email": "invited@example.com"}, page="/employer/team")
+    [invitation] = mailbox.to("invited@example.com")
+    [link] = links(mailbox.body(invitation))
+    assert link.startswith(f"{SITE}/register?role=employer&join_code=")
+    assert "evil.example" not in "".join(mailbox.body(m) for m in (notice, joined, invitation, tried))
 
 
 def test_site_url_with_a_path_prefix(app):

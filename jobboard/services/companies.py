@@ -10,7 +10,6 @@ import secrets
 from collections.abc import Sequence
 from datetime import timedelta
 
-from flask import url_for
 from sqlalchemy import select
 
 from jobboard.extensions import db
@@ -19,6 +18,7 @@ from jobboard.models.company import Company, CompanyInvitation, CompanyJoinReque
 from jobboard.models.user import User, normalize_email
 from jobboard.services import Conflict, DomainError, NotFound
 from jobboard.services.mail import commit_and_deliver, queue_email
+from jobboard.urls import external_url
 
 INVITATION_LIFETIME = timedelta(days=7)
 UNKNOWN_CODE = "No company has this join code, or the invitation was used or has expired."
@@ -71,7 +71,7 @@ def join_with_code(user: User, code: str) -> Company | None:
         raise DomainError(UNKNOWN_CODE, field="join_code")
     _withdraw_pending(user)
     db.session.add(CompanyJoinRequest(company=company, user=user))
-    link = url_for("employer.team", _external=True)
+    link = external_url("employer.team")
     for member in company.employers:
         if member.active:
             queue_email(member.email, f"{user.name or user.email} asks to join {company.name}",
@@ -139,7 +139,7 @@ def decide(company: Company, member: User, request_id: int, approve: bool) -> Co
     if approve:
         queue_email(join_request.user.email, f"You joined {company.name} on MedCode Jobs",
                     f"{member.name or member.email} approved your request to join {company.name}.\n\n"
-                    f"Your employer pages: {url_for('employer.dashboard', _external=True)}\n")
+                    f"Your employer pages: {external_url('employer.dashboard')}\n")
     else:
         queue_email(join_request.user.email, f"Your request to join {company.name}",
                     f"Your request to join {company.name} on MedCode Jobs was declined.\n")
@@ -184,9 +184,9 @@ def invite(company: Company, member: User, email: str) -> CompanyInvitation:
                                    invited_by=member, expires_at=utcnow() + INVITATION_LIFETIME)
     db.session.add(invitation)
     if existing is not None and existing.is_employer and existing.company_id is None:
-        where = url_for("employer.dashboard", _external=True)
+        where = external_url("employer.dashboard")
     else:
-        where = url_for("auth.register", role="employer", join_code=token, _external=True)
+        where = external_url("auth.register", role="employer", join_code=token)
     queue_email(email, f"{member.name or member.email} invites you to {company.name} on MedCode Jobs",
                 f"{member.name or member.email} invites you to join {company.name} as an employer on "
                 f"MedCode Jobs.\n\nYour invitation code (it works once, for this address, for 7 days):\n"
