@@ -57,6 +57,19 @@ def test_percentiles_interpolate_over_annual_midpoints(paid_app):
         assert (cpc.postings, cpc.p25, cpc.median, cpc.p75) == (5, 57200, 70000, 72800)
 
 
+def test_specialty_pages_get_the_same_pay_as_the_salaries_filters(paid_app):
+    """Worked out for every specialty at once, the figures equal those of the filtered queries."""
+    from jobboard.reference_data import load_specialties
+    from jobboard.services.pay import specialty_pay
+
+    with paid_app.app_context():
+        assert specialty_pay(SURGERY)[0].postings == 6
+        for specialty in load_specialties():
+            assert specialty_pay(specialty.slug) == (
+                pay_figures({"specialty": specialty.slug}),
+                pay_breakdown("credential", {"specialty": specialty.slug})), specialty.slug
+
+
 def test_groups_below_the_minimum_sample_are_hidden_and_counted(paid_app):
     with paid_app.app_context():
         by_credential = pay_breakdown("credential")
@@ -96,12 +109,13 @@ def test_figures_follow_the_data_without_waiting(paid_app):
 
 def test_postings_past_their_expiry_leave_the_figures_at_once(paid_app, monkeypatch):
     """Nothing is written when a posting passes its expiry: the data version still moves."""
-    from jobboard.services import pay
+    from jobboard.services import data_cache, pay
 
     with paid_app.app_context():
         assert pay_figures({}).postings == 6
         later = utcnow() + timedelta(days=45)
         monkeypatch.setattr(pay, "utcnow", lambda: later)
+        monkeypatch.setattr(data_cache, "utcnow", lambda: later)
         assert pay_figures({}).postings == 0
 
 
