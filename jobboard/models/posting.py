@@ -21,7 +21,15 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload, validates
+from sqlalchemy.orm import (
+    Mapped,
+    joinedload,
+    load_only,
+    mapped_column,
+    relationship,
+    selectinload,
+    validates,
+)
 from sqlalchemy.orm.attributes import set_committed_value
 
 from jobboard.extensions import Model, db
@@ -307,7 +315,9 @@ def load_with_tags(session, query) -> list[Posting]:
         .outerjoin(CptCode, and_(links.c.kind == "c", CptCode.id == links.c.tag_id))
         .outerjoin(PostingCredential, and_(links.c.kind == "r",
                                            PostingCredential.posting_id == links.c.posting_id,
-                                           PostingCredential.credential_id == links.c.tag_id)))
+                                           PostingCredential.credential_id == links.c.tag_id))
+        # What cards and the API show of a tag; the long texts load only if something reads them.
+        .options(load_only(Specialty.slug, Specialty.name, Specialty.position), load_only(CptCode.code)))
     tags: dict[int, tuple[list, list, list]] = {i: ([], [], []) for i in ids}
     for posting_id, specialty, code, credential in rows:
         specialties, codes, credentials = tags[posting_id]
