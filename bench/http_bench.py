@@ -1,6 +1,7 @@
 """Benchmark the pages users load most, over HTTP, at 100 000 postings.
 
     .venv/bin/python bench/http_bench.py [--size 100000] [--seconds 6] [--dir DIR [--reuse]]
+                                         [--kinds KIND ...]
 
 Writes SIZE deterministic demo postings straight into a fresh SQLite database (as
 ``search_bench.py`` does) and builds the index with ``search.sync.rebuild``, then serves the app
@@ -168,6 +169,8 @@ def main(argv=None) -> int:
     parser.add_argument("--dir", help="work directory (default: a temporary one, removed after)")
     parser.add_argument("--reuse", action="store_true",
                         help="serve the database and index already in --dir")
+    parser.add_argument("--kinds", nargs="+", metavar="KIND",
+                        help="only these kinds of URL (robots.txt, the baseline, always runs)")
     args = parser.parse_args(argv)
     if args.reuse and not args.dir:
         parser.error("--reuse needs --dir")
@@ -177,6 +180,11 @@ def main(argv=None) -> int:
         os.makedirs(workdir)
     try:
         kinds = build(args.size, workdir, args.reuse)
+        if args.kinds:
+            unknown = set(args.kinds) - set(kinds)
+            if unknown:
+                parser.error(f"unknown kinds {sorted(unknown)}; choose from {sorted(kinds)}")
+            kinds = {k: urls for k, urls in kinds.items() if k == "robots.txt" or k in args.kinds}
         port = free_port()
         server = serve(workdir, port)
         try:
