@@ -1,15 +1,17 @@
 """Benchmark the pages users load most, over HTTP, at 100 000 postings.
 
-    .venv/bin/python bench/http_bench.py [--size 100000] [--seconds 6] [--dir DIR]
+    .venv/bin/python bench/http_bench.py [--size 100000] [--seconds 6] [--dir DIR [--reuse]]
+                                         [--kinds KIND ...]
 
 Writes SIZE deterministic demo postings straight into a fresh SQLite database (as
 ``search_bench.py`` does) and builds the index with ``search.sync.rebuild``, then serves the app
-with gunicorn (2 sync workers on loopback, the production settings) and, for each kind of URL,
+with gunicorn (``gunicorn.conf.py``, the production settings, with 2 workers on loopback) and, for each kind of URL,
 keeps 4 and then 16 connections busy for SECONDS each, rotating through many URLs of that kind
 (different queries, postings, codes, specialties). Prints requests per second and p50 / p99
 latency in milliseconds per kind and concurrency; ``/robots.txt`` (no database, no index) is the
 baseline of the same run. Every response must be a 200. Figures only;
-the targets are checked by reading them.
+the targets are checked by reading them. ``--reuse`` serves the database and index a previous run
+left in ``--dir`` instead of writing them again (a 100 000-posting build takes minutes).
 """
 from __future__ import annotations
 
@@ -52,21 +54,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def build(size: int, workdir: str) -> dict[str, list[str]]:
-    """The database and index; returns the URLs of each kind to rotate through."""
+def build(size: int, workdir: str, reuse: bool) -> dict[str, list[str]]:
+    """The database and index (kept when ``reuse``); returns the URLs of each kind to rotate through."""
     app = create_app({
         "TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": database_uri(workdir),
         "SEARCH_INDEX_DIR": os.path.join(workdir, "index"), "MAIL_SERVER": "console",
     })
     with app.app_context():
-        db.create_all()
-        load_curated_codes()
-        started = time.perf_counter()
-        write_postings(demo_posting_records(size, 1))
-        print(f"{size:,} postings written in {time.perf_counter() - started:.1f} s")
-        started = time.perf_counter()
-        count = sync.rebuild()
-        print(f"reindex: {count:,} postings in {time.perf_counter() - started:.1f} s")
+        if not reuse:
+            db.create_all()
+            load_curated_codes()
+            started = time.perf_counter()
+            write_postings(demo_posting_records(size, 1))
+            print(f"{size:,} postings written in {time.perf_counter() - started:.1f} s")
+            started = time.perf_counter()
+            count = sync.rebuild()
+            print(f"reindex: {count:,} postings in {time.perf_counter() - started:.1f} s")
         postings = db.session.scalars(select(Posting.id).order_by(Posting.id)).all()
         codes = db.session.scalars(select(CptCode.code).where(CptCode.curated.is_(True))
                                    .order_by(CptCode.code)).all()
@@ -92,10 +95,11 @@ def database_uri(workdir: str) -> str:
 def serve(workdir: str, port: int) -> subprocess.Popen:
     env = {**os.environ, "SECRET_KEY": "http-bench-secret", "DATABASE_URL": database_uri(workdir),
            "SEARCH_INDEX_DIR": os.path.join(workdir, "index"), "MAIL_SERVER": "console",
-           "JOBBOARD_INSTANCE_PATH": os.path.join(workdir, "instance"), "PYTHONPATH": str(ROOT)}
+           "SITE_URL": "http://127.0.0.1", "JOBBOARD_INSTANCE_PATH": os.path.join(workdir, "instance"),
+           "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "jobboard:create_app()"], env=env, cwd=str(ROOT))
+         "--log-level", "warning", "jobboard:create_app()"], env=env, cwd=str(ROOT), stdout=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -108,7 +112,7 @@ def serve(workdir: str, port: int) -> subprocess.Popen:
 
 
 def get(port: int, url: str) -> float:
-    """One request on a new connection (sync workers close it); milliseconds."""
+    """One request on a new connection; milliseconds."""
     started = time.perf_counter()
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
@@ -161,20 +165,31 @@ def percentile(values: list[float], share: float) -> float:
 def main(argv=None) -> int:
     parser = bench_parser(__doc__, size="--size", work_dir=True)
     parser.add_argument("--seconds", type=float, default=6.0)
+    parser.add_argument("--reuse", action="store_true",
+                        help="serve the database and index already in --dir")
+    parser.add_argument("--kinds", nargs="+", metavar="KIND",
+                        help="only these kinds of URL (robots.txt, the baseline, always runs)")
     args = parser.parse_args(argv)
+    if args.reuse and not args.dir:
+        parser.error("--reuse needs --dir")
     workdir = args.dir or tempfile.mkdtemp(prefix="http-bench-")
-    if args.dir:
+    if args.dir and not args.reuse:
         shutil.rmtree(workdir, ignore_errors=True)
         os.makedirs(workdir)
     try:
-        kinds = build(args.size, workdir)
+        kinds = build(args.size, workdir, args.reuse)
+        if args.kinds:
+            unknown = set(args.kinds) - set(kinds)
+            if unknown:
+                parser.error(f"unknown kinds {sorted(unknown)}; choose from {sorted(kinds)}")
+            kinds = {k: urls for k, urls in kinds.items() if k == "robots.txt" or k in args.kinds}
         port = free_port()
         server = serve(workdir, port)
         try:
             for urls in kinds.values():  # every worker opens the index and fills its caches
                 for url in urls[:20] * 2:
                     get(port, url)
-            print(f"\n{args.size:,} postings, gunicorn 2 sync workers, loopback, "
+            print(f"\n{args.size:,} postings, gunicorn 2 workers, loopback, "
                   f"{args.seconds:.0f} s per row (ms)")
             print(f"{'':16}{'conns':>6}{'req/s':>9}{'p50':>9}{'p99':>9}")
             for kind, urls in kinds.items():

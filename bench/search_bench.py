@@ -275,7 +275,8 @@ def run(size: int, seed: int, workdir: str) -> None:
 def start_worker(app, index_dir: str, workdir: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SECRET_KEY": "bench-worker-secret",
            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SEARCH_INDEX_DIR": index_dir,
-           "JOBBOARD_INSTANCE_PATH": os.path.join(workdir, "instance"), "MAIL_SERVER": "console"}
+           "JOBBOARD_INSTANCE_PATH": os.path.join(workdir, "instance"), "MAIL_SERVER": "console",
+           "SITE_URL": "http://bench.test"}  # outside debug/testing the app refuses to start without it
     return subprocess.Popen([sys.executable, "-m", "flask", "--app", "jobboard", "worker"],
                             env=env, cwd=str(ROOT))
 

@@ -9,7 +9,7 @@ from jobboard.search.backend import SearchBackend
 from jobboard.search.whoosh import WhooshBackend
 from tests.conftest import base_config
 
-PROTOCOL_METHODS = ("apply", "rebuild", "search", "check", "warm_up")
+PROTOCOL_METHODS = ("apply", "rebuild", "search", "check", "warm_up", "version")
 
 
 @pytest.mark.parametrize("name", PROTOCOL_METHODS)

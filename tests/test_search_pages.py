@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from jobboard.extensions import db
 from jobboard.models.posting import Posting
+from jobboard.search.service import newest_postings
 from jobboard.services.postings import change_status
 from jobboard.views import public
 from tests.factories import make_company, make_employer, make_posting
@@ -43,12 +44,11 @@ def test_specialty_page_lists_newest_jobs_with_count_and_annual_pay_range(app, c
                      salary_min=Decimal("60000"), salary_max=Decimal("75000"))
         make_posting(author=author, title="Radiology Coder", specialties=["radiology"],
                      salary_min=Decimal("90000"), salary_max=Decimal("120000"))
-        from jobboard.services.specialties import specialty_by_slug, specialty_jobs
-
-        jobs, count, pay_range = specialty_jobs(specialty_by_slug("cardiology"))
-        assert [p.title for p in jobs] == ["Salaried Cardiology Coder", "Hourly Cardiology Coder"]
-        assert count == 2
-        assert pay_range == (52000, 75000)  # $25/h over a 2,080-hour year
+        listing = newest_postings(20, specialty="cardiology", pay_range=True)
+        assert [p.title for p in listing.postings] == ["Salaried Cardiology Coder",
+                                                       "Hourly Cardiology Coder"]
+        assert listing.total == 2
+        assert listing.pay_range == (52000, 75000)  # $25/h over a 2,080-hour year
         html = client.get("/specialties/cardiology").get_data(as_text=True)
         assert "Salaried Cardiology Coder" in html and "Radiology Coder</a>" not in html
 

@@ -101,5 +101,9 @@ class SearchBackend(Protocol):
     def warm_up(self) -> None:
         """Load what the first search needs, before a new worker takes traffic."""
 
+    def version(self) -> object:
+        """What searches read now: equal only while this process sees the same index content,
+        so a result cached under one version is never served once the index has moved."""
+
     def check(self) -> tuple[dict[int, IndexedDocument], list[int]]:
         """What the index holds, by posting id, and ids held more than once."""

@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from jobboard.extensions import db
 from jobboard.models.base import utcnow
-from jobboard.models.posting import Posting, with_tags
+from jobboard.models.posting import Posting, load_with_tags
 from jobboard.reference_data import load_credentials, specialty_slugs_for_code
 from jobboard.search import search_backend
 from jobboard.search.backend import SearchRequest
@@ -22,6 +22,7 @@ from jobboard.search.params import InvalidParameter, SearchParams, parse_params
 from jobboard.search.query import parse
 from jobboard.search.snippets import snippet
 from jobboard.search.text import CREDENTIALS
+from jobboard.services.data_cache import postings_version
 
 
 @dataclass
@@ -92,8 +93,7 @@ def _visible_in_order(ids: list[int]) -> list[Posting]:
     """The visible postings among ``ids``, with what a card shows, in the index's order."""
     if not ids:
         return []
-    found = {p.id: p for p in db.session.scalars(
-        with_tags(Posting.visible().where(Posting.id.in_(ids))))}
+    found = {p.id: p for p in load_with_tags(db.session, Posting.visible().where(Posting.id.in_(ids)))}
     return [found[i] for i in ids if i in found]
 
 
@@ -122,6 +122,12 @@ def newest_postings(limit: int = 10, specialty: str | None = None, company_id: i
         sort="newest", limit=limit, pay_range=pay_range, facets=("specialty",) if tiles else ()))
     counts = hits.facets.get("specialty", {}) if tiles else {}
     return Listing(_visible_in_order(hits.ids), hits.total, counts, hits.pay_range)
+
+
+def listing_version() -> tuple:
+    """What a list of postings read through the index derives from: the shared posting data (a
+    closed posting must vanish at once) and this host's index (a new one appears once indexed)."""
+    return postings_version(), search_backend().version()
 
 
 def _lacking(held) -> tuple[str, ...] | None:

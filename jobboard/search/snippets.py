@@ -44,8 +44,13 @@ def _prepared(description: str) -> tuple[str, tuple[re.Match, ...]]:
     return text, tuple(_WORD_RE.finditer(text))
 
 
+@lru_cache(maxsize=4096)
 def snippet(description: str, wanted: frozenset[str], width: int = WIDTH) -> Markup:
-    """About ``width`` characters of the description, matched words in ``<mark>``."""
+    """About ``width`` characters of the description, matched words in ``<mark>``.
+
+    Kept per (text, marked words): a popular search's page is marked once per process, and an
+    edited description is a new key, so it never gets an old snippet.
+    """
     text, words = _prepared(description or "")
     hits = [m for m in words if wanted and _matches(m.group(), wanted)]
     start = 0

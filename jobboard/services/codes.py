@@ -26,7 +26,6 @@ from jobboard.models.taxonomy import (
     MedicareLocality,
     Specialty,
 )
-from jobboard.search.service import newest_postings
 from jobboard.services import NotFound
 from jobboard.services.taxonomy import sync_taxonomy
 
@@ -516,13 +515,6 @@ def specialties_for_code(code: str) -> Sequence[Specialty]:
         return []
     return db.session.scalars(
         select(Specialty).where(Specialty.slug.in_(slugs)).order_by(Specialty.position)).all()
-
-
-def open_jobs_for_code(code: CptCode, limit: int = 10):
-    """The newest open jobs that need the code and how many there are, from the search index
-    (tagged with it, or with a specialty whose ranges hold it): no scan of postings."""
-    listing = newest_postings(limit, code=code.code)
-    return listing.postings, listing.total
 
 
 def faq(code: CptCode, facts: dict) -> list[tuple[str, str]]:

@@ -3,40 +3,114 @@
 A caller names the data version (cheap aggregates such as a row count and the newest
 ``updated_at``); every entry computed under an older version is dropped as soon as a newer one is
 seen, so a page never shows figures older than the data, and nothing expires on a timer.
+
+Several web hosts share one database: a version read from it (``postings_version``) moves for
+every host at the commit that changes the data, so no host keeps serving what another changed.
 """
 from collections.abc import Callable, Hashable
 from threading import Lock
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_request_context, request
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from jobboard.extensions import db
+from jobboard.models.base import utcnow
+from jobboard.models.posting import Posting
+from jobboard.models.search import SearchChange
 
 MAX_ENTRIES = 512  # distinct filter combinations kept for one version
+VERSION = "jobboard.postings_version"  # request.environ: the version this request read
 
 
 class VersionedCache:
-    """Computed values for one data version; a new version empties it."""
+    """Computed values for one data version; a new version empties it.
 
-    def __init__(self):
+    At most ``max_entries`` values are kept: a full cache is emptied before the next one goes in,
+    so a flood of distinct keys costs recomputation, never memory. Threads missing the same key
+    wait for the first one's value instead of all computing it (a worker's threads would
+    otherwise run the same slow query side by side right after the data changed).
+    """
+
+    def __init__(self, max_entries: int = MAX_ENTRIES):
         self.version: Hashable = None
         self.entries: dict[Hashable, Any] = {}
+        self.max_entries = max_entries
         self.lock = Lock()
+        self.computing: dict[Hashable, Lock] = {}
+
+    def _lookup(self, key: Hashable, version: Hashable) -> tuple[bool, Any]:
+        """(found, value); a new version empties the cache first. Call with ``lock`` held."""
+        if version != self.version:
+            self.version, self.entries = version, {}
+        elif key in self.entries:
+            return True, self.entries[key]
+        return False, None
 
     def get(self, key: Hashable, version: Hashable, compute: Callable[[], Any]) -> Any:
         with self.lock:
-            if version != self.version:
-                self.version, self.entries = version, {}
-            elif key in self.entries:
-                return self.entries[key]
-        value = compute()
-        with self.lock:
-            if version == self.version:
-                if len(self.entries) >= MAX_ENTRIES:
-                    self.entries.clear()
-                self.entries[key] = value
+            found, value = self._lookup(key, version)
+            if found:
+                return value
+            key_lock = self.computing.setdefault(key, Lock())
+        with key_lock:
+            with self.lock:
+                found, value = self._lookup(key, version)
+            if found:
+                return value
+            try:
+                value = compute()
+                with self.lock:
+                    if version == self.version:
+                        if len(self.entries) >= self.max_entries:
+                            self.entries.clear()
+                        self.entries[key] = value
+            finally:
+                with self.lock:
+                    self.computing.pop(key, None)
         return value
 
 
-def app_cache(name: str) -> VersionedCache:
+def app_cache(name: str, max_entries: int = MAX_ENTRIES) -> VersionedCache:
     """The app's cache called ``name`` (one per app, so test apps on other databases never share)."""
     caches = current_app.extensions.setdefault("data_caches", {})
-    return caches.setdefault(name, VersionedCache())
+    cache = caches.get(name)
+    if cache is None:
+        cache = caches.setdefault(name, VersionedCache(max_entries))
+    return cache
+
+
+LATE_COMMIT_WINDOW = 1000
+
+
+def postings_version() -> tuple:
+    """The version of the posting data every host shares, in one statement of index reads,
+    read once per request (a commit in the request reads it again).
+
+    The newest search-log entry: each commit that changes what a posting shows (edited, tagged,
+    published, closed, deleted, its author suspended, its company renamed) appends one, whichever
+    host made it. On PostgreSQL an entry may commit after a newer one (ids are handed out when
+    written, not at commit), so the entries among the newest ``LATE_COMMIT_WINDOW`` ids are
+    counted too: a late commit moves the count though not the newest id. The next expiry still
+    ahead: a posting leaves every list when it expires, with no write at all, so the version moves
+    at that moment too.
+    """
+    if has_request_context() and VERSION in request.environ:
+        return request.environ[VERSION]
+    newest = select(func.max(SearchChange.id)).scalar_subquery()
+    version = tuple(db.session.execute(select(
+        newest,
+        select(func.count()).where(SearchChange.id > newest - LATE_COMMIT_WINDOW).scalar_subquery(),
+        select(func.min(Posting.expires_at)).where(Posting.expires_at > utcnow()).scalar_subquery(),
+    )).one())
+    if has_request_context():
+        request.environ[VERSION] = version
+    return version
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_version(session) -> None:
+    """A request that commits a change reads the version again for what it shows next."""
+    if has_request_context():
+        request.environ.pop(VERSION, None)

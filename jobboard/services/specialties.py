@@ -1,4 +1,4 @@
-"""Specialty pages: open jobs per specialty and their pay range."""
+"""Specialty pages: a specialty by its slug, open jobs per specialty."""
 from sqlalchemy import select
 
 from jobboard.extensions import db
@@ -18,8 +18,3 @@ def open_job_counts() -> dict[str, int]:
     """Open jobs per specialty slug (facet counts of the index, for tiles and the API)."""
     return newest_postings(limit=0).specialty_counts
 
-
-def specialty_jobs(specialty: Specialty, limit: int = 20):
-    """Newest visible postings tagged with the specialty, their count and annual pay range."""
-    listing = newest_postings(limit, specialty=specialty.slug, pay_range=True)
-    return listing.postings, listing.total, listing.pay_range

@@ -29,7 +29,6 @@ from jobboard.services.codes import (
     national_payment,
     nearest_codes,
     neighbours,
-    open_jobs_for_code,
     search_codes,
     section_page,
     sections_with_counts,
@@ -37,15 +36,17 @@ from jobboard.services.codes import (
     status_words,
     work_rvu_standing,
 )
-from jobboard.services.pay import min_sample, pay_report
-from jobboard.services.specialties import open_job_counts, specialty_by_slug, specialty_jobs
+from jobboard.services.pay import min_sample, specialty_pay
+from jobboard.services.specialties import open_job_counts, specialty_by_slug
 from jobboard.services.work_intensity import specialty_intensity
 from jobboard.views.errors import error_response
+from jobboard.views.job_lists import job_list
 
 bp = Blueprint("codes", __name__)
 
 CODE_FORMAT = "CPT codes have five characters: 12345, 1234F, 1234T or 1234U."
 JOBS_SHOWN = 10
+SPECIALTY_JOBS = 20  # newest open jobs listed on a specialty page
 
 
 def code_facts(code, locality_key=None):
@@ -67,7 +68,10 @@ def code_facts(code, locality_key=None):
             facts["local"] = locality_payment(code, facts["locality"], factor)
         except NotFound as error:
             facts["locality_error"] = error.message
-    facts["jobs"], facts["job_count"] = open_jobs_for_code(code, JOBS_SHOWN)
+    # The newest open jobs that need the code: tagged with it, or with a specialty whose ranges
+    # hold it (from the index, no scan of postings).
+    facts["jobs"] = job_list(JOBS_SHOWN, code=code.code)
+    facts["job_count"] = facts["jobs"].total
     return facts
 
 
@@ -140,12 +144,13 @@ def specialties():
 @bp.get("/specialties/<slug>")
 def specialty(slug):
     found = specialty_by_slug(slug)
-    jobs, count, pay_range = specialty_jobs(found)
+    jobs = job_list(SPECIALTY_JOBS, specialty=found.slug, pay_range=True)
+    pay, pay_by_credential = specialty_pay(found.slug)
     credentials = db.session.scalars(
         select(Credential).where(Credential.abbreviation.in_(found.credential_list))).all()
-    pay, (pay_by_credential,) = pay_report({"specialty": found.slug}, ["credential"])
-    return render_template("codes/specialty.html", specialty=found, jobs=jobs, job_count=count,
-                           pay_range=pay_range, credentials=credentials, pay=pay, pay_by_credential=pay_by_credential,
+    return render_template("codes/specialty.html", specialty=found, jobs=jobs, job_count=jobs.total,
+                           pay_range=jobs.pay_range, credentials=credentials,
+                           pay=pay, pay_by_credential=pay_by_credential,
                            pay_min_sample=min_sample(), intensity=specialty_intensity(found.slug))
 
 

@@ -7,9 +7,9 @@ from jobboard.models.company import Company
 from jobboard.models.posting import Posting
 from jobboard.models.taxonomy import CptCode, Specialty
 from jobboard.reference_data import load_credentials
-from jobboard.search.service import newest_postings
 from jobboard.services.matching import APPRENTICE_CREDENTIALS, new_coder_jobs
 from jobboard.services.profiles import company_by_slug
+from jobboard.views.job_lists import job_list
 
 bp = Blueprint("public", __name__)
 COMPANY_JOBS = 50  # newest open jobs listed on a company page
@@ -18,11 +18,10 @@ COMPANY_JOBS = 50  # newest open jobs listed on a company page
 @bp.get("/")
 def home():
     specialties = db.session.scalars(select(Specialty).order_by(Specialty.position)).all()
-    listing = newest_postings(limit=10)
+    newest = job_list(10)
     companies = db.session.scalars(select(Company).order_by(Company.name).limit(12)).all()
     return render_template("public/home.html", specialties=specialties,
-                           counts=listing.specialty_counts, newest=listing.postings,
-                           companies=companies)
+                           counts=newest.specialty_counts, newest=newest, companies=companies)
 
 
 @bp.get("/new-coders")
@@ -79,6 +78,5 @@ def sitemap():
 @bp.get("/companies/<slug>")
 def company(slug):
     company = company_by_slug(slug)
-    listing = newest_postings(limit=COMPANY_JOBS, company_id=company.id)
-    return render_template("public/company.html", company=company, jobs=listing.postings,
-                           job_count=listing.total)
+    return render_template("public/company.html", company=company,
+                           jobs=job_list(COMPANY_JOBS, company_id=company.id))

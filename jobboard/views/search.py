@@ -1,8 +1,9 @@
 """Job search: ``/jobs``, its Atom feed and ``/api/v1/jobs``, one service behind all three."""
+import time
 from dataclasses import replace
 from urllib.parse import urlencode
 
-from flask import Blueprint, jsonify, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -12,9 +13,10 @@ from jobboard.numbers import parse_int
 from jobboard.reference_data import load_specialties
 from jobboard.search.params import MAX_RESULTS, InvalidParameter, SearchParams, parse_params
 from jobboard.search.query import parse
-from jobboard.search.service import search_postings
+from jobboard.search.service import listing_version, search_postings
 from jobboard.search.text import CREDENTIALS
 from jobboard.services import saved
+from jobboard.services.data_cache import app_cache
 from jobboard.tagging import CODE_SETS, ENCODERS, SETTINGS
 from jobboard.views.api import job_json
 from jobboard.views.errors import error_response
@@ -23,6 +25,7 @@ bp = Blueprint("search", __name__)
 
 POSTED_WITHIN = {1: "Past day", 3: "Past 3 days", 7: "Past week", 14: "Past 2 weeks",
                  30: "Past month"}
+MAX_API_ANSWERS = 256  # distinct anonymous searches kept (some 30 kB each)
 SORT_LABELS = {"relevance": "Best match", "newest": "Newest", "salary": "Highest pay"}
 # Yes-only filters: facet, its heading and the label of its one value.
 FLAG_FACETS = {"apprentice": ("Apprentice pathway", "Open to CPC-A / new coders"),
@@ -204,11 +207,29 @@ def feed():
 
 @bp.get("/api/v1/jobs")
 def api_jobs():
-    """The contract's search JSON; malformed parameters give a 400 naming the parameter."""
+    """The contract's search JSON; malformed parameters give a 400 naming the parameter.
+
+    An anonymous answer holds nothing personal, so it is kept per process for one version of the
+    data and of this host's index (``listing_version``): a popular search is answered without
+    searching or reading postings again until something changes. A "posted within" filter also
+    moves with the clock, so its answers are kept for the current minute only.
+    """
+    if current_user.is_authenticated:  # "jobs I qualify for" depends on who asks
+        body, status = _api_answer()
+    else:
+        minute = int(time.time() // 60) if "posted_within" in request.args else None
+        key = (tuple(sorted(request.args.items(multi=True))), minute)
+        body, status = app_cache("search_api", MAX_API_ANSWERS).get(key, listing_version(), _api_answer)
+    return current_app.response_class(body, status, mimetype="application/json")
+
+
+def _api_answer() -> tuple[bytes, int]:
+    """The search JSON (or the error) as bytes and a status: a response object is per request."""
     result, error = _page_or_error()
     if error:
-        return error
-    return jsonify({
+        response, status = error
+        return response.get_data(), status
+    response = jsonify({
         "total": result.total,
         "page": result.page,
         "per_page": result.per_page,
@@ -217,3 +238,4 @@ def api_jobs():
         "suggestion": result.suggestion,
         "unmatched": list(result.unmatched),
     })
+    return response.get_data(), response.status_code

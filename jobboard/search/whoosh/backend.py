@@ -57,6 +57,11 @@ class WhooshBackend:
                     view = self._view = View(self.ix, generation, self._segments, self._lock)
         return view
 
+    def version(self) -> View:
+        """The view itself: a new one is opened whenever another generation is committed (even
+        by a rebuild that starts the numbering again)."""
+        return self.view()
+
     # -- writing -------------------------------------------------------------------------------
 
     def apply(self, changes: Changes, timeout: float, background: bool = False) -> None:
