@@ -15,10 +15,10 @@ from jobboard import create_app
 from jobboard.extensions import db
 from jobboard.models.base import utcnow
 from jobboard.models.posting import Posting, load_with_tags, with_tags
+from jobboard.models.search import SearchChange
 from jobboard.search import sync
 from jobboard.search.params import parse_params
 from jobboard.search.service import search_postings
-from jobboard.models.search import SearchChange
 from jobboard.services.data_cache import VersionedCache, postings_version
 from jobboard.services.moderation import suspend_user, unpublish_posting
 from jobboard.services.postings import change_status
