@@ -15,16 +15,28 @@ Then two hosts follow the change log as in production (web requests only write t
 host's ``flask worker`` applies it to that host's own index folder; host B starts from a copy of
 host A's index): the time from publishing a posting to finding it in host B's index while
 another thread keeps searching, and 50 edits through the employer's edit form from 8 concurrent
-clients. Figures only; the targets are checked by reading them.
+clients.
+
+Last, an index that keeps changing, each figure beside its baseline from the same run: the query
+mix while another process publishes one posting a second (and ``flask worker`` applies it) beside
+the mix idle; the first search of a new web worker (a fresh process) after the gunicorn warm-up
+hook and without it; the mix after 10 000 edits applied without a reindex beside the mix on a
+fresh index of the same postings, with ``search check`` after the edits; and the resident memory
+of a worker process after the mix beside that of a bare app process. Figures only; the targets
+are checked by reading them.
 """
 from __future__ import annotations
 
 import argparse
 import gc
 import itertools
+import json
 import os
+import random
 import re
+import runpy
 import shutil
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -34,11 +46,12 @@ import threading
 import time
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy import insert, select, update  # noqa: E402
 
 from jobboard import create_app  # noqa: E402
 from jobboard.demo import COMPANIES, demo_posting_records  # noqa: E402
@@ -57,6 +70,7 @@ from jobboard.models.user import User  # noqa: E402
 from jobboard.search import sync  # noqa: E402
 from jobboard.search.backend import SearchRequest  # noqa: E402
 from jobboard.search.query import parse  # noqa: E402
+from jobboard.search.sync import log as change_log  # noqa: E402
 from jobboard.search.whoosh import WhooshBackend  # noqa: E402
 from jobboard.services.codes import load_curated_codes  # noqa: E402
 from jobboard.services.postings import PostingFields, create_posting  # noqa: E402
@@ -177,18 +191,19 @@ def figures(values: list[float]) -> str:
             f"  (n={len(ordered)})")
 
 
+def app_config(workdir: str) -> dict:
+    return {"TESTING": True, "SECRET_KEY": "bench", "SERVER_NAME": "bench.test",
+            "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(workdir, "bench.sqlite"),
+            "SEARCH_INDEX_DIR": os.path.join(workdir, "index"), "MAIL_SERVER": "console"}
+
+
 def run(size: int, seed: int, workdir: str) -> None:
     print(f"\n=== {size:,} postings ===")
     started = time.perf_counter()
     records = demo_posting_records(size, seed)
     print(f"demo records generated in {time.perf_counter() - started:.1f} s (not timed below)")
 
-    database = os.path.join(workdir, "bench.sqlite")
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "bench", "SERVER_NAME": "bench.test",
-        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + database,
-        "SEARCH_INDEX_DIR": os.path.join(workdir, "index"), "MAIL_SERVER": "console",
-    })
+    app = create_app(app_config(workdir))
     with app.app_context():
         db.create_all()
         load_curated_codes()
@@ -251,6 +266,7 @@ def run(size: int, seed: int, workdir: str) -> None:
                 backend_text.append((time.perf_counter() - started) * 1000)
 
         two_hosts(app, workdir, api)
+        changing_index(app, workdir, api, seed)
 
     fts_text = []
     for kind, args in query_mix():
@@ -275,7 +291,8 @@ def run(size: int, seed: int, workdir: str) -> None:
 def start_worker(app, index_dir: str, workdir: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SECRET_KEY": "bench-worker-secret",
            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SEARCH_INDEX_DIR": index_dir,
-           "JOBBOARD_INSTANCE_PATH": os.path.join(workdir, "instance"), "MAIL_SERVER": "console"}
+           "JOBBOARD_INSTANCE_PATH": os.path.join(workdir, "instance"), "MAIL_SERVER": "console",
+           "SITE_URL": "http://bench.test"}
     return subprocess.Popen([sys.executable, "-m", "flask", "--app", "jobboard", "worker"],
                             env=env, cwd=str(ROOT))
 
@@ -385,12 +402,179 @@ def edit_load(app, company, clients: int = 8, edits: int = 50) -> list[float]:
     return times
 
 
+PUBLISHER = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from jobboard import create_app
+from jobboard.extensions import db
+from jobboard.models.company import Company
+from jobboard.services.postings import PostingFields, create_posting
+
+app = create_app({"TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": sys.argv[2],
+                  "SEARCH_INDEX_DIR": sys.argv[3], "SEARCH_FOLLOW_AFTER_COMMIT": False})
+with app.app_context():
+    company = db.session.scalar(db.select(Company).limit(1))
+    for i in range(100_000):
+        started = time.monotonic()
+        create_posting(company, None, PostingFields(
+            title=f"Radiology Coder published{i}", description="Published every second.",
+            specialties=["radiology"]), publish=True)
+        time.sleep(max(0.0, started + 1 - time.monotonic()))
+"""
+
+
+def paired(run_a, run_b, rounds: int = 8) -> tuple[list[float], list[float]]:
+    """The query mix twice over, in ``rounds`` slices run under condition A then B in turn, so
+    that both see the same machine load (other work on the machine varies a lot)."""
+    mix = query_mix() * 2
+    step = -(-len(mix) // rounds)
+    a: list[float] = []
+    b: list[float] = []
+    for start in range(0, len(mix), step):
+        a += run_a(mix[start:start + step])
+        b += run_b(mix[start:start + step])
+    return a, b
+
+
+def changing_index(app, workdir: str, api, seed: int) -> None:
+    """The four figures of an index that keeps changing, each beside its baseline."""
+    app.config["SEARCH_FOLLOW_AFTER_COMMIT"] = False   # production: web requests write the log
+    index = app.config["SEARCH_INDEX_DIR"]
+    backend = app.extensions["search"]
+
+    def queries(chunk):
+        return [api(args)[0] for _, args in chunk]
+
+    print("an index that keeps changing:")
+    worker = start_worker(app, index, workdir)
+    publisher = subprocess.Popen([sys.executable, "-c", PUBLISHER, str(ROOT),
+                                  app.config["SQLALCHEMY_DATABASE_URI"], index])
+    try:
+        time.sleep(5)  # the publisher is up and publishing, the worker following
+        first = backend.view().generation
+
+        def idle(chunk):
+            publisher.send_signal(signal.SIGSTOP)
+            time.sleep(1.5)   # the last publication is applied and opened
+            api({"q": "coder"})
+            try:
+                return queries(chunk)
+            finally:
+                publisher.send_signal(signal.SIGCONT)
+
+        idle_times, busy = paired(idle, queries)
+        generations = backend.view().generation - first
+    finally:
+        publisher.terminate()
+        publisher.wait(timeout=60)
+        worker.terminate()
+        worker.wait(timeout=60)
+    sync.follow()
+    print(f"  (a) mix, idle                  {figures(idle_times)}")
+    print(f"      mix, one publish a second  {figures(busy)}  ({generations} generations in all)")
+
+    probes = {mode: probe_process(mode, workdir) for mode in ("bare", "cold", "warm")}
+    cold, warm = probes["cold"], probes["warm"]
+    print(f"  (b) first search of a new worker: after warm-up {warm['first_ms']:.1f} ms "
+          f"(warm-up {warm['warm_up_ms']:.0f} ms, second search {warm['second_ms']:.1f} ms); "
+          f"without warm-up {cold['first_ms']:.1f} ms (second {cold['second_ms']:.1f} ms)")
+
+    edits, took = edit_run(seed)
+    result = app.test_cli_runner().invoke(args=["search", "check"])
+    edited_dir = os.path.join(workdir, "index-edited")
+    shutil.rmtree(edited_dir, ignore_errors=True)
+    shutil.copytree(index, edited_dir)
+    edited = WhooshBackend(edited_dir)
+    started = time.perf_counter()
+    sync.rebuild()
+    rebuilt = time.perf_counter() - started
+
+    def on(which):
+        def run_on(chunk):
+            app.extensions["search"] = which
+            try:
+                return queries(chunk)
+            finally:
+                app.extensions["search"] = backend
+        return run_on
+
+    on(edited)(query_mix()[:20])   # open both before timing
+    edited_times, fresh_times = paired(on(edited), on(backend))
+    print(f"  (c) mix after {edits:,} edits, no reindex  {figures(edited_times)}  "
+          f"({len(edited.view().leaves)} segments; edits applied in {took:.0f} s)")
+    print(f"      mix on a fresh index            {figures(fresh_times)}  "
+          f"({len(backend.view().leaves)} segments; rebuilt in {rebuilt:.0f} s)")
+    print(f"      search check after the edits: exit {result.exit_code}: "
+          + " ".join(result.output.split())[:200])
+    print(f"  (d) RSS after warm-up and the mix: worker {warm['rss_mb']:.0f} MB "
+          f"(not warmed {cold['rss_mb']:.0f} MB); bare app process {probes['bare']['rss_mb']:.0f} MB")
+
+
+def edit_run(seed: int, edits: int = 10_000, batch: int = 50) -> tuple[int, float]:
+    """``edits`` posting edits (bulk SQL, logged), followed into the index ``batch`` at a time
+    as the worker does (a background writer: merges and compactions included)."""
+    rng = random.Random(seed)
+    ids = db.session.scalars(select(Posting.id).where(Posting.status == Posting.PUBLISHED)).all()
+    started = time.perf_counter()
+    for start in range(0, edits, batch):
+        chosen = sorted({rng.choice(ids) for _ in range(batch)})
+        db.session.execute(update(Posting).where(Posting.id.in_(chosen)).values(
+            description=Posting.description + f" Revised {start // batch % 7}."))
+        change_log.reindex_postings(chosen)
+        db.session.commit()
+        sync.follow(background=True)
+    return edits, time.perf_counter() - started
+
+
+def probe_process(mode: str, workdir: str) -> dict:
+    """Run ``probe`` in a new process (a new web worker) and return its figures."""
+    found = subprocess.run([sys.executable, __file__, "--probe", mode, "--dir", workdir],
+                           capture_output=True, text=True, check=True, cwd=str(ROOT))
+    return json.loads(found.stdout.strip().splitlines()[-1])
+
+
+def resident_mb() -> float:
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmRSS:"))
+    return int(line.split()[1]) / 1024
+
+
+def probe(mode: str, workdir: str) -> None:
+    """A new worker process: ``bare`` (the app only), ``cold`` (first search unprepared) or
+    ``warm`` (gunicorn's ``post_worker_init`` first); prints its figures as JSON."""
+    app = create_app(app_config(workdir))
+    found: dict[str, float] = {}
+    if mode == "warm":
+        hook = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["post_worker_init"]
+        started = time.perf_counter()
+        hook(SimpleNamespace(wsgi=app))
+        found["warm_up_ms"] = (time.perf_counter() - started) * 1000
+    if mode != "bare":
+        client = app.test_client()
+        for name, q in (("first_ms", "coder"), ("second_ms", "remote radiology")):
+            started = time.perf_counter()
+            assert client.get("/api/v1/jobs", query_string={"q": q}).status_code == 200
+            found[name] = (time.perf_counter() - started) * 1000
+        for _, args in query_mix():
+            client.get("/api/v1/jobs", query_string=args)
+    else:
+        with app.app_context():
+            db.session.scalar(select(Company.id).limit(1))
+    gc.collect()
+    found["rss_mb"] = resident_mb()
+    print(json.dumps(found))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--dir", help="work directory (default: a temporary one, removed after)")
+    parser.add_argument("--probe", choices=("bare", "cold", "warm"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.probe:
+        probe(args.probe, args.dir)
+        return 0
     for size in args.sizes:
         workdir = args.dir or tempfile.mkdtemp(prefix="search-bench-")
         if args.dir:
