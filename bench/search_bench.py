@@ -1,6 +1,7 @@
 """Benchmark posting search at 10 000 and 100 000 postings.
 
     .venv/bin/python bench/search_bench.py [--sizes 10000 100000] [--seed 1] [--dir DIR]
+        [--edits 10000] [--changing-only]
 
 For each size N: writes N deterministic demo postings (``demo_posting_records``) straight into a
 fresh SQLite database, times ``search.sync.rebuild`` (what ``flask search reindex`` runs), the
@@ -19,7 +20,8 @@ clients.
 
 Last, an index that keeps changing, each figure beside its baseline from the same run: the query
 mix while another process publishes one posting a second (and ``flask worker`` applies it) beside
-the mix idle; the first search of a new web worker (a fresh process) after the gunicorn warm-up
+the mix idle, in alternating slices, and what opening each new generation cost the searching
+process; the first search of a new web worker (a fresh process) after the gunicorn warm-up
 hook and without it; the mix after 10 000 edits applied without a reindex beside the mix on a
 fresh index of the same postings, with ``search check`` after the edits; and the resident memory
 of a worker process after the mix beside that of a bare app process. Figures only; the targets
@@ -197,7 +199,20 @@ def app_config(workdir: str) -> dict:
             "SEARCH_INDEX_DIR": os.path.join(workdir, "index"), "MAIL_SERVER": "console"}
 
 
-def run(size: int, seed: int, workdir: str) -> None:
+def api_caller(app):
+    """(milliseconds, JSON) of one API search through a test client of ``app``."""
+    client = app.test_client()
+
+    def api(args):
+        started = time.perf_counter()
+        response = client.get("/api/v1/jobs", query_string=args)
+        assert response.status_code == 200, (args, response.status_code)
+        return (time.perf_counter() - started) * 1000, response.get_json()
+
+    return api
+
+
+def run(size: int, seed: int, workdir: str, edits: int) -> None:
     print(f"\n=== {size:,} postings ===")
     started = time.perf_counter()
     records = demo_posting_records(size, seed)
@@ -219,14 +234,7 @@ def run(size: int, seed: int, workdir: str) -> None:
         del records  # a web process does not hold every posting in memory
         gc.collect()
 
-        client = app.test_client()
-
-        def api(args):
-            started = time.perf_counter()
-            response = client.get("/api/v1/jobs", query_string=args)
-            assert response.status_code == 200, (args, response.status_code)
-            return (time.perf_counter() - started) * 1000, response.get_json()
-
+        api = api_caller(app)
         api({"q": "coder"})  # the first search after a reindex opens the new generation
         company = db.session.scalar(select(Company).limit(1))
         delays = []
@@ -266,7 +274,7 @@ def run(size: int, seed: int, workdir: str) -> None:
                 backend_text.append((time.perf_counter() - started) * 1000)
 
         two_hosts(app, workdir, api)
-        changing_index(app, workdir, api, seed)
+        changing_index(app, workdir, api, seed, edits)
 
     fts_text = []
     for kind, args in query_mix():
@@ -436,7 +444,7 @@ def paired(run_a, run_b, rounds: int = 8) -> tuple[list[float], list[float]]:
     return a, b
 
 
-def changing_index(app, workdir: str, api, seed: int) -> None:
+def changing_index(app, workdir: str, api, seed: int, edits: int) -> None:
     """The four figures of an index that keeps changing, each beside its baseline."""
     app.config["SEARCH_FOLLOW_AFTER_COMMIT"] = False   # production: web requests write the log
     index = app.config["SEARCH_INDEX_DIR"]
@@ -462,7 +470,21 @@ def changing_index(app, workdir: str, api, seed: int) -> None:
             finally:
                 publisher.send_signal(signal.SIGCONT)
 
-        idle_times, busy = paired(idle, queries)
+        reopened: list[float] = []   # ms to open each new generation and read what it needs
+        seen = [backend.view().generation]
+
+        def busy_queries(chunk):
+            times = []
+            for _, args in chunk:
+                started = time.perf_counter()
+                if backend.view().generation != seen[0]:
+                    backend.warm_up()
+                    reopened.append((time.perf_counter() - started) * 1000)
+                    seen[0] = backend.view().generation
+                times.append(api(args)[0])
+            return times
+
+        idle_times, busy = paired(idle, busy_queries)
         generations = backend.view().generation - first
     finally:
         publisher.terminate()
@@ -471,7 +493,9 @@ def changing_index(app, workdir: str, api, seed: int) -> None:
         worker.wait(timeout=60)
     sync.follow()
     print(f"  (a) mix, idle                  {figures(idle_times)}")
-    print(f"      mix, one publish a second  {figures(busy)}  ({generations} generations in all)")
+    print(f"      mix, one publish a second  {figures(busy)}  ({generations} generations)")
+    print(f"      opening each new generation in the searching process (view, live set, orders, "
+          f"pinned sets, word lists): {figures(reopened or [0.0])}")
 
     probes = {mode: probe_process(mode, workdir) for mode in ("bare", "cold", "warm")}
     cold, warm = probes["cold"], probes["warm"]
@@ -479,7 +503,17 @@ def changing_index(app, workdir: str, api, seed: int) -> None:
           f"(warm-up {warm['warm_up_ms']:.0f} ms, second search {warm['second_ms']:.1f} ms); "
           f"without warm-up {cold['first_ms']:.1f} ms (second {cold['second_ms']:.1f} ms)")
 
-    edits, took = edit_run(seed)
+    print(f"  (d) RSS after warm-up and the mix: worker {warm['rss_mb']:.0f} MB "
+          f"(not warmed {cold['rss_mb']:.0f} MB); bare app process {probes['bare']['rss_mb']:.0f} MB")
+    if edits:
+        after_edits(app, workdir, queries, seed, edits)
+
+
+def after_edits(app, workdir: str, queries, seed: int, edits: int) -> None:
+    """(c): the mix after ``edits`` edits without a reindex, beside a fresh index of the same
+    postings, and ``search check`` after the edits."""
+    index, backend = app.config["SEARCH_INDEX_DIR"], app.extensions["search"]
+    took = edit_run(seed, edits)
     result = app.test_cli_runner().invoke(args=["search", "check"])
     edited_dir = os.path.join(workdir, "index-edited")
     shutil.rmtree(edited_dir, ignore_errors=True)
@@ -506,11 +540,9 @@ def changing_index(app, workdir: str, api, seed: int) -> None:
           f"({len(backend.view().leaves)} segments; rebuilt in {rebuilt:.0f} s)")
     print(f"      search check after the edits: exit {result.exit_code}: "
           + " ".join(result.output.split())[:200])
-    print(f"  (d) RSS after warm-up and the mix: worker {warm['rss_mb']:.0f} MB "
-          f"(not warmed {cold['rss_mb']:.0f} MB); bare app process {probes['bare']['rss_mb']:.0f} MB")
 
 
-def edit_run(seed: int, edits: int = 10_000, batch: int = 50) -> tuple[int, float]:
+def edit_run(seed: int, edits: int, batch: int = 50) -> float:
     """``edits`` posting edits (bulk SQL, logged), followed into the index ``batch`` at a time
     as the worker does (a background writer: merges and compactions included)."""
     rng = random.Random(seed)
@@ -523,7 +555,7 @@ def edit_run(seed: int, edits: int = 10_000, batch: int = 50) -> tuple[int, floa
         change_log.reindex_postings(chosen)
         db.session.commit()
         sync.follow(background=True)
-    return edits, time.perf_counter() - started
+    return time.perf_counter() - started
 
 
 def probe_process(mode: str, workdir: str) -> dict:
@@ -570,10 +602,24 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--dir", help="work directory (default: a temporary one, removed after)")
+    parser.add_argument("--edits", type=int, default=10_000,
+                        help="edits applied without a reindex for figure (c); 0 skips it")
+    parser.add_argument("--changing-only", action="store_true",
+                        help="keep the database and index an earlier run left in --dir and "
+                             "measure only the figures of a changing index")
     parser.add_argument("--probe", choices=("bare", "cold", "warm"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.probe:
         probe(args.probe, args.dir)
+        return 0
+    if args.changing_only:
+        if not args.dir:
+            parser.error("--changing-only needs the --dir of an earlier run")
+        app = create_app(app_config(args.dir))
+        with app.app_context():
+            api = api_caller(app)
+            api({"q": "coder"})
+            changing_index(app, args.dir, api, args.seed, args.edits)
         return 0
     for size in args.sizes:
         workdir = args.dir or tempfile.mkdtemp(prefix="search-bench-")
@@ -581,7 +627,7 @@ def main(argv=None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
             os.makedirs(workdir)
         try:
-            run(size, args.seed, workdir)
+            run(size, args.seed, workdir, args.edits)
         finally:
             if not args.dir:
                 shutil.rmtree(workdir, ignore_errors=True)

@@ -2,6 +2,7 @@
 import html
 import re
 from array import array
+from bisect import bisect_left
 from functools import lru_cache
 
 from markupsafe import Markup, escape
@@ -63,9 +64,9 @@ def snippet(description: str, wanted: frozenset[str], width: int = WIDTH) -> Mar
                 best, best_count = first, count
         start = best
         # Begin a few words earlier so the match has some context.
-        before = [s for s, _ in words if s < start][-4:]
-        if before and start - before[0] < width // 3:
-            start = before[0]
+        word = bisect_left(spans, start) // 2   # the first word at or after ``start``
+        if word and start - words[max(0, word - 4)][0] < width // 3:
+            start = words[max(0, word - 4)][0]
         if start < width // 3:
             start = 0
     end = min(len(text), start + width)
