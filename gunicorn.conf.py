@@ -4,8 +4,9 @@ Put a buffering reverse proxy (nginx, see the README) in front: it absorbs slow 
 worker thread only ever talks to the proxy over a fast local connection. Every value can be
 overridden with the usual ``GUNICORN_CMD_ARGS`` or on the command line.
 
-Each worker loads the search index view (live set, sort orders, facet term sets) before it takes
-traffic, so no user pays the cold start of a new worker.
+Each worker loads the search index (live set, sort orders, facet term sets) and runs a search once
+before it takes traffic (``jobboard.search.warm_up_worker``), so no user pays the cold start of a
+new worker.
 """
 import multiprocessing
 import os
@@ -60,7 +61,6 @@ wsgi.Response.default_headers = _headers_without_server_banner
 
 
 def post_worker_init(worker):
-    from jobboard.search import search_backend
+    from jobboard.search import warm_up_worker
 
-    with worker.wsgi.app_context():
-        search_backend().warm_up()
+    warm_up_worker(worker.wsgi)

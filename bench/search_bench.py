@@ -1,6 +1,7 @@
 """Benchmark posting search at 10 000 and 100 000 postings.
 
     .venv/bin/python bench/search_bench.py [--sizes 10000 100000] [--seed 1] [--dir DIR]
+        [--edits 10000] [--changing-only]
 
 For each size N: writes N deterministic demo postings (``demo_posting_records``) straight into a
 fresh SQLite database, times ``search.sync.rebuild`` (what ``flask search reindex`` runs), the
@@ -14,16 +15,29 @@ in milliseconds per query kind.
 Then two hosts follow the change log as in production (web requests only write the log; each
 host's ``flask worker`` applies it to that host's own index folder; host B starts from a copy of
 host A's index): the time from publishing a posting to finding it in host B's index while
-another thread keeps searching, and 50 edits through the employer's edit form from 8 concurrent
-clients. Figures only; the targets are checked by reading them.
+another thread keeps searching. (Employers saving at once over HTTP: ``bench/edit_bench.py``.)
+
+Last, an index that keeps changing, each figure beside its baseline from the same run: the query
+mix while another process publishes one posting a second (and ``flask worker`` applies it) beside
+the mix idle, in alternating slices, and what opening each new generation cost the searching
+process; the first search of a new web worker (a fresh process) after the gunicorn warm-up
+hook and without it; the mix after 10 000 edits applied without a reindex beside the mix on a
+fresh index of the same postings, with ``search check`` after the edits; and the resident memory
+of a worker process after the mix beside that of a bare app process. Figures only; the targets
+are checked by reading them.
 """
 from __future__ import annotations
 
+import argparse
 import gc
 import itertools
+import json
 import os
+import random
 import re
+import runpy
 import shutil
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -33,11 +47,12 @@ import threading
 import time
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy import insert, select, update  # noqa: E402
 
 from bench.args import bench_parser  # noqa: E402
 from jobboard import create_app  # noqa: E402
@@ -53,10 +68,10 @@ from jobboard.models.posting import (  # noqa: E402
     posting_specialty,
 )
 from jobboard.models.taxonomy import CptCode, Credential, Specialty  # noqa: E402
-from jobboard.models.user import User  # noqa: E402
 from jobboard.search import sync  # noqa: E402
 from jobboard.search.backend import SearchRequest  # noqa: E402
 from jobboard.search.query import parse  # noqa: E402
+from jobboard.search.sync import log as change_log  # noqa: E402
 from jobboard.search.whoosh import WhooshBackend  # noqa: E402
 from jobboard.services.codes import load_curated_codes  # noqa: E402
 from jobboard.services.postings import PostingFields, create_posting  # noqa: E402
@@ -177,18 +192,32 @@ def figures(values: list[float]) -> str:
             f"  (n={len(ordered)})")
 
 
-def run(size: int, seed: int, workdir: str) -> None:
+def app_config(workdir: str) -> dict:
+    return {"TESTING": True, "SECRET_KEY": "bench", "SERVER_NAME": "bench.test",
+            "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(workdir, "bench.sqlite"),
+            "SEARCH_INDEX_DIR": os.path.join(workdir, "index"), "MAIL_SERVER": "console"}
+
+
+def api_caller(app):
+    """(milliseconds, JSON) of one API search through a test client of ``app``."""
+    client = app.test_client()
+
+    def api(args):
+        started = time.perf_counter()
+        response = client.get("/api/v1/jobs", query_string=args)
+        assert response.status_code == 200, (args, response.status_code)
+        return (time.perf_counter() - started) * 1000, response.get_json()
+
+    return api
+
+
+def run(size: int, seed: int, workdir: str, edits: int) -> None:
     print(f"\n=== {size:,} postings ===")
     started = time.perf_counter()
     records = demo_posting_records(size, seed)
     print(f"demo records generated in {time.perf_counter() - started:.1f} s (not timed below)")
 
-    database = os.path.join(workdir, "bench.sqlite")
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "bench", "SERVER_NAME": "bench.test",
-        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + database,
-        "SEARCH_INDEX_DIR": os.path.join(workdir, "index"), "MAIL_SERVER": "console",
-    })
+    app = create_app(app_config(workdir))
     with app.app_context():
         db.create_all()
         load_curated_codes()
@@ -204,14 +233,7 @@ def run(size: int, seed: int, workdir: str) -> None:
         del records  # a web process does not hold every posting in memory
         gc.collect()
 
-        client = app.test_client()
-
-        def api(args):
-            started = time.perf_counter()
-            response = client.get("/api/v1/jobs", query_string=args)
-            assert response.status_code == 200, (args, response.status_code)
-            return (time.perf_counter() - started) * 1000, response.get_json()
-
+        api = api_caller(app)
         api({"q": "coder"})  # the first search after a reindex opens the new generation
         company = db.session.scalar(select(Company).limit(1))
         delays = []
@@ -251,6 +273,7 @@ def run(size: int, seed: int, workdir: str) -> None:
                 backend_text.append((time.perf_counter() - started) * 1000)
 
         two_hosts(app, workdir, api)
+        changing_index(app, workdir, api, seed, edits)
 
     fts_text = []
     for kind, args in query_mix():
@@ -282,7 +305,7 @@ def start_worker(app, index_dir: str, workdir: str) -> subprocess.Popen:
 
 
 def two_hosts(app, workdir: str, api) -> None:
-    """Publish -> searchable on the other host under search load; concurrent edits by form."""
+    """Publish -> searchable on the other host under search load."""
     app.config["SEARCH_FOLLOW_AFTER_COMMIT"] = False   # production: web requests write the log
     app.config["RATELIMIT_ENABLED"] = False
     index_a = app.config["SEARCH_INDEX_DIR"]
@@ -329,73 +352,227 @@ def two_hosts(app, workdir: str, api) -> None:
             loader.join()
         print(f"two hosts: publish on A -> searchable on B, under search load (ms): {figures(delays)}")
         print(f"  searches meanwhile on A (ms): {figures(searched)}")
-        print(f"50 concurrent edits through the edit form, 8 clients (ms): {figures(edit_load(app, company))}")
     finally:
         for worker in workers:
             worker.terminate()
             worker.wait(timeout=60)
 
 
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+PUBLISHER = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from jobboard import create_app
+from jobboard.extensions import db
+from jobboard.models.company import Company
+from jobboard.services.postings import PostingFields, create_posting
+
+app = create_app({"TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": sys.argv[2],
+                  "SEARCH_INDEX_DIR": sys.argv[3], "SEARCH_FOLLOW_AFTER_COMMIT": False})
+with app.app_context():
+    company = db.session.scalar(db.select(Company).limit(1))
+    for i in range(100_000):
+        started = time.monotonic()
+        create_posting(company, None, PostingFields(
+            title=f"Radiology Coder published{i}", description="Published every second.",
+            specialties=["radiology"]), publish=True)
+        time.sleep(max(0.0, started + 1 - time.monotonic()))
+"""
 
 
-def edit_load(app, company, clients: int = 8, edits: int = 50) -> list[float]:
-    """Milliseconds per edit-form POST, with ``clients`` employers editing at once."""
-    password = "Bench-passphrase-42"
-    posting_ids = db.session.scalars(select(Posting.id).where(Posting.company_id == company.id)
-                                     .order_by(Posting.id.desc()).limit(edits)).all()
-    emails = [f"bench-editor{n}@example.com" for n in range(clients)]
-    for email in emails:
-        db.session.add(User(email=email, password=password, role="employer", company=company,
-                            name="Bench Editor"))
-    db.session.commit()
-    times, errors, lock = [], [], threading.Lock()
-    queue = list(enumerate(posting_ids))
+def paired(run_a, run_b, rounds: int = 8) -> tuple[list[float], list[float]]:
+    """The query mix twice over, in ``rounds`` slices run under condition A then B in turn, so
+    that both see the same machine load (other work on the machine varies a lot)."""
+    mix = query_mix() * 2
+    step = -(-len(mix) // rounds)
+    a: list[float] = []
+    b: list[float] = []
+    for start in range(0, len(mix), step):
+        a += run_a(mix[start:start + step])
+        b += run_b(mix[start:start + step])
+    return a, b
 
-    def editor(email):
+
+def changing_index(app, workdir: str, api, seed: int, edits: int) -> None:
+    """The four figures of an index that keeps changing, each beside its baseline."""
+    app.config["SEARCH_FOLLOW_AFTER_COMMIT"] = False   # production: web requests write the log
+    index = app.config["SEARCH_INDEX_DIR"]
+    backend = app.extensions["search"]
+
+    def queries(chunk):
+        return [api(args)[0] for _, args in chunk]
+
+    print("an index that keeps changing:")
+    worker = start_worker(app, index, workdir)
+    publisher = subprocess.Popen([sys.executable, "-c", PUBLISHER, str(ROOT),
+                                  app.config["SQLALCHEMY_DATABASE_URI"], index])
+    try:
+        time.sleep(5)  # the publisher is up and publishing, the worker following
+        first = backend.view().generation
+
+        def idle(chunk):
+            publisher.send_signal(signal.SIGSTOP)
+            time.sleep(1.5)   # the last publication is applied and opened
+            api({"q": "coder"})
+            try:
+                return queries(chunk)
+            finally:
+                publisher.send_signal(signal.SIGCONT)
+
+        reopened: list[float] = []   # ms to open each new generation and read what it needs
+        seen = [backend.view().generation]
+
+        def busy_queries(chunk):
+            times = []
+            for _, args in chunk:
+                started = time.perf_counter()
+                if backend.view().generation != seen[0]:
+                    backend.warm_up()
+                    reopened.append((time.perf_counter() - started) * 1000)
+                    seen[0] = backend.view().generation
+                times.append(api(args)[0])
+            return times
+
+        idle_times, busy = paired(idle, busy_queries)
+        generations = backend.view().generation - first
+    finally:
+        publisher.terminate()
+        publisher.wait(timeout=60)
+        worker.terminate()
+        worker.wait(timeout=60)
+    sync.follow()
+    print(f"  (a) mix, idle                  {figures(idle_times)}")
+    print(f"      mix, one publish a second  {figures(busy)}  ({generations} generations)")
+    print(f"      opening each new generation in the searching process (view, live set, orders, "
+          f"pinned sets, word lists): {figures(reopened or [0.0])}")
+
+    probes = {mode: probe_process(mode, workdir) for mode in ("bare", "cold", "warm")}
+    cold, warm = probes["cold"], probes["warm"]
+    print(f"  (b) first search of a new worker: after warm-up {warm['first_ms']:.1f} ms "
+          f"(warm-up {warm['warm_up_ms']:.0f} ms, second search {warm['second_ms']:.1f} ms); "
+          f"without warm-up {cold['first_ms']:.1f} ms (second {cold['second_ms']:.1f} ms)")
+
+    print(f"  (d) RSS after warm-up and the mix: worker {warm['rss_mb']:.0f} MB "
+          f"(not warmed {cold['rss_mb']:.0f} MB); bare app process {probes['bare']['rss_mb']:.0f} MB")
+    if edits:
+        after_edits(app, workdir, queries, seed, edits)
+
+
+def after_edits(app, workdir: str, queries, seed: int, edits: int) -> None:
+    """(c): the mix after ``edits`` edits without a reindex, beside a fresh index of the same
+    postings, and ``search check`` after the edits."""
+    index, backend = app.config["SEARCH_INDEX_DIR"], app.extensions["search"]
+    took = edit_run(seed, edits)
+    result = app.test_cli_runner().invoke(args=["search", "check"])
+    edited_dir = os.path.join(workdir, "index-edited")
+    shutil.rmtree(edited_dir, ignore_errors=True)
+    shutil.copytree(index, edited_dir)
+    edited = WhooshBackend(edited_dir)
+    started = time.perf_counter()
+    sync.rebuild()
+    rebuilt = time.perf_counter() - started
+
+    def on(which):
+        def run_on(chunk):
+            app.extensions["search"] = which
+            try:
+                return queries(chunk)
+            finally:
+                app.extensions["search"] = backend
+        return run_on
+
+    on(edited)(query_mix()[:20])   # open both before timing
+    edited_times, fresh_times = paired(on(edited), on(backend))
+    print(f"  (c) mix after {edits:,} edits, no reindex  {figures(edited_times)}  "
+          f"({len(edited.view().leaves)} segments; edits applied in {took:.0f} s)")
+    print(f"      mix on a fresh index            {figures(fresh_times)}  "
+          f"({len(backend.view().leaves)} segments; rebuilt in {rebuilt:.0f} s)")
+    print(f"      search check after the edits: exit {result.exit_code}: "
+          + " ".join(result.output.split())[:200])
+
+
+def edit_run(seed: int, edits: int, batch: int = 50) -> float:
+    """``edits`` posting edits (bulk SQL, logged), followed into the index ``batch`` at a time
+    as the worker does (a background writer: merges and compactions included)."""
+    rng = random.Random(seed)
+    ids = db.session.scalars(select(Posting.id).where(Posting.status == Posting.PUBLISHED)).all()
+    started = time.perf_counter()
+    for start in range(0, edits, batch):
+        chosen = sorted({rng.choice(ids) for _ in range(batch)})
+        db.session.execute(update(Posting).where(Posting.id.in_(chosen)).values(
+            description=Posting.description + f" Revised {start // batch % 7}."))
+        change_log.reindex_postings(chosen)
+        db.session.commit()
+        sync.follow(background=True)
+    return time.perf_counter() - started
+
+
+def probe_process(mode: str, workdir: str) -> dict:
+    """Run ``probe`` in a new process (a new web worker) and return its figures."""
+    found = subprocess.run([sys.executable, __file__, "--probe", mode, "--dir", workdir],
+                           capture_output=True, text=True, check=True, cwd=str(ROOT))
+    return json.loads(found.stdout.strip().splitlines()[-1])
+
+
+def resident_mb() -> float:
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmRSS:"))
+    return int(line.split()[1]) / 1024
+
+
+def probe(mode: str, workdir: str) -> None:
+    """A new worker process: ``bare`` (the app only), ``cold`` (first search unprepared) or
+    ``warm`` (gunicorn's ``post_worker_init`` first); prints its figures as JSON."""
+    app = create_app(app_config(workdir))
+    found: dict[str, float] = {}
+    if mode == "warm":
+        hook = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["post_worker_init"]
+        started = time.perf_counter()
+        hook(SimpleNamespace(wsgi=app))
+        found["warm_up_ms"] = (time.perf_counter() - started) * 1000
+    if mode != "bare":
         client = app.test_client()
-        token = CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
-        client.post("/login", data={"email": email, "password": password, "csrf_token": token})
-        while True:
-            with lock:
-                if not queue:
-                    return
-                n, posting_id = queue.pop()
-            page = client.get(f"/jobs/{posting_id}/edit").get_data(as_text=True)
-            form = {"csrf_token": CSRF.search(page).group(1), "title": f"Edited Coder {n}",
-                    "description": "Edited during the benchmark: radiology coding, remote.",
-                    "city": "Denver", "state": "CO", "arrangement": "remote",
-                    "employment_type": "full_time", "salary_min": "60000",
-                    "salary_max": "70000", "salary_unit": "year", "specialties": ["radiology"],
-                    "credentials_required": ["CPC"], "cpt_codes": "", "apply_url": "",
-                    "expires_at": ""}
+        for name, q in (("first_ms", "coder"), ("second_ms", "remote radiology")):
             started = time.perf_counter()
-            response = client.post(f"/jobs/{posting_id}/edit", data=form)
-            took = (time.perf_counter() - started) * 1000
-            with lock:
-                if response.status_code != 302:
-                    errors.append((posting_id, response.status_code))
-                times.append(took)
-
-    threads = [threading.Thread(target=editor, args=(email,)) for email in emails]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors, errors[:3]
-    return times
+            assert client.get("/api/v1/jobs", query_string={"q": q}).status_code == 200
+            found[name] = (time.perf_counter() - started) * 1000
+        for _, args in query_mix():
+            client.get("/api/v1/jobs", query_string=args)
+    else:
+        with app.app_context():
+            db.session.scalar(select(Company.id).limit(1))
+    gc.collect()
+    found["rss_mb"] = resident_mb()
+    print(json.dumps(found))
 
 
 def main(argv=None) -> int:
     parser = bench_parser(__doc__, sizes="--sizes", seed=True, work_dir=True)
+    parser.add_argument("--edits", type=int, default=10_000,
+                        help="edits applied without a reindex for figure (c); 0 skips it")
+    parser.add_argument("--changing-only", action="store_true",
+                        help="keep the database and index an earlier run left in --dir and "
+                             "measure only the figures of a changing index")
+    parser.add_argument("--probe", choices=("bare", "cold", "warm"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.probe:
+        probe(args.probe, args.dir)
+        return 0
+    if args.changing_only:
+        if not args.dir:
+            parser.error("--changing-only needs the --dir of an earlier run")
+        app = create_app(app_config(args.dir))
+        with app.app_context():
+            api = api_caller(app)
+            api({"q": "coder"})
+            changing_index(app, args.dir, api, args.seed, args.edits)
+        return 0
     for size in args.sizes:
         workdir = args.dir or tempfile.mkdtemp(prefix="search-bench-")
         if args.dir:
             shutil.rmtree(workdir, ignore_errors=True)
             os.makedirs(workdir)
         try:
-            run(size, args.seed, workdir)
+            run(size, args.seed, workdir, args.edits)
         finally:
             if not args.dir:
                 shutil.rmtree(workdir, ignore_errors=True)

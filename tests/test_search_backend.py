@@ -51,6 +51,19 @@ def test_warm_up_loads_the_view_a_first_search_needs(app):
         assert backend._view is None
         backend.warm_up()
         view = backend._view
-        assert {"newest", "salary"} <= set(view._orders)
-        assert ("specialty", "radiology") in view._pinned
+        assert all({"newest", "salary"} <= set(leaf.segment.orders) for leaf in view.leaves)
+        assert ("specialty", "radiology") in view._sets["term"]
         assert backend.view() is view  # the first search reuses it
+
+
+def test_a_new_web_worker_is_warmed_up_before_its_first_search(app):
+    from jobboard.search import warm_up_worker
+    from tests.factories import make_posting
+
+    with app.app_context():
+        make_posting(title="Warm Coder", specialties=["radiology"])
+    app.extensions["search"] = backend = WhooshBackend(app.config["SEARCH_INDEX_DIR"])
+    warm_up_worker(app)
+    (segment, _, _), = backend._view.leaves
+    assert ("title", "coder") in segment.terms  # the commonest word's term sets were read
+    assert ("specialty", "radiology") in backend._view._sets["term"]

@@ -6,7 +6,8 @@ queries), ``ranking`` (the weights), ``query`` (users' text), ``params`` (the co
 parameters), ``service`` (a page of results), ``snippets``, ``cli``. Engines live in
 subpackages (``whoosh``); ``sync`` keeps an index in step with the database.
 
-``register_search(app)`` gives the app the backend named by ``SEARCH_BACKEND`` (one per process).
+``register_search(app)`` gives the app the backend named by ``SEARCH_BACKEND`` (one per process);
+``warm_up_worker(app)`` prepares a new web worker before it takes traffic.
 """
 from flask import current_app
 
@@ -49,3 +50,23 @@ def register_search(app) -> None:
 def search_backend() -> SearchBackend:
     """The current app's backend."""
     return current_app.extensions["search"]
+
+
+def warm_up_worker(app) -> None:
+    """Before a new web worker takes traffic: the ORM mappers configured, the index loaded
+    (``SearchBackend.warm_up``) and the list page and a search of the commonest word run once
+    through the service (their SQL compiled, the word's term sets read), so no user pays a
+    worker's cold start."""
+    from sqlalchemy.orm import configure_mappers
+    from werkzeug.datastructures import MultiDict
+
+    from jobboard.extensions import db
+    from jobboard.search.params import parse_params
+    from jobboard.search.service import search_postings
+
+    configure_mappers()
+    with app.app_context():
+        search_backend().warm_up()
+        for q in ("", "coder"):
+            search_postings(parse_params(MultiDict({"q": q})))
+        db.session.remove()

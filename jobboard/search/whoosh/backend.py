@@ -1,6 +1,7 @@
 """The Whoosh implementation of ``SearchBackend``: one instance per process.
 
-Reading: ``view()`` gives the current generation (see ``segments``); a search intersects the
+Reading: ``view()`` gives the current generation (see ``segments``: a new generation reuses
+everything read from the segments it shares with the previous one); a search intersects the
 term sets of its filters and clauses, counts facets with ``int.bit_count``, ranks with
 ``scoring`` and reads one page of document numbers in date or pay order. Writing: one writer at
 a time (Whoosh's lock), always with a timeout; small segments are merged by size tier on commit;
@@ -9,12 +10,15 @@ a rebuild writes new segments and swaps them in at once (``storage``).
 import threading
 import time
 
+import numpy as np
+
 from jobboard.search.backend import Changes, IndexedDocument, IndexOutdated, SearchHits, SearchRequest
 from jobboard.search.document import FACETS
+from jobboard.search.whoosh import bits
 from jobboard.search.whoosh.scoring import Scorer
 from jobboard.search.whoosh.scoring import tiers as score_tiers
-from jobboard.search.whoosh.segments import PINNED, Segment, View
-from jobboard.search.whoosh.spelling import suggestion
+from jobboard.search.whoosh.segments import PINNED, Segment, View, open_view
+from jobboard.search.whoosh.spelling import suggestion, words
 from jobboard.search.whoosh.storage import (
     MERGE_TIERS,
     create_index,
@@ -34,7 +38,7 @@ class WhooshBackend:
     def __init__(self, path: str):
         self.path = path
         self._lock = threading.RLock()
-        self._segments: dict[int, Segment] = {}
+        self._segments: dict[str, Segment] = {}
         self._view: View | None = None
         self._ix = None
 
@@ -54,7 +58,7 @@ class WhooshBackend:
             with self._lock:
                 view = self._view
                 if view is None or view.generation != generation:
-                    view = self._view = View(self.ix, generation, self._segments, self._lock)
+                    view = self._view = open_view(self.ix, self._segments, view, self._lock)
         return view
 
     def version(self) -> View:
@@ -206,7 +210,7 @@ class WhooshBackend:
             if len(page) >= request.limit:
                 break
         return SearchHits(
-            ids=view.columns["pid"][page].tolist() if page else [],
+            ids=view.column("pid", np.array(page, dtype=np.int64)).tolist(),
             total=hits.bit_count(), facets=facets,
             suggestion=suggestion(view, scorer, query), relaxed=relaxed,
             highlight=frozenset(scorer.highlight),
@@ -216,11 +220,14 @@ class WhooshBackend:
         )
 
     def warm_up(self) -> None:
-        """Open the current generation, its live set, sort orders and every pinned term set."""
+        """Open the current generation and read what searches need from every segment: live
+        set, sort orders, pinned term sets, facet values and the spelling word lists."""
         view = self.view()
         view.live(int(time.time()))
-        for sort in ("newest", "salary"):
-            view.order(sort)
+        for segment, _, _ in view.leaves:
+            for sort in ("newest", "salary"):
+                segment.order(sort)
+            words(segment, view.lock)
         for field in PINNED:
             for value in view.values(field):
                 view.term(field, value)
@@ -231,15 +238,12 @@ class WhooshBackend:
         view = self.view()
         held, duplicates = {}, []
         with self._lock:
-            for segment, leaf, _offset in view.leaves:
-                deleted = segment.deleted_bits(leaf)
-                fingerprints = leaf.column_reader("fp", translate=False)
-                for docnum in range(segment.size):
-                    if deleted >> docnum & 1:
-                        continue
-                    pid = segment.columns["pid"][docnum]
+            for segment, info, _ in view.leaves:
+                fingerprints = segment.reader.column_reader("fp", translate=False)
+                pids, expires = segment.columns["pid"], segment.columns["expires"]
+                for docnum in bits.to_ids(segment.present(info)).tolist():
+                    pid = int(pids[docnum])
                     if pid in held:
                         duplicates.append(pid)
-                    held[pid] = IndexedDocument(bytes(fingerprints[docnum]),
-                                                segment.columns["expires"][docnum])
+                    held[pid] = IndexedDocument(bytes(fingerprints[docnum]), int(expires[docnum]))
         return held, duplicates

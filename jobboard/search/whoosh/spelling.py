@@ -6,7 +6,7 @@ A query word that matches nothing is replaced by the most frequent indexed word 
 from collections import defaultdict
 
 from jobboard.search.document import TEXT_FIELDS
-from jobboard.search.whoosh.segments import View
+from jobboard.search.whoosh.segments import Segment, View
 
 
 def suggestion(view: View, scorer, query) -> str | None:
@@ -24,18 +24,19 @@ def suggestion(view: View, scorer, query) -> str | None:
     return corrected if changed else None
 
 
-def vocabulary(view: View) -> dict[str, int]:
-    """Alphabetic words of the text fields with their document frequency, per generation."""
-    found = view.derived.get("vocabulary")
+def words(segment: Segment, lock) -> dict[tuple[str, int], dict[str, int]]:
+    """Alphabetic words of a segment's text fields by (first letter, length), with their
+    document frequency: read once per segment, kept for every generation that holds it."""
+    found = segment.derived.get("words")
     if found is None:
-        words: defaultdict[str, int] = defaultdict(int)
-        with view.lock:
-            for segment, leaf, _ in view.leaves:
-                for field in TEXT_FIELDS:
-                    for term, df in segment.lexicon(leaf, field).items():
-                        if term.isalpha():
-                            words[term] += df
-        found = view.derived["vocabulary"] = dict(words)
+        grouped: defaultdict[tuple[str, int], dict[str, int]] = defaultdict(dict)
+        with lock:
+            for field in TEXT_FIELDS:
+                for term, df in segment.lexicon(field).items():
+                    if term.isalpha():
+                        bucket = grouped[(term[0], len(term))]
+                        bucket[term] = bucket.get(term, 0) + df
+        found = segment.derived["words"] = dict(grouped)
     return found
 
 
@@ -44,10 +45,14 @@ def correct(view: View, word: str) -> str | None:
     if not word.isalpha() or len(word) < 4:
         return None
     limit = 1 if len(word) <= 5 else 2
+    frequency: defaultdict[str, int] = defaultdict(int)
+    for segment, _, _ in view.leaves:
+        grouped = words(segment, view.lock)
+        for length in range(len(word) - limit, len(word) + limit + 1):
+            for candidate, df in grouped.get((word[0], length), {}).items():
+                frequency[candidate] += df
     best = None
-    for candidate, df in vocabulary(view).items():
-        if abs(len(candidate) - len(word)) > limit or candidate[0] != word[0]:
-            continue
+    for candidate, df in frequency.items():
         distance = _edit_distance(word, candidate, limit)
         if distance <= limit and (best is None or (distance, -df) < best[0]):
             best = ((distance, -df), candidate)

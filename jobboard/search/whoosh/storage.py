@@ -9,6 +9,9 @@ reaches past it, and only this module:
 - ``write_segments`` writes a rebuild's segments (in worker processes for large rebuilds) and
   ``swap_in`` makes them the whole index with one table-of-contents write under the lock
   (``SegmentWriter._finalize_segment``, ``_close_segment``, ``_commit_toc``, ``_finish``).
+- ``open_generation`` reads the latest table of contents and opens readers only for segments
+  not already open (``_read_toc``): a segment's files never change, only its deletions, which
+  come from the table of contents.
 - ``read_postings`` decodes W3 posting blocks straight from the posting file and
   ``read_column`` reads a numeric column with one read (``_postfile``, ``_dbfile``).
 
@@ -21,11 +24,13 @@ import pickle
 import shutil
 import sys
 import tempfile
+import time
 import zlib
 from array import array
 from collections import defaultdict
 from itertools import accumulate
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader
 from whoosh.index import LockError
@@ -163,8 +168,14 @@ def merge_tiers(writer, segments):
 
 
 class Writer(SegmentWriter):
+    """Whoosh's writer with ``LeanCodec``, ``TermPool`` and segments of separate files.
+
+    Not compound: a reader of a compound segment copies each of its files into memory
+    (``BufferFile``), once per process and segment; separate files are read where they lie.
+    """
+
     def __init__(self, ix, merge_limit=MERGE_TIERS[1], **kwargs):
-        super().__init__(ix, codec=CODEC, **kwargs)
+        super().__init__(ix, codec=CODEC, compound=False, **kwargs)
         self.pool = TermPool()
         self.merge_limit = merge_limit
 
@@ -285,6 +296,29 @@ def _build_parallel(path, documents, progress, procs):
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def open_generation(ix, readers: dict) -> tuple[int, list[tuple]]:
+    """The latest generation: its number and (reader, segment record) per segment.
+
+    ``readers`` (by segment id) are reused for the segments they hold; only new segments are
+    opened. The segment record carries that generation's deletions (a reused reader's own
+    record may be older). A writer may remove a merged segment's files between reading the
+    table of contents and opening them: retried, as Whoosh's own ``reader()`` does.
+    """
+    retries = 10
+    while True:
+        try:
+            toc = ix._read_toc()
+            return toc.generation, [
+                (readers.get(info.segment_id())
+                 or SegmentReader(ix.storage, toc.schema, info, generation=toc.generation), info)
+                for info in toc.segments]
+        except OSError:
+            retries -= 1
+            if not retries:
+                raise
+            time.sleep(0.05)
+
+
 def read_postings(reader, field: str, term: str) -> int:
     """The documents of one segment holding ``term`` in ``field``, as a bit set.
 
@@ -296,6 +330,16 @@ def read_postings(reader, field: str, term: str) -> int:
         info = reader.term_info(field, term)
     except TermNotFound:
         return 0
+    return _decode(reader, info)
+
+
+def read_field(reader, field: str) -> dict[str, int]:
+    """Every term of ``field`` in one segment with its documents as a bit set (one pass over
+    the field's terms: cheaper than a lookup per term for the small fields)."""
+    return {term.decode("utf-8"): _decode(reader, info) for term, info in reader.iter_field(field)}
+
+
+def _decode(reader, info) -> int:
     if info.is_inlined():
         return bits.from_ids(info.inlined_postings()[0])
     offset, length = info.extent()
@@ -318,8 +362,8 @@ def read_postings(reader, field: str, term: str) -> int:
     return bits.from_ids(ids)
 
 
-def read_column(reader, name: str, size: int):
-    """A numeric column of one segment as an array (one read, not one call per document)."""
+def read_column(reader, name: str, size: int) -> np.ndarray:
+    """A numeric column of one segment as an int64 array (one read, not one call per document)."""
     column = reader.column_reader(name, translate=False)
     values = array("q")
     try:
@@ -330,4 +374,4 @@ def read_column(reader, name: str, size: int):
         values = array("q", column)
     if len(values) < size:
         values.extend([0] * (size - len(values)))
-    return values
+    return np.frombuffer(values, dtype=np.int64)

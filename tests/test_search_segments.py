@@ -1,0 +1,165 @@
+"""A new index generation reuses what was read from the segments it shares with the last one;
+expiry needs no reindex; the reused sets equal those of a process that reads everything anew."""
+from collections import defaultdict
+from datetime import timedelta
+
+import pytest
+
+from jobboard.extensions import db
+from jobboard.models.base import utcnow
+from jobboard.models.posting import Posting
+from jobboard.search import sync
+from jobboard.search.backend import SearchRequest
+from jobboard.search.query import parse
+from jobboard.search.whoosh import WhooshBackend, segments
+from jobboard.search.whoosh.segments import PINNED, Segment
+from jobboard.search.whoosh.spelling import correct
+from jobboard.services.postings import update_posting
+from tests.factories import make_employer, make_posting, posting_fields
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """Segment ids per kind of computation: columns read, term sets read (a term, or a whole
+    field: "*"), term sets joined."""
+    seen = defaultdict(list)
+    read_column, read_postings, postings = segments.read_column, segments.read_postings, Segment.postings
+    read_field = segments.read_field
+
+    def column(reader, *args):
+        seen["column"].append(reader.segment().segment_id())
+        return read_column(reader, *args)
+
+    def term(reader, *args):
+        seen["term"].append((reader.segment().segment_id(), *args))
+        return read_postings(reader, *args)
+
+    def field(reader, name):
+        seen["term"].append((reader.segment().segment_id(), name, "*"))
+        return read_field(reader, name)
+
+    def joined(self, *args):
+        seen["joined"].append(self.id)
+        return postings(self, *args)
+
+    monkeypatch.setattr(segments, "read_column", column)
+    monkeypatch.setattr(segments, "read_postings", term)
+    monkeypatch.setattr(segments, "read_field", field)
+    monkeypatch.setattr(Segment, "postings", joined)
+    return seen
+
+
+def search(backend, q, now=None, **filters):
+    return backend.search(SearchRequest(query=parse(q), now=now or utcnow(), limit=50, **filters))
+
+
+def same_as_a_fresh_reader(app, view):
+    """Every pinned set, the live set and a few searches equal a new process's."""
+    fresh = WhooshBackend(app.config["SEARCH_INDEX_DIR"])
+    other = fresh.view()
+    now = int(utcnow().timestamp())
+    assert other.generation == view.generation
+    assert other.live(now) == view.live(now)
+    for field in PINNED:
+        assert other.values(field) == view.values(field)
+        for value in view.values(field):
+            assert other.term(field, value) == view.term(field, value), (field, value)
+    backend = app.extensions["search"]
+    for q, filters in (("coder", {}), ("radiology", {"sort": "salary"}), ("", {"sort": "newest"}),
+                       ("coder", {"salary_min": 60000})):
+        mine, theirs = search(backend, q, **filters), search(fresh, q, **filters)
+        assert (mine.ids, mine.total, mine.facets) == (theirs.ids, theirs.total, theirs.facets)
+
+
+def test_a_new_generation_reads_only_the_new_segment(app, reads):
+    with app.app_context():
+        author = make_employer()
+        postings = [make_posting(author=author, title=f"Radiology Coder {i}",
+                                 specialties=["radiology"], salary_min=50000 + i * 1000,
+                                 salary_max=70000 + i * 1000) for i in range(8)]
+        assert sync.rebuild() == 8    # one segment of 8, as a reindex writes
+        backend = app.extensions["search"]
+        backend.warm_up()
+        assert search(backend, "coder").total == 8
+        old = backend.view()
+        (big, _, _), = old.leaves
+        orders = dict(big.orders)
+        spelling = big.derived["words"]
+        specialty = old.term("specialty", "radiology")
+        reads.clear()
+
+        added = make_posting(author=author, title="Surgical Coder", specialties=["general-surgery"])
+        assert search(backend, "coder").total == 9
+        view = backend.view()
+        assert view.generation > old.generation and view.leaves[0].segment is big
+        new = view.leaves[1].segment
+        assert new.size == 1
+        # Only the new segment was read (the same search: no new terms for the old segment).
+        assert set(reads["column"]) == {new.id}
+        assert {read[0] for read in reads["term"]} == {new.id}
+        reads["joined"].clear()
+        assert view.term("specialty", "radiology") == specialty  # taken over, not re-joined
+        assert set(reads["joined"]) <= {new.id}
+        assert big.reader is old.leaves[0].segment.reader
+        assert all(big.orders[sort] is orders[sort] for sort in orders)
+        assert big.derived["words"] is spelling
+        same_as_a_fresh_reader(app, view)
+
+        # An edit deletes a document of the big segment: only its deletion mask is redone.
+        reads.clear()
+        update_posting(postings[0], posting_fields(title="Renamed Cardiology Coder",
+                                                   specialties=["cardiology"]))
+        assert search(backend, "cardiology").ids == [postings[0].id]
+        view = backend.view()
+        assert view.leaves[0].segment is big and view.leaves[0].info.deleted_count() == 1
+        assert big.id not in reads["column"]
+        assert {read[1:] for read in reads["term"] if read[0] == big.id} <= {
+            ("title", "renamed"), ("title", "cardiology"),
+            ("body", "cardiology"), ("meta", "cardiology"), ("tags", "cardiology")}
+        assert all(big.orders[sort] is orders[sort] for sort in orders)
+        assert search(backend, "radiology").total == 7
+        assert added.id in search(backend, "surgical").ids
+        same_as_a_fresh_reader(app, view)
+
+
+def test_segments_merged_away_are_forgotten_and_results_stay_right(app):
+    with app.app_context():
+        author = make_employer()
+        ids = [make_posting(author=author, title=f"Merged Coder {i}").id for i in range(12)]
+        backend = app.extensions["search"]
+        view = backend.view()
+        assert len(view.leaves) < 12     # one-document segments were merged on commit
+        assert set(backend._segments) == set(view.ids)
+        assert sorted(search(backend, "merged").ids) == sorted(ids)
+        same_as_a_fresh_reader(app, view)
+
+
+def test_a_posting_expiring_between_two_searches_disappears_without_a_reindex(app):
+    with app.app_context():
+        author = make_employer()
+        lasting = make_posting(author=author, title="Lasting Coder").id
+        leaving = make_posting(author=author, title="Leaving Coder")
+        expires = utcnow() + timedelta(hours=1)
+        leaving.expires_at = expires
+        db.session.commit()
+        backend = app.extensions["search"]
+        before = search(backend, "coder", now=expires - timedelta(seconds=1))
+        view = backend.view()
+        after = search(backend, "coder", now=expires + timedelta(seconds=1))
+        assert backend.view() is view    # the same generation: nothing was written
+        assert sorted(before.ids) == sorted([lasting, leaving.id]) and before.total == 2
+        assert after.ids == [lasting] and after.total == 1
+        assert search(backend, "coder", now=expires - timedelta(seconds=1)).total == 2
+        assert db.session.get(Posting, leaving.id).status == Posting.PUBLISHED
+
+
+def test_spelling_suggestions_come_from_every_segment(app):
+    with app.app_context():
+        author = make_employer()
+        make_posting(author=author, title="Cardiology Coder", specialties=["cardiology"])
+        assert sync.rebuild() == 1
+        make_posting(author=author, title="Dermatology Coder", specialties=["risk-adjustment"])
+        view = app.extensions["search"].view()
+        assert len(view.leaves) == 2
+        assert correct(view, "cardiolgy") == "cardiology"
+        assert correct(view, "dermatolgy") == "dermatology"
