@@ -8,6 +8,7 @@ Each worker loads the search index (live set, sort orders, facet term sets) and 
 before it takes traffic (``jobboard.search.warm_up_worker``), so no user pays the cold start of a
 new worker.
 """
+import faulthandler
 import multiprocessing
 import os
 
@@ -61,6 +62,10 @@ wsgi.Response.default_headers = _headers_without_server_banner
 
 
 def post_worker_init(worker):
+    """Crash reports on, then warm up before the first request."""
     from jobboard.search import warm_up_worker
 
+    # A worker killed by a fatal signal (a crash in an extension) prints every thread's Python
+    # stack to the error log, so the cause can be found instead of guessed.
+    faulthandler.enable(all_threads=True)
     warm_up_worker(worker.wsgi)
