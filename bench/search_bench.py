@@ -34,7 +34,6 @@ import itertools
 import json
 import os
 import random
-import re
 import runpy
 import shutil
 import signal
