@@ -250,11 +250,11 @@ def _snapshot() -> tuple:
 
 
 def _cached(key, compute, snapshot: tuple | None = None):
-    """``compute(table)`` for this data version, the table itself read at most once per version."""
+    """``compute(table)`` for this data version, the table itself read at most once per version
+    (in a cache of its own: many filter combinations filling the answers' cache never drop it)."""
     now, version = snapshot or _snapshot()
-    cache = app_cache("pay")
-    return cache.get((key, min_sample()), version,
-                     lambda: compute(cache.get("table", version, lambda: read_table(now))))
+    return app_cache("pay").get((key, min_sample()), version, lambda: compute(
+        app_cache("pay_table").get("table", version, lambda: read_table(now))))
 
 
 def pay_figures(filters: dict[str, str], snapshot: tuple | None = None) -> PayFigures:
