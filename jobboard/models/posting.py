@@ -46,8 +46,9 @@ posting_specialty = Table(
     "posting_specialty",
     db.metadata,
     Column("posting_id", ForeignKey("posting.id", ondelete="CASCADE"), primary_key=True),
-    Column("specialty_id", ForeignKey("specialty.id", ondelete="CASCADE"), primary_key=True,
-           index=True),
+    Column("specialty_id", ForeignKey("specialty.id", ondelete="CASCADE"), primary_key=True),
+    # Also lists a specialty's postings without reading the table (pay benchmarks read them all).
+    Index("ix_posting_specialty_specialty_id_posting_id", "specialty_id", "posting_id"),
 )
 posting_cpt_code = Table(
     "posting_cpt_code",
@@ -62,11 +63,15 @@ class PostingCredential(Model):
     """A credential a posting requires or prefers."""
 
     __tablename__ = "posting_credential"
+    __table_args__ = (
+        # Also lists the postings requiring a credential without reading the table (pay benchmarks).
+        Index("ix_posting_credential_credential_id_required", "credential_id", "required", "posting_id"),
+    )
 
     posting_id: Mapped[int] = mapped_column(ForeignKey("posting.id", ondelete="CASCADE"),
                                             primary_key=True)
     credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id", ondelete="CASCADE"),
-                                               primary_key=True, index=True)
+                                               primary_key=True)
     required: Mapped[bool] = mapped_column(Boolean, default=True)
 
     credential: Mapped[Credential] = relationship(lazy="joined")
@@ -94,6 +99,9 @@ class Posting(TimestampMixin, Model):
                         name="productivity_per"),
         # The newest change is part of the data version pay benchmarks are cached under.
         Index("ix_posting_updated_at", "updated_at"),
+        # Holds every column pay benchmarks read of an open posting: their read skips the table.
+        Index("ix_posting_pay", "status", "expires_at", "suspended_at", "created_by_id", "salary_unit",
+              "salary_min", "salary_max", "state", "id"),
     )
 
     DRAFT, PUBLISHED, CLOSED, EXPIRED = "draft", "published", "closed", "expired"

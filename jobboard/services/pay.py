@@ -7,16 +7,19 @@ Percentiles interpolate between the two nearest postings (PostgreSQL's ``percent
 Excel's PERCENTILE.INC). A figure backed by fewer postings than ``PAY_MIN_SAMPLE`` is hidden:
 a handful of postings is an anecdote, and one posting would reveal an employer's offer.
 
-The database returns one narrow column of pay figures per question, never posting objects; the
-answers are kept per process for one version of the posting data (``postings_version``).
+After a change, the database is read once (one narrow select of the open postings with pay,
+one of each dimension's links, never posting objects) into a ``PayTable``; every figure, filter
+and breakdown is derived from that table in numpy. Table and answers are kept per process for
+one version of the posting data (``postings_version``).
 """
-from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from statistics import quantiles
+from operator import itemgetter
+from typing import Any
 
+import numpy as np
 from flask import current_app
-from sqlalchemy import Float, and_, case, cast, exists, func, select
+from sqlalchemy import Float, String, case, cast, func, select
 
 from jobboard.extensions import db
 from jobboard.models.base import utcnow
@@ -42,50 +45,36 @@ ANNUAL_PAY = _annual_midpoint().label("annual_pay")
 HAS_PAY = (Posting.salary_min.is_not(None)) | (Posting.salary_max.is_not(None))
 
 
+def _posting_ids_by(key, posting_id, links):
+    """A row per key of ``links``: the key and the ids of its postings as one comma-separated
+    string (a row per link would cost far more to fetch than the query; numpy parses the ids)."""
+    return select(key, func.aggregate_strings(cast(posting_id, String), ",")).select_from(links).group_by(key)
+
+
 @dataclass(frozen=True)
 class Dimension:
-    """One way to group postings: the key column a posting is counted under (a join may give it
-    several keys), the clause filtering postings to one key, and the keys users may ask for."""
+    """One way to group postings: where a posting's keys come from (a column of the posting, or
+    ``links``: a select of (key, posting ids) rows made by ``_posting_ids_by``, for keys a posting
+    may have several of) and the keys users may ask for."""
 
     name: str
     title: str
-    key: Callable  # select(...) -> select of (key, annual pay) rows
-    matches: Callable  # key -> clause on Posting
     choices: Callable  # () -> {key: label}
-
-
-def _by_specialty(query):
-    return (query.add_columns(Specialty.slug)
-            .join(posting_specialty, posting_specialty.c.posting_id == Posting.id)
-            .join(Specialty, Specialty.id == posting_specialty.c.specialty_id))
-
-
-def _by_credential(query):
-    return (query.add_columns(Credential.abbreviation)
-            .join(PostingCredential, and_(PostingCredential.posting_id == Posting.id,
-                                          PostingCredential.required.is_(True)))
-            .join(Credential, Credential.id == PostingCredential.credential_id))
-
-
-def _by_state(query):
-    return query.add_columns(Posting.state).where(Posting.state != "")
-
-
-def _requires_credential(abbreviation):
-    return exists().where(PostingCredential.posting_id == Posting.id, PostingCredential.required.is_(True),
-                          PostingCredential.credential_id == Credential.id,
-                          Credential.abbreviation == abbreviation)
+    column: Any = None  # a Posting column holding the key ("" for none)
+    links: Any = None
 
 
 # The ways pay is broken down, in page order; a new posting field is one more entry here.
 DIMENSIONS: dict[str, Dimension] = {d.name: d for d in (
-    Dimension("specialty", "Specialty", _by_specialty,
-              lambda slug: Posting.specialties.any(Specialty.slug == slug),
-              lambda: {s.slug: s.name for s in load_specialties()}),
-    Dimension("credential", "Required credential", _by_credential, _requires_credential,
-              lambda: {c.abbreviation: c.abbreviation for c in load_credentials()}),
-    Dimension("state", "State", _by_state, lambda state: Posting.state == state,
-              lambda: dict(US_STATES)),
+    Dimension("specialty", "Specialty", lambda: {s.slug: s.name for s in load_specialties()},
+              links=_posting_ids_by(Specialty.slug, posting_specialty.c.posting_id, posting_specialty.join(
+                  Specialty, Specialty.id == posting_specialty.c.specialty_id))),
+    Dimension("credential", "Required credential",
+              lambda: {c.abbreviation: c.abbreviation for c in load_credentials()},
+              links=_posting_ids_by(Credential.abbreviation, PostingCredential.posting_id, Credential.__table__.join(
+                  PostingCredential, Credential.id == PostingCredential.credential_id))
+              .where(PostingCredential.required.is_(True))),
+    Dimension("state", "State", lambda: dict(US_STATES), column=Posting.state),
 )}
 
 
@@ -121,14 +110,21 @@ def min_sample() -> int:
     return max(1, int(current_app.config["PAY_MIN_SAMPLE"]))
 
 
-def figures(values: list[float], minimum: int) -> PayFigures:
-    """The quartiles of ``values``, or only their count when there are fewer than ``minimum``."""
-    if len(values) < minimum or not values:
-        return PayFigures(len(values))
-    if len(values) == 1:
-        return PayFigures(1, *(round(values[0]),) * 3)
-    p25, median, p75 = quantiles(values, n=4, method="inclusive")
-    return PayFigures(len(values), round(p25), round(median), round(p75))
+def figures(values, minimum: int) -> PayFigures:
+    """The quartiles of ``values``, or only their count when there are fewer than ``minimum``.
+
+    The arithmetic is ``statistics.quantiles(method="inclusive")``'s, step for step on the same
+    floats, so the figures are the same to the last bit before rounding."""
+    data = np.sort(np.asarray(values, dtype=np.float64))
+    count = len(data)
+    if count < minimum or not count:
+        return PayFigures(count)
+    last = count - 1
+    quartiles = []
+    for i in (1, 2, 3):
+        j, delta = divmod(i * last, 4)
+        quartiles.append(round((float(data[j]) * (4 - delta) + float(data[min(j + 1, last)]) * delta) / 4))
+    return PayFigures(count, *quartiles)
 
 
 def validate_filters(raw: dict[str, str | None]) -> dict[str, str]:
@@ -150,34 +146,106 @@ def validate_filters(raw: dict[str, str | None]) -> dict[str, str]:
     return filters
 
 
-def _open_with_pay(filters: dict[str, str], now):
-    query = select(ANNUAL_PAY).where(Posting.visible_clause(now), HAS_PAY)
-    for name, value in sorted(filters.items()):
-        query = query.where(DIMENSIONS[name].matches(value))
-    return query
+@dataclass(frozen=True)
+class Members:
+    """Which postings (rows of ``PayTable.pay``) have which key of one dimension: one pair per
+    posting and key, ``codes`` indexing ``keys``."""
+
+    rows: np.ndarray
+    codes: np.ndarray
+    keys: list[str]
+
+    def having(self, key: str, size: int) -> np.ndarray:
+        """A mask over ``size`` rows, true for postings with ``key``."""
+        mask = np.zeros(size, dtype=bool)
+        if key in self.keys:
+            mask[self.rows[self.codes == self.keys.index(key)]] = True
+        return mask
 
 
-def _rows(query):
-    """Plain rows through the session's connection: the ORM's per-row work is skipped."""
-    return db.session.connection().execute(query)
+@dataclass(frozen=True)
+class PayTable:
+    """The annual pay of every open posting with pay and its keys in each dimension: read once
+    per data version, and every figure and breakdown is derived from it without the database."""
+
+    pay: np.ndarray
+    members: dict[str, Members]
+
+    def matching(self, filters: dict[str, str]) -> np.ndarray:
+        mask = np.ones(len(self.pay), dtype=bool)
+        for name, value in filters.items():
+            mask &= self.members[name].having(value, len(self.pay))
+        return mask
+
+    def groups(self, name: str, mask: np.ndarray) -> dict[str, np.ndarray]:
+        """The pay of the postings in ``mask``, per key of dimension ``name``."""
+        members = self.members[name]
+        inside = mask[members.rows]
+        codes, values = members.codes[inside], self.pay[members.rows[inside]]
+        order = np.argsort(codes, kind="stable")
+        codes, values = codes[order], values[order]
+        starts = np.flatnonzero(np.diff(codes)) + 1
+        chunks = zip(np.split(codes, starts), np.split(values, starts), strict=True)
+        return {members.keys[chunk[0]]: pay for chunk, pay in chunks if len(chunk)}
+
+
+def _fetch(query) -> Sequence[tuple]:
+    """Plain DB-API rows: SQLAlchemy's per-row work costs more than the query at 100,000 rows."""
+    result = db.session.connection().execute(query)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
+def _linked(rows: Sequence[tuple], ids: np.ndarray) -> Members:
+    """Memberships from (key, posting ids) rows, of the postings in ``ids`` (sorted) only."""
+    per_key = [np.fromstring(posting_ids or "", dtype=np.int64, sep=",") for _, posting_ids in rows]
+    posting_ids = np.concatenate([np.zeros(0, dtype=np.int64), *per_key])
+    codes = np.repeat(np.arange(len(rows)), [len(found) for found in per_key])
+    found = np.searchsorted(ids, posting_ids).clip(0, max(len(ids) - 1, 0))
+    keep = ids[found] == posting_ids if len(ids) else np.zeros(len(posting_ids), dtype=bool)
+    return Members(found[keep], codes[keep], [key for key, _ in rows])
+
+
+def read_table(now) -> PayTable:
+    """One narrow read of the open postings with pay (id, pay and key columns), and one of the
+    links of each linked dimension, joined to the postings here by id."""
+    columns = {name: d.column for name, d in DIMENSIONS.items() if d.column is not None}
+    rows = _fetch(select(Posting.id, ANNUAL_PAY, *columns.values()).where(Posting.visible_clause(now), HAS_PAY))
+    ids = np.fromiter(map(itemgetter(0), rows), np.int64, len(rows))
+    order = np.argsort(ids)
+    ids, pay = ids[order], np.fromiter(map(itemgetter(1), rows), np.float64, len(rows))[order]
+    members = {}
+    for place, name in enumerate(columns, start=2):
+        index: dict[str, int] = {}
+        codes = np.array([index.setdefault(key, len(index)) for key in map(itemgetter(place), rows)],
+                         dtype=np.int64)[order]
+        given = np.flatnonzero(codes != index[""]) if "" in index else np.arange(len(codes))
+        members[name] = Members(given, codes[given], list(index))
+    for name, dimension in DIMENSIONS.items():
+        if dimension.links is not None:
+            members[name] = _linked(_fetch(dimension.links), ids)
+    return PayTable(pay, members)
 
 
 def _snapshot() -> tuple:
     """The time and data version the answers of one page are read against."""
-    now = utcnow()
-    return now, postings_version()
+    return utcnow(), postings_version()
 
 
 def _cached(key, compute, snapshot: tuple | None = None):
+    """``compute(table)`` for this data version, the table itself read at most once per version
+    (in a cache of its own: many filter combinations filling the answers' cache never drop it)."""
     now, version = snapshot or _snapshot()
-    return app_cache("pay").get((key, min_sample()), version, lambda: compute(now))
+    return app_cache("pay").get((key, min_sample()), version, lambda: compute(
+        app_cache("pay_table").get("table", version, lambda: read_table(now))))
 
 
 def pay_figures(filters: dict[str, str], snapshot: tuple | None = None) -> PayFigures:
     """Percentiles of the open postings matching every filter (validated keys)."""
-    def compute(now):
-        values = _rows(_open_with_pay(filters, now)).scalars().all()
-        return figures(values, min_sample())
+    def compute(table):
+        return figures(table.pay[table.matching(filters)], min_sample())
     return _cached(("figures", tuple(sorted(filters.items()))), compute, snapshot)
 
 
@@ -186,11 +254,12 @@ def pay_breakdown(name: str, filters: dict[str, str] | None = None,
     """Percentiles per key of dimension ``name`` among the open postings matching ``filters``."""
     dimension, filters = DIMENSIONS[name], filters or {}
 
-    def compute(now):
-        grouped = defaultdict(list)
-        for value, key in _rows(dimension.key(_open_with_pay(filters, now))):
-            grouped[key].append(value)
-        return _breakdown(dimension, grouped)
+    def compute(table):
+        labels, minimum = dimension.choices(), min_sample()
+        rows = [PayRow(key, labels.get(key, key), figures(values, minimum))
+                for key, values in table.groups(name, table.matching(filters)).items()]
+        shown = sorted((r for r in rows if r.figures.shown), key=lambda r: (-r.figures.postings, r.label))
+        return Breakdown(dimension, shown, hidden=len(rows) - len(shown))
     return _cached(("breakdown", name, tuple(sorted(filters.items()))), compute, snapshot)
 
 
@@ -199,32 +268,3 @@ def pay_report(filters: dict[str, str], breakdown_by: list[str]) -> tuple[PayFig
     each dimension in ``breakdown_by``, all read against one data version."""
     snapshot = _snapshot()
     return pay_figures(filters, snapshot), [pay_breakdown(name, filters, snapshot) for name in breakdown_by]
-
-
-def _breakdown(dimension: Dimension, grouped: dict[str, list[float]]) -> Breakdown:
-    labels, minimum = dimension.choices(), min_sample()
-    rows = [PayRow(key, labels.get(key, key), figures(values, minimum)) for key, values in grouped.items()]
-    shown = sorted((r for r in rows if r.figures.shown), key=lambda r: (-r.figures.postings, r.label))
-    return Breakdown(dimension, shown, hidden=len(rows) - len(shown))
-
-
-def specialty_pay(slug: str) -> tuple[PayFigures, Breakdown]:
-    """A specialty page's pay: ``pay_figures({"specialty": slug})`` and
-    ``pay_breakdown("credential", {"specialty": slug})``, worked out for every specialty at once.
-
-    Two grouped passes over the open postings per data version instead of two per specialty page
-    (each a pass of its own): at 100,000 postings, seconds of work after every change.
-    """
-    def compute(now):
-        overall: dict[str, list[float]] = defaultdict(list)
-        by_credential: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-        by_specialty = DIMENSIONS["specialty"].key(_open_with_pay({}, now))
-        for value, specialty in _rows(by_specialty):
-            overall[specialty].append(value)
-        for value, specialty, credential in _rows(DIMENSIONS["credential"].key(by_specialty)):
-            by_credential[specialty][credential].append(value)
-        minimum = min_sample()
-        return {key: (figures(overall[key], minimum), _breakdown(DIMENSIONS["credential"], by_credential[key]))
-                for key in DIMENSIONS["specialty"].choices()}
-    pages = _cached(("specialty pages",), compute)
-    return pages.get(slug) or (figures([], min_sample()), Breakdown(DIMENSIONS["credential"]))

@@ -36,7 +36,7 @@ from jobboard.services.codes import (
     status_words,
     work_rvu_standing,
 )
-from jobboard.services.pay import min_sample, specialty_pay
+from jobboard.services.pay import min_sample, pay_report
 from jobboard.services.specialties import open_job_counts, specialty_by_slug
 from jobboard.services.work_intensity import specialty_intensity
 from jobboard.views.errors import error_response
@@ -145,7 +145,7 @@ def specialties():
 def specialty(slug):
     found = specialty_by_slug(slug)
     jobs = job_list(SPECIALTY_JOBS, specialty=found.slug, pay_range=True)
-    pay, pay_by_credential = specialty_pay(found.slug)
+    pay, (pay_by_credential,) = pay_report({"specialty": found.slug}, ["credential"])
     credentials = db.session.scalars(
         select(Credential).where(Credential.abbreviation.in_(found.credential_list))).all()
     return render_template("codes/specialty.html", specialty=found, jobs=jobs, job_count=jobs.total,
