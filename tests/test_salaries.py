@@ -104,7 +104,7 @@ def _api(client, **filters):
 def test_api_figures_are_right_after_each_kind_of_change(client, paid_app, monkeypatch):
     """Publish, edit pay, close, an expiry passing, an author suspended and a deletion: each
     shows at once through the API (the whole table is read again for the new data version)."""
-    from jobboard.services import pay
+    from jobboard.services import data_cache, pay
 
     def posting(**where):
         return db.session.scalar(select(Posting).where(*(getattr(Posting, k) == v for k, v in where.items())))
@@ -130,6 +130,7 @@ def test_api_figures_are_right_after_each_kind_of_change(client, paid_app, monke
         assert _api(client) == (6, (64000, 71400, 81950))
         later = utcnow() + timedelta(days=2)
         monkeypatch.setattr(pay, "utcnow", lambda: later)  # nothing written: the 95,000 posting expires
+        monkeypatch.setattr(data_cache, "utcnow", lambda: later)
         assert _api(client, specialty=SURGERY) == (5, (62000, 70000, 72800))
         other = make_posting(specialties=[SURGERY], state="TX", arrangement="onsite",
                              salary_min=Decimal(100000), salary_max=Decimal(100000))
