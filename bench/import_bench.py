@@ -4,7 +4,7 @@
 
 Each (database, size) runs in its own process, so its peak memory (ru_maxrss) is its own. A run
 writes N deterministic demo lines (``demo_postings``: specialties, credentials and codes given,
-so the tagger does not run) to a file, then times
+so the tagger only gives its coding verdict) to a file, then times
 
 - a first import into an empty database (rows, tags and search index), split into the time spent
   applying the search change log to the index (``sync.log.follow``, run after each

@@ -7,7 +7,9 @@ outbox rows of ``reindex_postings``), instead of a commit and an index segment p
 
 Every imported posting keeps a hash of its source line: a line whose posting already holds that
 hash is counted as unchanged and not written again, which makes re-importing a nightly feed
-cheap. Validation and tagging are the posting form's own (``_apply``, ``suggested_tags``).
+cheap. Validation and tagging are the posting form's own (``_apply``, ``suggest_tags``); each
+line is tagged at most once, and a line that brings its own tags only gets the tagger's verdict.
+Tags are looked up by name once per transaction (``Taxonomy``), not per line.
 """
 import hashlib
 import json
@@ -330,6 +332,7 @@ class _Importer:
                 self.report.failed.append((line.number, "; ".join(f"{k}: {v}" for k, v in error.errors.items())))
             except SQLAlchemyError as error:
                 db.session.rollback()
+                self.taxonomy = Taxonomy()
                 self.report.failed.append((line.number, f"could not be checked: {_reason(error)}"))
             else:
                 self.ready.append(line)
