@@ -4,10 +4,11 @@
 
 Each (database, size) runs in its own process, so its peak memory (ru_maxrss) is its own. A run
 writes N deterministic demo lines (``demo_postings``: specialties, credentials and codes given,
-so the tagger does not run) to a file, then times
+so the tagger only gives its coding verdict) to a file, then times
 
 - a first import into an empty database (rows, tags and search index), split into the time spent
-  handing batches to the index (``sync.drain``) and the rest (reading, checking, writing rows);
+  applying the search change log to the index (``sync.log.follow``, run after each
+  commit as under ``TESTING``) and the rest (reading, checking, writing rows);
 - a re-import of the same file with 1 % of the lines changed;
 - a sample of 1 000 lines without tag fields (the tagger runs on every line);
 
@@ -53,13 +54,13 @@ def write_feed(path: str, size: int, seed: int, changed_every: int = 0, untagged
 
 
 class Clock:
-    """Wall and CPU seconds of a block, and the wall seconds spent in ``sync.drain`` meanwhile."""
+    """Wall and CPU seconds of a block, and the wall seconds spent in ``log.follow`` meanwhile."""
 
-    def __init__(self, sync):
-        self.sync, self.index = sync, 0.0
+    def __init__(self, log):
+        self.log, self.index = log, 0.0
 
     def __enter__(self):
-        real = self.real = self.sync.drain
+        real = self.real = self.log.follow
 
         def timed(*args, **kwargs):
             started = time.perf_counter()
@@ -68,14 +69,14 @@ class Clock:
             finally:
                 self.index += time.perf_counter() - started
 
-        self.sync.drain = timed
+        self.log.follow = timed
         self.wall, self.cpu = time.perf_counter(), time.process_time()
         return self
 
     def __exit__(self, *exc):
         self.wall = time.perf_counter() - self.wall
         self.cpu = time.process_time() - self.cpu
-        self.sync.drain = self.real
+        self.log.follow = self.real
 
 
 def database_url(kind: str):
@@ -116,7 +117,7 @@ def one_run(kind: str, size: int, seed: int, baseline: bool) -> None:
             load_curated_codes()
 
             def run(label, path, count_label="postings", **options):
-                with open(path, "rb") as handle, Clock(sync) as clock:
+                with open(path, "rb") as handle, Clock(sync.log) as clock:
                     report = import_postings(handle, **options)
                 drift = sync.check()
                 rate = report.lines / clock.wall

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = ["Classification", "classify"]
 
@@ -100,7 +101,8 @@ _UNTITLED_EVIDENCE_NEEDED = 2
 _MIXED_TITLE_EVIDENCE_NEEDED = 3   # "Coding Bootcamp Instructor", "Junior Coder / Web Developer"
 
 
-def _evidence(text: str) -> list[str]:
+@lru_cache(maxsize=8)   # the tagger and the job fields classify the same text more than once
+def _evidence(text: str) -> tuple[str, ...]:
     found = []
     for label, rx in _EVIDENCE_RES:
         for m in rx.finditer(text):
@@ -110,7 +112,7 @@ def _evidence(text: str) -> list[str]:
                     continue
             found.append(label)
             break
-    return found
+    return tuple(found)
 
 
 def classify(title: str, text: str, credentials: Iterable[str] = (), codes: Iterable[str] = (),
@@ -120,7 +122,7 @@ def classify(title: str, text: str, credentials: Iterable[str] = (), codes: Iter
     and codes its author tagged it with."""
     title = (title or "").strip()
     credentials, codes, specialties = list(credentials), list(codes), list(specialties)
-    evidence = _evidence(text or "")
+    evidence = list(_evidence(text or ""))
     if specialties:
         evidence.append("tagged " + ", ".join(specialties))
     if credentials:

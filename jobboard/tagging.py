@@ -53,6 +53,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -66,6 +67,7 @@ __all__ = [
     "RANGE_EXPAND_LIMIT",
     "Tags",
     "code_mentions",
+    "coding_verdict",
     "JobFields",
     "has_medical_context",
     "job_fields",
@@ -104,7 +106,8 @@ _ABBREVIATIONS = frozenset(
 _BULLET = re.compile(r"[-*•·–—]|\d{4}[\dFTUftu]\b|\d+[.)]\s")
 
 
-def _sentence_spans(text: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=8)   # one text is split by the codes, the credentials and their roles
+def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
     spans, start = [], 0
     for m in _BREAK.finditer(text):
         following = text[m.end():m.end() + 6]
@@ -123,10 +126,10 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
         spans.append((start, m.start()))
         start = m.end()
     spans.append((start, len(text)))
-    return spans
+    return tuple(spans)
 
 
-def _sentence_index(spans: list[tuple[int, int]], pos: int) -> int:
+def _sentence_index(spans: tuple[tuple[int, int], ...], pos: int) -> int:
     return max(0, bisect_right([a for a, _ in spans], pos) - 1)
 
 
@@ -516,7 +519,8 @@ def _defined_after(text: str, end: int, abbr: str) -> bool:
     return [w.lower() for w in words] != own[:len(words)]
 
 
-def _credential_hits(text: str) -> list[tuple[int, str]]:
+@lru_cache(maxsize=8)   # read again for the classification and the job fields of the same text
+def _credential_hits(text: str) -> tuple[tuple[int, str], ...]:
     """(position, abbreviation) of each credential mention that is not something else: a
     company's name, an IT certificate, an advertising metric or an acronym the text defines."""
     other = _other_acronyms(text)
@@ -542,11 +546,10 @@ def _credential_hits(text: str) -> list[tuple[int, str]]:
         if _IT_CONTEXT.search(text[s_start:s_end]):
             continue
         hits.append((start, abbr))
-    hits.sort()
-    return hits
+    return tuple(sorted(hits))
 
 
-def _credentials(text: str, hits: list[tuple[int, str]] | None = None) -> list[str]:
+def _credentials(text: str, hits: Sequence[tuple[int, str]] | None = None) -> list[str]:
     seen: dict[str, None] = {}
     for _, abbr in hits if hits is not None else _credential_hits(text):
         seen.setdefault(abbr, None)
@@ -584,7 +587,7 @@ def _role_of(piece: str, offset: int) -> str | None:
     return min(cues, key=lambda c: abs(c[0] - offset))[1]
 
 
-def _credential_roles(text: str, hits: list[tuple[int, str]]) -> tuple[list[str], list[str]]:
+def _credential_roles(text: str, hits: Sequence[tuple[int, str]]) -> tuple[list[str], list[str]]:
     """Split the credentials found into (required, preferred), reading each clause."""
     spans = _sentence_spans(text)
     headings = [(m.start(), "preferred" if m.group("pref") else "required") for m in _HEADING.finditer(text)]
@@ -691,6 +694,33 @@ def _phrase_pattern(phrase: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![{_WORD}]){body}(?![{_WORD}])", re.IGNORECASE)
 
 
+# Characters the regex engine matches, ignoring case, with an ASCII letter (İ ı ſ K); a text
+# holding one is scanned with every case-insensitive pattern (tests/test_tagging.py checks them).
+_FOLDS_TO_ASCII = frozenset("\u0130\u0131\u017f\u212a")
+
+
+def _phrase_literal(phrase: str) -> tuple[str, bool]:
+    """(text every match of ``_phrase_pattern(phrase)`` holds, whether it is case-sensitive).
+
+    A pattern whose text is absent cannot match, so most of the vocabulary is skipped with a
+    substring test instead of a regex scan; "" means "always scan".
+    """
+    phrase = phrase.strip()
+    if len(phrase) <= 3 and phrase.replace("&", "").isalpha() and phrase not in _SHORT_WORDS:
+        return phrase.upper(), True
+    words = phrase.split()
+    first = words[0].split("-")[0]
+    if len(words) == 1 and first == words[0] and first.endswith("y") and len(first) > 3:
+        first = first[:-1]   # "surgery" also matches "surgeries"
+    return (first.lower() if first.isascii() else ""), False
+
+
+@lru_cache(maxsize=1)
+def _vocabulary_literals() -> list[tuple[str, bool]]:
+    """``_phrase_literal`` of each ``_vocabulary()`` entry, in the same order."""
+    return [_phrase_literal(phrase) for _, phrase, _, _ in _vocabulary()]
+
+
 @lru_cache(maxsize=1)
 def _vocabulary() -> list[tuple[str, str, bool, re.Pattern[str]]]:
     """(slug, phrase, weak, pattern) for every specialty name and synonym the tagger uses."""
@@ -767,12 +797,19 @@ _EXPERIENCE_FACTOR = 0.5
 # items names a case mix; a specialty named only inside such a list counts half as well.
 _ITEM = r"[A-Za-z][\w/&'-]*(?:[ \t]+[A-Za-z][\w/&'-]*){0,2}"
 _ENUMERATION = re.compile(rf"{_ITEM}(?:,[ \t]+{_ITEM})+,?[ \t]+(?:and|or)[ \t]+{_ITEM}")
+# An enumeration lies inside one run of the characters it is made of, holding a comma and "and"
+# or "or": only such runs are scanned (the same matches, far fewer positions tried).
+_ENUMERATION_RUN = re.compile(r"[\w/&' \t,-]+")
 _ENUMERATION_FACTOR = 0.5
 
 
 def _vocabulary_scores(text: str) -> dict[str, float]:
     matches = []
-    for slug, phrase, is_weak, pattern in _vocabulary():
+    lowered = "" if _FOLDS_TO_ASCII.intersection(text) else text.lower()
+    for (slug, phrase, is_weak, pattern), (literal, exact) in zip(_vocabulary(), _vocabulary_literals(),
+                                                                    strict=True):
+        if literal and (literal not in text if exact else lowered and literal not in lowered):
+            continue
         for m in pattern.finditer(text):
             matches.append((m.start(), m.end(), slug, phrase, is_weak))
     # Longest match wins where phrases overlap ("interventional radiology" over "radiology",
@@ -791,7 +828,9 @@ def _vocabulary_scores(text: str) -> dict[str, float]:
 
     title_end = _title_end(text)
     experience = [(m.start(), m.end()) for m in _EXPERIENCE_CLAUSE.finditer(text)]
-    enumerations = [(m.start(), m.end()) for m in _ENUMERATION.finditer(text)]
+    enumerations = [(m.start(), m.end()) for run in _ENUMERATION_RUN.finditer(text)
+                    if "," in run.group() and ("and" in run.group() or "or" in run.group())
+                    for m in _ENUMERATION.finditer(text, run.start(), run.end())]
     strong: dict[str, float] = defaultdict(float)
     weak: dict[str, float] = defaultdict(float)
     for (slug, _phrase, is_weak), starts in hits.items():
@@ -838,16 +877,27 @@ def _debug_scores(text: str) -> dict[str, float]:
 
 # =========================================================================== entry point
 
+def _verdict(text: str):
+    """The credential mentions, credentials, medical context, codes and coding-job verdict."""
+    hits = _credential_hits(text)
+    credentials = _credentials(text, hits)
+    medical = _has_medical_context(text, bool(credentials))
+    codes = _codes(text) if medical else []
+    return hits, credentials, medical, codes, classify(text[:_title_end(text)], text, credentials, codes)
+
+
+def coding_verdict(text: str) -> Classification:
+    """``suggest_tags(text).classification``, without the specialty scoring and credential roles
+    that a posting its author tagged does not need."""
+    return _verdict(text or "")[-1]
+
+
 def suggest_tags(text: str) -> Tags:
     """Specialties, credentials (required / preferred) and CPT codes suggested for a posting's
     title and description. A text that is not a coding-related job gets no tags at all; its
     ``classification`` says why."""
     text = text or ""
-    hits = _credential_hits(text)
-    credentials = _credentials(text, hits)
-    medical = _has_medical_context(text, bool(credentials))
-    codes = _codes(text) if medical else []
-    verdict = classify(text[:_title_end(text)], text, credentials, codes)
+    hits, credentials, medical, codes, verdict = _verdict(text)
     if not verdict.coding_related:
         return Tags((), (), (), classification=verdict)
     required, preferred = _credential_roles(text, hits)
@@ -1147,7 +1197,7 @@ def resume_tags(text: str) -> Tags:
     written out in full ("Certified Professional Coder (CPC)", "Certified Coding Specialist").
     """
     text = text or ""
-    hits = sorted(_credential_hits(text) + _credentials_by_name(text))
+    hits = sorted([*_credential_hits(text), *_credentials_by_name(text)])
     credentials = _credentials(text, hits)
     if not _has_medical_context(text, bool(credentials)):
         return Tags((), tuple(credentials), ())

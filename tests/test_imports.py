@@ -112,6 +112,45 @@ def test_left_out_tags_are_inferred_and_given_lists_kept(app, codes):
             ["general-surgery"], [], [])
 
 
+def test_each_line_is_tagged_once_and_a_tagged_line_only_classified(app, codes, monkeypatch):
+    from jobboard.services import postings as posting_service
+
+    calls = []
+    for module in (imports, posting_service):
+        for name in ("suggest_tags", "coding_verdict"):
+            if hasattr(module, name):
+                real = getattr(module, name)
+                monkeypatch.setattr(module, name, lambda text, real=real, name=name: calls.append(name) or real(text))
+    untagged = {"title": "Surgical Coder", "company": "Bluebonnet Health", "external_id": "U-1",
+                "description": "Code lymph node biopsies (CPT 38900) for our surgeons. CPC required."}
+    with app.app_context():
+        report = import_postings([json.dumps(untagged), *map(json.dumps, feed(2))])
+        assert report.created == 3, report.failed
+        inferred = db.session.scalar(db.select(Posting).where(Posting.external_id == "U-1"))
+        assert [c.code for c in inferred.cpt_codes] == ["38900"]
+    assert sorted(calls) == ["coding_verdict", "coding_verdict", "suggest_tags"]
+
+
+def test_a_batch_looks_its_tags_up_a_few_times_not_per_line(app, codes):
+    """Specialties, credentials and codes are looked up once per name and transaction."""
+    from sqlalchemy import event
+
+    lookups = []
+
+    def count(conn, cursor, statement, *args):
+        columns = ("specialty.slug", "credential.abbreviation", "cpt_code.code")
+        if any(f"{column} IN" in statement for column in columns):
+            lookups.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            report = import_postings([json.dumps(r) for r in feed(40)], batch_size=50)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    assert report.created == 40 and len(lookups) == 3
+
+
 HOSTILE = [
     ({"state": ["TX"]}, "state must be a string"),
     ({"city": 5}, "city must be a string"),
@@ -219,6 +258,30 @@ def test_reimport_skips_unchanged_lines_and_updates_changed_ones(app, runner, cl
         f3 = after["F-3"].id
     assert_index_clean(runner)
     assert f3 in search_ids(client, "pathology")
+
+
+def _stamps_and_codes():
+    stored = db.session.scalars(db.select(Posting))
+    return {p.external_id: (p.updated_at, [c.code for c in p.cpt_codes]) for p in stored}
+
+
+def test_reimport_with_one_changed_line_writes_only_that_posting_and_its_index_entry(app, runner, client, codes):
+    from jobboard.models.search import SearchChange
+
+    with app.app_context():
+        import_postings([json.dumps(r) for r in feed(6)])
+        logged = db.session.scalar(db.select(db.func.max(SearchChange.id)))
+        before = _stamps_and_codes()
+        changed = feed(6, changes={4: {"title": "Pathology Coder", "cpt_codes": ["88305"]}})
+        report = import_postings([json.dumps(r) for r in changed], batch_size=4)
+        assert (report.created, report.updated, report.unchanged) == (0, 1, 5)
+        after = _stamps_and_codes()
+        f4 = db.session.scalar(db.select(Posting.id).where(Posting.external_id == "F-4"))
+        assert db.session.scalars(db.select(SearchChange.posting_id).where(SearchChange.id > logged)).all() == [f4]
+    assert {k for k in after if after[k] != before[k]} == {"F-4"}
+    assert after["F-4"][1] == ["88305"]
+    assert_index_clean(runner)
+    assert search_ids(client, "pathology") == {f4}
 
 
 def test_lines_without_external_id_are_matched_by_their_content(app, codes):

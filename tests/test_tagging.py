@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from jobboard import reference_data as rd
+from jobboard import tagging
 from jobboard.tagging import Tags, code_mentions, has_medical_context, suggest_tags
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -417,3 +418,34 @@ def test_non_coding_work_sharing_coding_words_gets_no_tags(text):
     tags = suggest_tags(text)
     assert tags == Tags((), (), ())
     assert not tags.classification.coding_related
+
+
+# --- speed refactors that must not change a result --------------------------------------------
+
+def test_only_the_listed_characters_match_an_ascii_letter_ignoring_case():
+    """The vocabulary screen lowers the text with str.lower(); these characters (İ ı ſ K) are the
+    only ones the regex engine also matches with an ASCII letter, and they turn the screen off."""
+    others = "".join(chr(c) for c in range(128, 0x110000) if not 0xD800 <= c < 0xE000)
+    assert set(re.findall("[a-z]", others, re.IGNORECASE)) == tagging._FOLDS_TO_ASCII
+
+
+def _variants(phrase):
+    spaced = phrase.replace("-", " ")
+    return {phrase, phrase.upper(), phrase.title(), spaced, phrase.replace(" ", "-"), phrase + "s",
+            phrase[:-1] + "ies", phrase.replace("s", "\u017f"), phrase.upper().replace("I", "\u0130")}
+
+
+def test_the_vocabulary_screen_skips_only_patterns_that_cannot_match(monkeypatch):
+    texts = [c["text"] for c in ALL_CASES]
+    for _, phrase, _, _ in tagging._vocabulary():
+        texts += [f"Coder for {v} work, {v}, and more" for v in _variants(phrase)]
+    screened = [tagging._vocabulary_scores(t) for t in texts]
+    scans_all = [("", False)] * len(tagging._vocabulary())
+    monkeypatch.setattr(tagging, "_vocabulary_literals", lambda: scans_all)
+    assert [tagging._vocabulary_scores(t) for t in texts] == screened
+    assert any(screened[len(ALL_CASES):])   # the variants do match
+
+
+def test_the_verdict_alone_is_the_one_suggest_tags_gives():
+    for case in ALL_CASES:
+        assert tagging.coding_verdict(case["text"]) == suggest_tags(case["text"]).classification

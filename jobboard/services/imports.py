@@ -7,14 +7,16 @@ outbox rows of ``reindex_postings``), instead of a commit and an index segment p
 
 Every imported posting keeps a hash of its source line: a line whose posting already holds that
 hash is counted as unchanged and not written again, which makes re-importing a nightly feed
-cheap. Validation and tagging are the posting form's own (``_apply``, ``suggested_tags``).
+cheap. Validation and tagging are the posting form's own (``_apply``, ``suggest_tags``); each
+line is tagged at most once, and a line that brings its own tags only gets the tagger's verdict.
+Tags are looked up by name once per transaction (``Taxonomy``), not per line.
 """
 import hashlib
 import json
 import re
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
@@ -31,11 +33,13 @@ from jobboard.services.accounts import slugify, unique_company_slug
 from jobboard.services.postings import (
     PostingFields,
     PostingInvalid,
+    Taxonomy,
     _apply,
+    known_codes,
     parse_decimal,
     require_pay_range,
-    suggested_tags,
 )
+from jobboard.tagging import Tags, suggest_tags
 from jobboard.text_input import http_url_problem, text_problem
 
 BATCH_SIZE = 500   # lines per transaction and per index hand-over
@@ -173,26 +177,15 @@ def _time(record: dict, name: str) -> datetime | None:
         raise LineRefused(f"{name} is not an ISO 8601 date: {value!r}") from None
 
 
-def _fields(record: dict) -> tuple[PostingFields, datetime | None]:
-    """The posting a line describes, with missing tags inferred from its text."""
+def _fields(record: dict, taxonomy: Taxonomy) -> tuple[PostingFields, datetime | None, Tags | None]:
+    """The posting a line describes, with missing tags inferred from its text, and the tags the
+    tagger read there if it ran (``_apply`` classifies the posting with them: a line is tagged once)."""
     unknown = sorted(set(record) - IMPORT_FIELDS)
     if unknown:
         raise LineRefused("unknown field: " + ", ".join(unknown)[:200])
     title = _text(record, "title", required=True)
     description = _text(record, "description", single_line=False, required=True)
     tags: dict[str, Any] = {name: _string_list(record, name) for name in TAG_FIELDS}
-    # A tag field the line leaves out (or sends as null or "") is inferred; a list, even empty, is the
-    # feed's answer. Tagging is most of the cost of a line, so it runs only when needed.
-    missing = {name for name in TAG_FIELDS if record.get(name) in (None, "")}
-    if missing & {"specialties", "cpt_codes"} or {"credentials_required", "credentials_preferred"} <= missing:
-        suggested = suggested_tags(f"{title}\n{description}")
-        if "specialties" in missing:
-            tags["specialties"] = suggested["specialties"]
-        if "cpt_codes" in missing:
-            tags["cpt_codes"] = suggested["cpt_codes"]
-        if {"credentials_required", "credentials_preferred"} <= missing:
-            tags["credentials_required"] = suggested["credentials_required"]
-            tags["credentials_preferred"] = suggested["credentials_preferred"]
     posted_at = _time(record, "posted_at")
     if posted_at is not None and posted_at > utcnow() + MAX_FUTURE_POSTING:
         raise LineRefused("posted_at is in the future")
@@ -207,7 +200,23 @@ def _fields(record: dict) -> tuple[PostingFields, datetime | None]:
         expires_at=_time(record, "expires_at"), external_id=_external_id(record), **tags,
         **_job_field_values(record),
     )
-    return fields, posted_at
+    # A tag field the line leaves out (or sends as null or "") is inferred (the two credential
+    # fields together); a list, even empty, is the feed's answer. A line that gives its own tags
+    # only needs the tagger's verdict (in ``_apply``).
+    missing = {name for name in TAG_FIELDS if record.get(name) in (None, "")}
+    credentials_missing = {"credentials_required", "credentials_preferred"} <= missing
+    if not (missing & {"specialties", "cpt_codes"} or credentials_missing):
+        return fields, posted_at, None
+    suggested = suggest_tags(f"{title}\n{description}")
+    inferred: dict[str, Any] = {}
+    if "specialties" in missing:
+        inferred["specialties"] = list(suggested.specialties)
+    if "cpt_codes" in missing:
+        inferred["cpt_codes"] = known_codes(suggested.codes, taxonomy)
+    if credentials_missing:
+        inferred.update(credentials_required=list(suggested.required),
+                        credentials_preferred=list(suggested.preferred))
+    return replace(fields, **inferred), posted_at, suggested
 
 
 @dataclass
@@ -272,6 +281,7 @@ class _Importer:
         self.close_missing = close_missing
         self.seen: set[int] = set()              # postings still in the feed (for --close-missing)
         self.feed_companies: set[int] = set()
+        self.taxonomy = Taxonomy()              # tags by name, for the current transaction
 
     def _company_id(self, name: str) -> int | None:
         key = name.lower()
@@ -322,6 +332,7 @@ class _Importer:
                 self.report.failed.append((line.number, "; ".join(f"{k}: {v}" for k, v in error.errors.items())))
             except SQLAlchemyError as error:
                 db.session.rollback()
+                self.taxonomy = Taxonomy()
                 self.report.failed.append((line.number, f"could not be checked: {_reason(error)}"))
             else:
                 self.ready.append(line)
@@ -343,17 +354,20 @@ class _Importer:
                 except SQLAlchemyError as error:
                     db.session.rollback()
                     self.report.failed.append((line.number, f"the database refused it: {_reason(error)}"))
+        finally:
+            self.taxonomy = Taxonomy()   # the commit or rollback expired what it held
 
     def _posting(self, line: _Line, match) -> Posting:
         """A transient posting holding the line's validated fields and tags (never in the session)."""
-        fields, posted_at = _fields(line.record)
+        fields, posted_at, tags = _fields(line.record, self.taxonomy)
         if match is None:
-            posting = _apply(Posting(source_hash=line.source_hash), fields)
+            posting = _apply(Posting(source_hash=line.source_hash), fields, tags, self.taxonomy)
             require_pay_range(posting, self.now)
             posting.publish(now=posted_at or self.now)
         else:
             _id, _hash, status, expires_at = match
-            posting = _apply(Posting(status=status, expires_at=expires_at, source_hash=line.source_hash), fields)
+            posting = _apply(Posting(status=status, expires_at=expires_at, source_hash=line.source_hash), fields,
+                             tags, self.taxonomy)
             if status == Posting.PUBLISHED:
                 require_pay_range(posting, self.now)
             if posted_at:

@@ -33,7 +33,16 @@ from jobboard.models.user import User
 from jobboard.pay_transparency import covering_rule
 from jobboard.reference_data import normalize_code
 from jobboard.services import Conflict, DomainError, NotFound
-from jobboard.tagging import CODE_SETS, ENCODERS, PRODUCTIVITY_PERIODS, SETTINGS, job_fields, suggest_tags
+from jobboard.tagging import (
+    CODE_SETS,
+    ENCODERS,
+    PRODUCTIVITY_PERIODS,
+    SETTINGS,
+    Tags,
+    coding_verdict,
+    job_fields,
+    suggest_tags,
+)
 
 SALARY_UNITS = ("year", "hour")
 MAX_CODES = 40
@@ -87,7 +96,35 @@ def split_codes(text: str) -> list[str]:
     return seen
 
 
-def _resolve(fields: PostingFields):
+class Taxonomy:
+    """Specialties, credentials and CPT codes by name, each looked up in the database once.
+
+    The form makes one per posting; the importer keeps one per transaction, so a feed costs a
+    few queries per batch instead of three per line (objects expire at commit: start a new one).
+    """
+
+    def __init__(self) -> None:
+        self._found: dict[Any, dict[str, Any]] = {Specialty: {}, Credential: {}, CptCode: {}}
+
+    def _named(self, model, column, names) -> dict[str, Any]:
+        found = self._found[model]
+        missing = [name for name in dict.fromkeys(names) if name not in found]
+        if missing:
+            rows = {getattr(o, column.key): o for o in db.session.scalars(select(model).where(column.in_(missing)))}
+            found.update((name, rows.get(name)) for name in missing)
+        return {name: found[name] for name in names if found[name] is not None}
+
+    def specialties(self, slugs) -> dict[str, Specialty]:
+        return self._named(Specialty, Specialty.slug, slugs)
+
+    def credentials(self, abbreviations) -> dict[str, Credential]:
+        return self._named(Credential, Credential.abbreviation, abbreviations)
+
+    def codes(self, codes) -> dict[str, CptCode]:
+        return self._named(CptCode, CptCode.code, codes)
+
+
+def _resolve(fields: PostingFields, taxonomy: Taxonomy):
     """Validate every field; return the ORM objects the tags name, or raise PostingInvalid."""
     errors = {}
     if not fields.title.strip():
@@ -118,7 +155,7 @@ def _resolve(fields: PostingFields):
         errors["apply_url"] = "Enter a full address such as https://careers.example.com/apply."
 
     slugs = list(dict.fromkeys(fields.specialties))
-    specialties = db.session.scalars(select(Specialty).where(Specialty.slug.in_(slugs))).all()
+    specialties = list(taxonomy.specialties(slugs).values())
     unknown = sorted(set(slugs) - {s.slug for s in specialties})
     if unknown:
         errors["specialties"] = "Unknown specialty: " + ", ".join(unknown) + "."
@@ -126,8 +163,7 @@ def _resolve(fields: PostingFields):
         errors["specialties"] = f"Choose at most {MAX_SPECIALTIES} specialties."
 
     abbreviations = list(dict.fromkeys(fields.credentials_required + fields.credentials_preferred))
-    credentials = {c.abbreviation: c for c in db.session.scalars(
-        select(Credential).where(Credential.abbreviation.in_(abbreviations)))}
+    credentials = taxonomy.credentials(abbreviations)
     unknown = [a for a in abbreviations if a not in credentials]
     if unknown:
         key = "credentials_required" if set(unknown) & set(fields.credentials_required) else "credentials_preferred"
@@ -135,7 +171,7 @@ def _resolve(fields: PostingFields):
 
     malformed = [c for c in fields.cpt_codes if normalize_code(c) is None]
     normalized = list(dict.fromkeys(code for code in map(normalize_code, fields.cpt_codes) if code))
-    codes = {c.code: c for c in db.session.scalars(select(CptCode).where(CptCode.code.in_(normalized)))}
+    codes = taxonomy.codes(normalized)
     unknown = [c for c in normalized if c not in codes]
     if malformed:
         errors["cpt_codes"] = (f"Not a CPT code: {', '.join(malformed)}. Codes look like "
@@ -192,22 +228,33 @@ def _with_inferred_fields(fields: PostingFields, text: str, codes) -> PostingFie
     return replace(fields, **changes)
 
 
-def _with_inferred_tags(fields: PostingFields, tags) -> PostingFields:
+def _tagged(fields: PostingFields) -> bool:
+    return bool(fields.specialties or fields.credentials_required or fields.credentials_preferred or fields.cpt_codes)
+
+
+def _with_inferred_tags(fields: PostingFields, tags, taxonomy: Taxonomy) -> PostingFields:
     """A posting given no tags at all gets the tagger's (none for a non-coding job)."""
-    if fields.specialties or fields.credentials_required or fields.credentials_preferred or fields.cpt_codes:
-        return fields
     return replace(fields, specialties=list(tags.specialties), credentials_required=list(tags.required),
-                   credentials_preferred=list(tags.preferred), cpt_codes=_known_codes(tags.codes))
+                   credentials_preferred=list(tags.preferred), cpt_codes=known_codes(tags.codes, taxonomy))
 
 
-def _apply(posting: Posting, fields: PostingFields) -> Posting:
-    """Validate and copy the fields onto the posting, classify it, and fill in missing tags."""
+def _apply(posting: Posting, fields: PostingFields, tags: Tags | None = None,
+           taxonomy: Taxonomy | None = None) -> Posting:
+    """Validate and copy the fields onto the posting, classify it, and fill in missing tags.
+
+    ``tags``: ``suggest_tags`` of the title and description when the caller has them already;
+    a tagged posting needs only the tagger's verdict.
+    """
     text = f"{fields.title}\n{fields.description}"
-    tags = suggest_tags(text)
-    fields = _with_inferred_tags(fields, tags)
+    taxonomy = taxonomy or Taxonomy()
+    if _tagged(fields):
+        verdict = tags.classification if tags else coding_verdict(text)
+    else:
+        tags = tags or suggest_tags(text)
+        verdict = tags.classification
+        fields = _with_inferred_tags(fields, tags, taxonomy)
     fields = _with_inferred_fields(fields, text, [normalize_code(c) for c in fields.cpt_codes if normalize_code(c)])
-    specialties, credentials, codes = _resolve(fields)
-    verdict = tags.classification
+    specialties, credentials, codes = _resolve(fields, taxonomy)
     assert verdict is not None, "suggest_tags always classifies"
     if not verdict.coding_related and (specialties or credentials or codes):
         # The author's own coding tags are evidence too.
@@ -327,10 +374,10 @@ def expire_due(now: datetime | None = None) -> int:
     return len(due)
 
 
-def _known_codes(codes) -> list[str]:
+def known_codes(codes, taxonomy: Taxonomy | None = None) -> list[str]:
     """The codes our code reference holds, in the given order."""
     codes = list(codes)
-    known = set(db.session.scalars(select(CptCode.code).where(CptCode.code.in_(codes))))
+    known = (taxonomy or Taxonomy()).codes(codes)
     return [c for c in codes if c in known]
 
 
@@ -343,7 +390,7 @@ def suggested_tags(text: str) -> dict:
         "specialties": list(tags.specialties),
         "credentials_required": list(tags.required),
         "credentials_preferred": list(tags.preferred),
-        "cpt_codes": _known_codes(tags.codes),
+        "cpt_codes": known_codes(tags.codes),
         "coding_related": tags.classification.coding_related,
         "evidence": list(tags.classification.evidence),
         "job_fields": _job_fields_json(job_fields(text, tags.codes)),
