@@ -6,10 +6,11 @@ commands such as ``flask alerts send`` have no request at all. So every emailed 
 ``external_url``, which binds the URL map to ``SITE_URL`` instead of to a request. Integer parts
 of URLs follow the one integer rule of ``jobboard.numbers``.
 """
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import current_app
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, Map, MapAdapter
 
 from jobboard.numbers import INTEGER_PATTERN, MAX_ID
 
@@ -25,7 +26,12 @@ class IdConverter(IntegerConverter):
 
 def external_url(endpoint: str, **values) -> str:
     """The absolute address of ``endpoint`` on the public site, e.g. for a link in an email."""
-    site = urlsplit(current_app.config["SITE_URL"])
-    adapter = current_app.url_map.bind(site.netloc, script_name=site.path or "/",
-                                       url_scheme=site.scheme)
-    return adapter.build(endpoint, values, force_external=True)
+    return _site_adapter(current_app.url_map, current_app.config["SITE_URL"]).build(
+        endpoint, values, force_external=True)
+
+
+@lru_cache(maxsize=8)
+def _site_adapter(url_map: Map, site_url: str) -> MapAdapter:
+    """The URL map bound to the site's address, made once (feeds and the API build many links)."""
+    site = urlsplit(site_url)
+    return url_map.bind(site.netloc, script_name=site.path or "/", url_scheme=site.scheme)

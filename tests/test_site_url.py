@@ -165,3 +165,17 @@ def test_debug_and_testing_start_without_site_url(tmp_path, monkeypatch):
     production(monkeypatch, tmp_path)
     assert create_app({"TESTING": True}).config["SITE_URL"] == "http://localhost:5000"
     assert create_app({"TESTING": True, "SERVER_NAME": "jobs.test"}).config["SITE_URL"] == "http://jobs.test"
+
+
+def test_feeds_sitemap_and_api_links_are_canonical_whatever_the_host(app):
+    """Links other sites and readers keep (API, Atom, sitemap, robots.txt, JSON-LD) name SITE_URL,
+    so a cached answer is right for every host name and a forged Host never reaches them."""
+    with app.app_context():
+        posting_id = make_posting(title="Radiology coder", specialties=["radiology"],
+                                  cpt_codes=["70450"]).id
+    client = hostile(app.test_client())
+    bodies = [client.get(url).get_data(as_text=True) for url in
+              ("/api/v1/jobs", f"/api/v1/jobs/{posting_id}", "/jobs.atom", "/sitemap.xml",
+               "/robots.txt", f"/jobs/{posting_id}", "/codes/70450")]
+    assert all(SITE in body for body in bodies)
+    assert not [body for body in bodies if "evil.example" in body]

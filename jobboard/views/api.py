@@ -3,7 +3,7 @@ OpenAPI document describing them."""
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec_webframeworks.flask import FlaskPlugin
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request
 from marshmallow import INCLUDE, Schema, fields, validate
 
 from jobboard.markup import render_description
@@ -15,6 +15,7 @@ from jobboard.search.params import MAX_DAYS, MAX_PER_PAGE, MAX_RESULTS, MAX_SALA
 from jobboard.search.text import CREDENTIALS
 from jobboard.services.postings import visible_posting
 from jobboard.tagging import CODE_SETS, ENCODERS, PRODUCTIVITY_PERIODS, SETTINGS
+from jobboard.urls import external_url
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -55,12 +56,12 @@ def job_json(posting: Posting, snippet: str | None = None) -> dict:
     """A posting in the contract's ``job`` shape; used by every list and detail endpoint."""
     return {
         "id": posting.id,
-        "url": url_for("postings.detail", posting_id=posting.id, _external=True),
+        "url": external_url("postings.detail", posting_id=posting.id),
         "title": posting.title,
         "company": {
             "name": posting.company.name,
             "slug": posting.company.slug,
-            "url": url_for("public.company", slug=posting.company.slug, _external=True),
+            "url": external_url("public.company", slug=posting.company.slug),
         },
         "city": posting.city,
         "state": posting.state,
@@ -69,7 +70,7 @@ def job_json(posting: Posting, snippet: str | None = None) -> dict:
         "salary": salary_json(posting),
         "specialties": [
             {"slug": s.slug, "name": s.name,
-             "url": url_for("codes.specialty", slug=s.slug, _external=True)}
+             "url": external_url("codes.specialty", slug=s.slug)}
             for s in posting.specialties
         ],
         "credentials": {
@@ -77,7 +78,7 @@ def job_json(posting: Posting, snippet: str | None = None) -> dict:
             "preferred": [c.abbreviation for c in posting.credentials_preferred],
         },
         "cpt_codes": [
-            {"code": c.code, "url": url_for("codes.code", code=c.code, _external=True)}
+            {"code": c.code, "url": external_url("codes.code", code=c.code)}
             for c in posting.cpt_codes
         ],
         "posted_at": iso(posting.published_at),
@@ -94,7 +95,7 @@ def job(posting_id):
     posting = visible_posting(posting_id)
     body = job_json(posting)
     body["description_html"] = str(render_description(
-        posting.description, lambda code: url_for("codes.code", code=code, _external=True)))
+        posting.description, lambda code: external_url("codes.code", code=code)))
     return jsonify(body)
 
 

@@ -39,6 +39,7 @@ from jobboard.services.codes import (
 from jobboard.services.pay import min_sample, pay_report
 from jobboard.services.specialties import open_job_counts, specialty_by_slug
 from jobboard.services.work_intensity import specialty_intensity
+from jobboard.urls import external_url
 from jobboard.views.errors import error_response
 from jobboard.views.job_lists import job_list
 
@@ -182,7 +183,7 @@ def api_code(code):
         "percentile_rule": STANDING_RULE,
         "specialties": [s.slug for s in facts["specialties"]],
         "open_jobs": facts["job_count"],
-        "url": url_for("codes.code", code=found.code, _external=True),
+        "url": external_url("codes.code", code=found.code),
     }
     if facts["locality"] is not None:
         local = facts["local"]
@@ -201,6 +202,6 @@ def api_specialties():
     return jsonify([
         {"slug": s.slug, "name": s.name, "ranges": [f"{a}-{b}" for a, b in s.ranges],
          "open_jobs": counts.get(s.slug, 0),
-         "url": url_for("codes.specialty", slug=s.slug, _external=True)}
+         "url": external_url("codes.specialty", slug=s.slug)}
         for s in db.session.scalars(select(Specialty).order_by(Specialty.position))
     ])

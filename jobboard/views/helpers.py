@@ -10,6 +10,7 @@ from flask_login import current_user
 from jobboard.forms.auth import ConfirmForm
 from jobboard.models.taxonomy import ARRANGEMENTS, EMPLOYMENT_TYPES, US_STATES
 from jobboard.tagging import CODE_SETS, ENCODERS, SETTINGS
+from jobboard.urls import external_url
 
 
 def is_safe_next(target: str | None) -> TypeGuard[str]:
@@ -93,6 +94,7 @@ def allow_form_target(url: str) -> None:
 
 def register(app):
     app.add_template_filter(format_pay, "pay")
+    app.add_template_global(external_url)  # canonical links (feeds, sitemap) on SITE_URL
 
     @app.context_processor
     def inject_globals():

@@ -41,6 +41,7 @@ from jobboard.services.stats import record_apply_click, record_view, visitor_key
 from jobboard.services.submissions import AlreadySubmitted, claim, record_result
 from jobboard.services.work_intensity import posting_work_intensity
 from jobboard.tagging import CODE_SETS, ENCODERS, SETTINGS
+from jobboard.urls import external_url
 from jobboard.views.employer import current_company
 from jobboard.views.errors import error_response
 from jobboard.views.helpers import (
@@ -109,8 +110,7 @@ def job_posting_ld(posting: Posting) -> str:
         "directApply": posting.applies_on_site,
         "hiringOrganization": {
             "@type": "Organization", "name": posting.company.name,
-            "sameAs": posting.company.website or url_for("public.company", slug=posting.company.slug,
-                                                         _external=True),
+            "sameAs": posting.company.website or external_url("public.company", slug=posting.company.slug),
         },
         "jobLocation": {
             "@type": "Place",

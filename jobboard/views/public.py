@@ -1,5 +1,5 @@
 """Public pages: home, company pages, the site's own pages (about, privacy...), robots.txt."""
-from flask import Blueprint, Response, current_app, render_template, url_for
+from flask import Blueprint, Response, current_app, render_template
 from sqlalchemy import select
 
 from jobboard.extensions import db
@@ -9,6 +9,7 @@ from jobboard.models.taxonomy import CptCode, Specialty
 from jobboard.reference_data import load_credentials
 from jobboard.services.matching import APPRENTICE_CREDENTIALS, new_coder_jobs
 from jobboard.services.profiles import company_by_slug
+from jobboard.urls import external_url
 from jobboard.views.job_lists import job_list
 
 bp = Blueprint("public", __name__)
@@ -43,7 +44,7 @@ ROBOTS_DISALLOW = ("/admin", "/employer", "/seeker", "/account", "/login", "/log
 def robots():
     body = "\n".join([
         "User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW),
-        f"Sitemap: {url_for('public.sitemap', _external=True)}", "",
+        f"Sitemap: {external_url('public.sitemap')}", "",
     ])
     return Response(body, mimetype="text/plain")
 
