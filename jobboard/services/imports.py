@@ -28,6 +28,7 @@ from jobboard.extensions import db
 from jobboard.models.base import utcnow
 from jobboard.models.company import Company
 from jobboard.models.posting import Posting, PostingCredential, posting_cpt_code, posting_specialty
+from jobboard.reference_data import normalize_code
 from jobboard.search.sync import reindex_postings
 from jobboard.services.accounts import slugify, unique_company_slug
 from jobboard.services.postings import (
@@ -45,6 +46,7 @@ from jobboard.text_input import http_url_problem, text_problem
 BATCH_SIZE = 500   # lines per transaction and per index hand-over
 MAX_FUTURE_POSTING = timedelta(days=1)
 MAX_LIST_ITEMS = 100
+LOOK_UP_CHUNK = 500   # tag names per query (SQLite caps a statement's parameters)
 
 IMPORT_FIELDS = {
     "title", "company", "description", "city", "state", "arrangement", "employment_type",
@@ -316,6 +318,7 @@ class _Importer:
         for line in lines:
             line.company_id = self._company_id(line.company)
         existing = self._existing(lines)
+        changed = []
         for line in lines:
             match = existing.get((line.company_id, line.external_id or line.source_hash))
             if match is not None:
@@ -323,7 +326,14 @@ class _Importer:
             self._saw([line.company_id], [line.existing_id])
             if match is not None and match[1] == line.source_hash:
                 self.report.unchanged += 1
-                continue
+            else:
+                changed.append((line, match))
+        try:
+            self._look_up_tags([line.record for line, _ in changed])
+        except SQLAlchemyError:
+            db.session.rollback()
+            self.taxonomy = Taxonomy()   # each line looks its own tags up and reports what fails
+        for line, match in changed:
             try:
                 line.posting = self._posting(line, match)
             except LineRefused as error:
@@ -338,6 +348,22 @@ class _Importer:
                 self.ready.append(line)
         if len(self.ready) >= self.batch_size:
             self.store_ready()
+
+    def _look_up_tags(self, records: list[dict]) -> None:
+        """Fetch the tags the lines name a few queries per batch (``Taxonomy`` keeps them), not per line."""
+        names: dict[str, list[str]] = {name: [] for name in TAG_FIELDS}
+        for record in records:
+            for name in TAG_FIELDS:
+                value = record.get(name)
+                if isinstance(value, list):
+                    names[name] += [v for v in value if isinstance(v, str)]
+        codes = [code for code in map(normalize_code, names["cpt_codes"]) if code]
+        credentials = names["credentials_required"] + names["credentials_preferred"]
+        for look_up, wanted in ((self.taxonomy.specialties, names["specialties"]),
+                                (self.taxonomy.credentials, credentials), (self.taxonomy.codes, codes)):
+            wanted = list(dict.fromkeys(wanted))
+            for start in range(0, len(wanted), LOOK_UP_CHUNK):
+                look_up(wanted[start:start + LOOK_UP_CHUNK])
 
     def store_ready(self) -> None:
         """Store the queued lines in one transaction (line by line if the database refuses one)."""
