@@ -60,7 +60,14 @@ from functools import lru_cache
 from text_to_num import alpha2digit
 
 from jobboard import reference_data as rd
-from jobboard.classification import _CODING_TITLE, _OTHER_TITLE, Classification, classify
+from jobboard.classification import (
+    _CODING_TITLE,
+    _OTHER_TITLE,
+    Classification,
+    classify,
+    lowered_for_screening,
+    may_hold,
+)
 
 __all__ = [
     "MAX_SPECIALTIES",
@@ -694,24 +701,6 @@ def _phrase_pattern(phrase: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![{_WORD}]){body}(?![{_WORD}])", re.IGNORECASE)
 
 
-# Characters the regex engine matches, ignoring case, with an ASCII letter (İ ı ſ K); a text
-# holding one is scanned with every case-insensitive pattern (tests/test_tagging.py checks them).
-_FOLDS_TO_ASCII = frozenset("\u0130\u0131\u017f\u212a")
-
-
-@lru_cache(maxsize=8)   # the specialties, the setting, the apprentice rules and the encoders read it
-def _lowered(text: str) -> str:
-    """The text in lower case for substring screening, or "" (scan everything) when it holds a
-    character some case-insensitive pattern matches with an ASCII letter."""
-    return "" if _FOLDS_TO_ASCII.intersection(text) else text.lower()
-
-
-def _may_hold(lowered: str, literals: tuple[str, ...]) -> bool:
-    """Whether a pattern each of whose matches holds one of ``literals`` (lower case) can match
-    the text ``_lowered`` gave: a cheap test that spares most regex scans."""
-    return not lowered or any(literal in lowered for literal in literals)
-
-
 def _phrase_literal(phrase: str) -> tuple[str, bool]:
     """(text every match of ``_phrase_pattern(phrase)`` holds, whether it is case-sensitive).
 
@@ -818,7 +807,7 @@ _ENUMERATION_FACTOR = 0.5
 
 def _vocabulary_scores(text: str) -> dict[str, float]:
     matches = []
-    lowered = _lowered(text)
+    lowered = lowered_for_screening(text)
     for (slug, phrase, is_weak, pattern), (literal, exact) in zip(_vocabulary(), _vocabulary_literals(),
                                                                     strict=True):
         if literal and (literal not in text if exact else lowered and literal not in lowered):
@@ -966,7 +955,7 @@ class JobFields:
 # a faint hint (a practice-management system, used mostly by physician practices) 0.5. A hit in
 # the title counts double, one inside an experience requirement half. Cues ignore case except
 # the acronyms, written inside ``(?-i:...)``. Each cue lists, in lower case, the words one of which
-# every match of it holds (see ``_may_hold``).
+# every match of it holds (see ``classification.may_hold``).
 _STRONG, _HINT, _FAINT = 1.5, 1.0, 0.5
 _SETTING_CUES = {
     "inpatient": ((r"\binpatient (?:facility|hospital|coding|coders?|records|stays|charts|reviews)\b", _STRONG,
@@ -1107,8 +1096,8 @@ _SENIOR_TITLE = re.compile(r"\b(?:senior|sr\.?|lead|supervisor|manager|director|
 def _apprentice(text: str) -> bool:
     if _APPRENTICE_REFUSED.search(text):
         return False
-    lowered = _lowered(text)
-    if any(_may_hold(lowered, literals) and pattern.search(text) for pattern, literals in _APPRENTICE_WELCOME):
+    lowered = lowered_for_screening(text)
+    if any(may_hold(lowered, literals) and pattern.search(text) for pattern, literals in _APPRENTICE_WELCOME):
         return True
     senior = _YEARS_REQUIRED.search(text) or _SENIOR_TITLE.search(text[:_title_end(text)])
     return bool(_APPRENTICE_VAGUE.search(text)) and not senior
@@ -1118,11 +1107,11 @@ def _setting(text: str) -> str | None:
     title_end = _title_end(text)
     experience = [(m.start(), m.end()) for m in _EXPERIENCE_CLAUSE.finditer(text)]
     scores: dict[str, float] = defaultdict(float)
-    lowered = _lowered(text)
+    lowered = lowered_for_screening(text)
     for setting, patterns in _SETTING_PATTERNS.items():
         taken: list[tuple[int, int]] = []   # "hospital outpatient" and "outpatient" count once
         for pattern, cue_weight, literals in patterns:
-            if not _may_hold(lowered, literals):
+            if not may_hold(lowered, literals):
                 continue
             for m in pattern.finditer(text):
                 if any(a < m.end() and m.start() < b for a, b in taken):
@@ -1186,9 +1175,9 @@ def job_fields(text: str, codes: tuple[str, ...] = ()) -> JobFields:
         # A title naming coding work with a coding setting in the text is evidence enough here.
         return JobFields()
     code_sets = tuple(k for k, p in _CODE_SET_PATTERNS.items() if p.search(text) or (k == "cpt" and codes))
-    lowered = _lowered(text)
+    lowered = lowered_for_screening(text)
     found = sorted((m.start(), k) for k, (p, literals) in _ENCODER_PATTERNS.items()
-                   if _may_hold(lowered, literals) and (m := p.search(text)))
+                   if may_hold(lowered, literals) and (m := p.search(text)))
     figures = _spelled_figures_as_digits(text)
     count, per, chart_type = _productivity(figures)
     return JobFields(

@@ -161,8 +161,9 @@ def test_pay_hours_and_shares_are_not_productivity_accuracy_or_encoders(text):
 # --- the substring screen must not change a result ----------------------------------------------
 
 def _screened_patterns():
-    from jobboard import tagging
+    from jobboard import classification, tagging
 
+    yield from ((pattern, words) for _label, pattern, words in classification._EVIDENCE_RES)
     for patterns in tagging._SETTING_PATTERNS.values():
         yield from ((pattern, literals) for pattern, _weight, literals in patterns)
     yield from tagging._APPRENTICE_WELCOME
@@ -187,12 +188,15 @@ def test_every_match_of_a_screened_pattern_holds_one_of_its_words():
     assert matched > 100
 
 
-def test_job_fields_are_the_same_without_the_screen(monkeypatch):
-    from jobboard import tagging
+def test_job_fields_and_verdicts_are_the_same_without_the_screen(monkeypatch):
+    from jobboard import classification, tagging
 
     texts = _screen_texts() + ["Inpatient coder (ACUTE CARE), new coders welcome, Epic and 3M",
                                "Outpatient coder: ambulatory \u017furgery center, apprenti\u017fe\u017f welcome"]
-    screened = [job_fields(text) for text in texts]
-    monkeypatch.setattr(tagging, "_may_hold", lambda lowered, literals: True)
-    assert [job_fields(text) for text in texts] == screened
+    screened = [(job_fields(text), tagging.coding_verdict(text)) for text in texts]
+    for module in (classification, tagging):
+        monkeypatch.setattr(module, "may_hold", lambda lowered, words: True)
+    classification._evidence.cache_clear()
+    assert [(job_fields(text), tagging.coding_verdict(text)) for text in texts] == screened
+    screened = [fields for fields, _verdict in screened]
     assert sum(f.setting is not None for f in screened) > 50 and any(f.apprentice for f in screened)
