@@ -15,13 +15,14 @@ import hashlib
 import json
 import re
 import time
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, inspect, select, tuple_, update
+from sqlalchemy import Table, bindparam, delete, func, insert, inspect, select, tuple_, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from jobboard.extensions import db
@@ -437,10 +438,14 @@ class _Importer:
             old = [line.existing_id for line in changed]
             for link in (posting_specialty, posting_cpt_code, cast(Table, PostingCredential.__table__)):
                 db.session.execute(delete(link).where(link.c.posting_id.in_(old)))
+            # One executemany per set of columns the lines set (most lines set the same ones).
+            updates: dict[tuple[str, ...], list[dict]] = defaultdict(list)
             for line in changed:
                 values = {k: v for k, v in _set_columns(line.built).items() if k not in KEPT_ON_UPDATE}
-                db.session.execute(update(table).where(table.c.id == line.existing_id)
-                                   .values(**values, updated_at=stamp))
+                values.update(updated_at=stamp, existing_id=line.existing_id)
+                updates[tuple(sorted(values))].append(values)
+            for rows in updates.values():
+                db.session.execute(update(table).where(table.c.id == bindparam("existing_id")), rows)
         _insert_tags(zip(posting_ids, (line.built for line in lines), strict=True))
         not_coding = sum(not line.built.coding_related for line in lines)
         reindex_postings(posting_ids)
