@@ -9,7 +9,8 @@ Every imported posting keeps a hash of its source line: a line whose posting alr
 hash is counted as unchanged and not written again, which makes re-importing a nightly feed
 cheap. Validation and tagging are the posting form's own (``_apply``, ``suggest_tags``); each
 line is tagged at most once, and a line that brings its own tags only gets the tagger's verdict.
-Tags are looked up by name once per transaction (``Taxonomy``), not per line.
+Tags are looked up by name once per transaction (``Taxonomy``): the names a batch's lines give are
+fetched together before the lines are checked, so a batch costs a few queries whatever its codes.
 """
 import hashlib
 import json
