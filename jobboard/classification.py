@@ -87,8 +87,24 @@ _EVIDENCE = [
 # Upper-case acronyms stay case-sensitive ("him", "cdi" in running text are other words).
 _CASE_SENSITIVE = {"CPT codes", "HCPCS", "DRG", "health information management",
                    "clinical documentation integrity", "coding body"}
+# Words (lower case) one of which every match of each evidence pattern holds: a text holding none
+# of them is not scanned for it (see ``may_hold``).
+_EVIDENCE_WORDS = {
+    "medical coding": ("medical cod",), "ICD-10": ("icd",), "CPT codes": ("cpt",), "HCPCS": ("hcpcs",),
+    "DRG": ("drg",), "E/M levels": ("e/m", "e&m", "evaluation and management"),
+    "code assignment": ("assign", "select", "abstract"), "coding from records": ("cod",),
+    "modifiers": ("modifier",), "chart review or audit": ("review", "audit"),
+    "clinical documentation integrity": ("clinical documentation", "cdi"), "physician queries": ("quer",),
+    "medical billing": ("medical bill",), "revenue cycle": ("revenue cycle",),
+    "claims and denials": ("denial", "eob", "claim", "ub-04", "cms-1500", "resubmit"),
+    "payer enrollment": ("enroll", "credentialing"),
+    "health information management": ("health information", "him"),
+    "release of information": ("release of information", "records"),
+    "risk adjustment coding": ("hcc", "risk adjustment"),
+    "coding body": ("aapc", "ahima", "acdis"),
+}
 _EVIDENCE_RES = [
-    (label, re.compile(pattern, 0 if label in _CASE_SENSITIVE else re.IGNORECASE))
+    (label, re.compile(pattern, 0 if label in _CASE_SENSITIVE else re.IGNORECASE), _EVIDENCE_WORDS[label])
     for label, pattern in _EVIDENCE
 ]
 # CPT also means curricular practical training for students on F-1 visas.
@@ -101,10 +117,31 @@ _UNTITLED_EVIDENCE_NEEDED = 2
 _MIXED_TITLE_EVIDENCE_NEEDED = 3   # "Coding Bootcamp Instructor", "Junior Coder / Web Developer"
 
 
+# Characters the regex engine matches, ignoring case, with an ASCII letter (İ ı ſ K); a text
+# holding one is scanned with every case-insensitive pattern (tests/test_tagging.py checks them).
+FOLDS_TO_ASCII = frozenset("\u0130\u0131\u017f\u212a")
+
+
+@lru_cache(maxsize=8)   # the classifier and the tagger's specialties, setting and encoders read it
+def lowered_for_screening(text: str) -> str:
+    """The text in lower case for substring screening, or "" (scan everything) when it holds a
+    character some case-insensitive pattern matches with an ASCII letter."""
+    return "" if FOLDS_TO_ASCII.intersection(text) else text.lower()
+
+
+def may_hold(lowered: str, words: tuple[str, ...]) -> bool:
+    """Whether a pattern each of whose matches holds one of ``words`` (lower case) can match the
+    text ``lowered_for_screening`` gave: a cheap test that spares most regex scans."""
+    return not lowered or any(word in lowered for word in words)
+
+
 @lru_cache(maxsize=8)   # the tagger and the job fields classify the same text more than once
 def _evidence(text: str) -> tuple[str, ...]:
     found = []
-    for label, rx in _EVIDENCE_RES:
+    lowered = lowered_for_screening(text)
+    for label, rx, words in _EVIDENCE_RES:
+        if not may_hold(lowered, words):
+            continue
         for m in rx.finditer(text):
             if label == "CPT codes":
                 window = text[max(0, m.start() - _VISA_RADIUS):m.end() + _VISA_RADIUS]

@@ -60,7 +60,14 @@ from functools import lru_cache
 from text_to_num import alpha2digit
 
 from jobboard import reference_data as rd
-from jobboard.classification import _CODING_TITLE, _OTHER_TITLE, Classification, classify
+from jobboard.classification import (
+    _CODING_TITLE,
+    _OTHER_TITLE,
+    Classification,
+    classify,
+    lowered_for_screening,
+    may_hold,
+)
 
 __all__ = [
     "MAX_SPECIALTIES",
@@ -694,11 +701,6 @@ def _phrase_pattern(phrase: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![{_WORD}]){body}(?![{_WORD}])", re.IGNORECASE)
 
 
-# Characters the regex engine matches, ignoring case, with an ASCII letter (İ ı ſ K); a text
-# holding one is scanned with every case-insensitive pattern (tests/test_tagging.py checks them).
-_FOLDS_TO_ASCII = frozenset("\u0130\u0131\u017f\u212a")
-
-
 def _phrase_literal(phrase: str) -> tuple[str, bool]:
     """(text every match of ``_phrase_pattern(phrase)`` holds, whether it is case-sensitive).
 
@@ -805,7 +807,7 @@ _ENUMERATION_FACTOR = 0.5
 
 def _vocabulary_scores(text: str) -> dict[str, float]:
     matches = []
-    lowered = "" if _FOLDS_TO_ASCII.intersection(text) else text.lower()
+    lowered = lowered_for_screening(text)
     for (slug, phrase, is_weak, pattern), (literal, exact) in zip(_vocabulary(), _vocabulary_literals(),
                                                                     strict=True):
         if literal and (literal not in text if exact else lowered and literal not in lowered):
@@ -952,35 +954,42 @@ class JobFields:
 # Setting cues with their weights: a phrase that names the setting outright counts 1.5, a hint 1,
 # a faint hint (a practice-management system, used mostly by physician practices) 0.5. A hit in
 # the title counts double, one inside an experience requirement half. Cues ignore case except
-# the acronyms, written inside ``(?-i:...)``.
+# the acronyms, written inside ``(?-i:...)``. Each cue lists, in lower case, the words one of which
+# every match of it holds (see ``classification.may_hold``).
 _STRONG, _HINT, _FAINT = 1.5, 1.0, 0.5
 _SETTING_CUES = {
-    "inpatient": ((r"\binpatient (?:facility|hospital|coding|coders?|records|stays|charts|reviews)\b", _STRONG),
-                  (r"\binpatient\b", _HINT), (r"\bacute care\b", _HINT),
-                  (r"(?-i:\b(?:MS-|APR-)?DRGs?\b)", _HINT), (r"\bICD-?10-?(?-i:PCS)\b", _HINT),
-                  (r"(?-i:\bIP) coder\b", _STRONG)),
-    "outpatient": ((r"\b(?:hospital outpatient|outpatient (?:facility|department|hospital))\b", _STRONG),
-                   (r"\boutpatient\b", _HINT), (r"\bobservation\b", _HINT),
-                   (r"(?-i:\bED) facility\b|\bemergency department facility\b", _STRONG),
-                   (r"(?-i:\bAPCs?\b|\bOPPS\b)", _HINT), (r"\bancillary\b", _HINT)),
+    "inpatient": ((r"\binpatient (?:facility|hospital|coding|coders?|records|stays|charts|reviews)\b", _STRONG,
+                   ("inpatient",)),
+                  (r"\binpatient\b", _HINT, ("inpatient",)), (r"\bacute care\b", _HINT, ("acute care",)),
+                  (r"(?-i:\b(?:MS-|APR-)?DRGs?\b)", _HINT, ("drg",)), (r"\bICD-?10-?(?-i:PCS)\b", _HINT, ("pcs",)),
+                  (r"(?-i:\bIP) coder\b", _STRONG, ("ip coder",))),
+    "outpatient": ((r"\b(?:hospital outpatient|outpatient (?:facility|department|hospital))\b", _STRONG,
+                    ("outpatient",)),
+                   (r"\boutpatient\b", _HINT, ("outpatient",)), (r"\bobservation\b", _HINT, ("observation",)),
+                   (r"(?-i:\bED) facility\b|\bemergency department facility\b", _STRONG, ("facility",)),
+                   (r"(?-i:\bAPCs?\b|\bOPPS\b)", _HINT, ("apc", "opps")), (r"\bancillary\b", _HINT, ("ancillary",))),
     "profee": ((r"\bpro[- ]?fee\b|\bprofessional fee\b|\bprofessional (?:services|billing|coding|components?)\b",
-                _STRONG),
+                _STRONG, ("fee", "professional")),
                (r"\bphysician(?:s'?)? (?:practices?|groups?|offices?|services|visits|emergency|coding|billing)\b",
-                _HINT),
-               (r"\bmedical group\b|\bmultispecialty (?:group|physician practice)\b", _HINT),
-               (r"\b(?:dermatology|pediatric|family) (?:practice|clinics?)\b|\bprovider(?:s'?)? office\b", _HINT),
-               (r"\boffice (?:visits|E/M|procedures)\b|\bprovider (?:visits|services|encounters)\b", _HINT),
+                _HINT, ("physician",)),
+               (r"\bmedical group\b|\bmultispecialty (?:group|physician practice)\b", _HINT,
+                ("medical group", "multispecialty")),
+               (r"\b(?:dermatology|pediatric|family) (?:practice|clinics?)\b|\bprovider(?:s'?)? office\b", _HINT,
+                ("practice", "clinic", "office")),
+               (r"\boffice (?:visits|E/M|procedures)\b|\bprovider (?:visits|services|encounters)\b", _HINT,
+                ("office", "provider")),
                (r"\b(?:primary|urgent) care\b|\b(?:internal|family) medicine (?:visits|providers|clinics?)\b",
-                _HINT),
-               (r"\beClinicalWorks\b|(?-i:\beCW\b)|\bathena(?:health|One)?\b|(?-i:\bNextGen\b)", _FAINT)),
-    "payer": ((r"\brisk adjustment\b", _STRONG), (r"(?-i:\bHCCs?\b)", _HINT),
-              (r"\bhealth plans?\b|\bpayer[- ]side\b", _STRONG), (r"\bMedicare Advantage\b", _HINT),
-              (r"(?-i:\bRAF\b)", _HINT)),
+                _HINT, ("care", "medicine")),
+               (r"\beClinicalWorks\b|(?-i:\beCW\b)|\bathena(?:health|One)?\b|(?-i:\bNextGen\b)", _FAINT,
+                ("eclinicalworks", "ecw", "athena", "nextgen"))),
+    "payer": ((r"\brisk adjustment\b", _STRONG, ("risk adjustment",)), (r"(?-i:\bHCCs?\b)", _HINT, ("hcc",)),
+              (r"\bhealth plans?\b|\bpayer[- ]side\b", _STRONG, ("health plan", "payer")),
+              (r"\bMedicare Advantage\b", _HINT, ("medicare advantage",)), (r"(?-i:\bRAF\b)", _HINT, ("raf",))),
     "asc": ((r"\bambulatory surgery cent(?:er|re)s?\b|\bsurgery cent(?:er|re)s?\b|\bsurgical cent(?:er|re)s?\b",
-             _STRONG), (r"(?-i:\bASCs?\b)", _STRONG)),
+             _STRONG, ("surgery cent", "surgical cent")), (r"(?-i:\bASCs?\b)", _STRONG, ("asc",))),
 }
 _SETTING_PATTERNS = {
-    setting: [(re.compile(p, re.IGNORECASE), weight) for p, weight in cues]
+    setting: [(re.compile(p, re.IGNORECASE), weight, literals) for p, weight, literals in cues]
     for setting, cues in _SETTING_CUES.items()
 }
 _SETTING_FLOOR = 1.5   # one passing cue ("multispecialty group") is not enough; two are, or one in the title
@@ -993,17 +1002,18 @@ _CODE_SET_PATTERNS = {
     "drg": re.compile(r"\b(?:MS-|APR-)?DRGs?\b"),
     "apc": re.compile(r"\bAPCs?\b|\bOPPS\b"),
 }
+# Each encoder's pattern, with the words (lower case) one of which every match holds.
 _ENCODER_PATTERNS = {
-    "3m": re.compile(r"(?<![\w$])3M\b|\b360 Encompass\b|\bCodeFinder\b"),
-    "optum": re.compile(r"\bOptum(?:360)?\b|\bEncoderPro\b"),
-    "trucode": re.compile(r"\bTruCode\b", re.IGNORECASE),
-    "epic": re.compile(r"(?<![\w-])Epic(?![\w-])(?! Games)"),
-    "cerner": re.compile(r"\bCerner\b|\bOracle Health\b"),
-    "meditech": re.compile(r"\bMEDITECH\b|\bMeditech\b"),
-    "athenahealth": re.compile(r"\bathena(?:health|One|Collector|Clinicals)?\b", re.IGNORECASE),
-    "eclinicalworks": re.compile(r"\beClinicalWorks\b|\beCW\b", re.IGNORECASE),
-    "nextgen": re.compile(r"\bNextGen\b"),
-    "allscripts": re.compile(r"\bAllscripts\b|\bVeradigm\b"),
+    "3m": (re.compile(r"(?<![\w$])3M\b|\b360 Encompass\b|\bCodeFinder\b"), ("3m", "360 encompass", "codefinder")),
+    "optum": (re.compile(r"\bOptum(?:360)?\b|\bEncoderPro\b"), ("optum", "encoderpro")),
+    "trucode": (re.compile(r"\bTruCode\b", re.IGNORECASE), ("trucode",)),
+    "epic": (re.compile(r"(?<![\w-])Epic(?![\w-])(?! Games)"), ("epic",)),
+    "cerner": (re.compile(r"\bCerner\b|\bOracle Health\b"), ("cerner", "oracle health")),
+    "meditech": (re.compile(r"\bMEDITECH\b|\bMeditech\b"), ("meditech",)),
+    "athenahealth": (re.compile(r"\bathena(?:health|One|Collector|Clinicals)?\b", re.IGNORECASE), ("athena",)),
+    "eclinicalworks": (re.compile(r"\beClinicalWorks\b|\beCW\b", re.IGNORECASE), ("eclinicalworks", "ecw")),
+    "nextgen": (re.compile(r"\bNextGen\b"), ("nextgen",)),
+    "allscripts": (re.compile(r"\bAllscripts\b|\bVeradigm\b"), ("allscripts", "veradigm")),
 }
 
 _NUMBER = r"(\d{1,3}(?:\.\d{1,2})?)"
@@ -1042,21 +1052,23 @@ _ACCURACY_RANGE = (50.0, 100.0)
 # senior: a firm experience requirement or a senior title ("we fund an apprenticeship path for
 # new coders elsewhere; this lead role requires 6 years").
 _APPRENTICE_CREDENTIAL = r"(?:CPC-A|COC-A|CCA|apprentices?|apprentice coders?)"
-_APPRENTICE_WELCOME = re.compile(
-    rf"{_APPRENTICE_CREDENTIAL}[^.;\n]{{0,40}}?\b(?:welcome[sd]?|considered|accepted|encouraged|eligible|"
-    r"okay|ok|fine|acceptable|may apply|can apply)\b"
-    rf"|\b(?:welcome|accept|consider|encourage)s?\b[^.;\n]{{0,20}}?\b{_APPRENTICE_CREDENTIAL}"
-    rf"|{_APPRENTICE_CREDENTIAL}\b[^.;\n]*?\b(?:are|is) (?:welcome|encouraged|eligible|invited)\b"
-    r"|\b(?:CPC|COC|CIC)\s+or\s+(?:CPC-A|COC-A)\b|\b(?:CPC-A|COC-A|CCA)\s+or\s+(?:CPC|COC|CCS)\b"
-    r"|\brecently certified\b|\bnewly certified\b"
-    r"|\bnew (?:coders|grads?|graduates)\b[^.;\n]{0,20}?\b(?:welcome[sd]?|encouraged|considered|may apply)\b"
-    r"|\brecent graduates\b|\bgraduates of an? [^.;\n]{0,40}program\b"
-    r"|\bno (?:prior |coding |previous )?experience (?:required|necessary|needed)\b"
-    r"|\bno (?:coding )?experience\?"
-    r"|\b(?:the -?A|-A|apprentice (?:status|designation))\s+(?:\w+\s+){0,3}?removed within\b"
-    r"|\bfor new graduates\b|\bCPC-A candidates\b|\b(?:hold|holding) the (?:CCA|CPC-A)\b",
-    re.IGNORECASE,
-)
+# Each way of welcoming them, with the words (lower case) one of which every match holds.
+_APPRENTICE_WORDS = ("cpc-a", "coc-a", "cca", "apprentice")
+_APPRENTICE_WELCOME = [(re.compile(pattern, re.IGNORECASE), literals) for pattern, literals in (
+    (rf"{_APPRENTICE_CREDENTIAL}[^.;\n]{{0,40}}?\b(?:welcome[sd]?|considered|accepted|encouraged|eligible|"
+     r"okay|ok|fine|acceptable|may apply|can apply)\b"
+     rf"|\b(?:welcome|accept|consider|encourage)s?\b[^.;\n]{{0,20}}?\b{_APPRENTICE_CREDENTIAL}"
+     rf"|{_APPRENTICE_CREDENTIAL}\b[^.;\n]*?\b(?:are|is) (?:welcome|encouraged|eligible|invited)\b"
+     r"|\b(?:CPC|COC|CIC)\s+or\s+(?:CPC-A|COC-A)\b|\b(?:CPC-A|COC-A|CCA)\s+or\s+(?:CPC|COC|CCS)\b"
+     r"|\bCPC-A candidates\b|\b(?:hold|holding) the (?:CCA|CPC-A)\b", _APPRENTICE_WORDS),
+    (r"\brecently certified\b|\bnewly certified\b", ("certified",)),
+    (r"\bnew (?:coders|grads?|graduates)\b[^.;\n]{0,20}?\b(?:welcome[sd]?|encouraged|considered|may apply)\b",
+     ("new coders", "new grad")),
+    (r"\brecent graduates\b|\bgraduates of an? [^.;\n]{0,40}program\b|\bfor new graduates\b", ("graduates",)),
+    (r"\bno (?:prior |coding |previous )?experience (?:required|necessary|needed)\b|\bno (?:coding )?experience\?",
+     ("experience required", "experience necessary", "experience needed", "experience?")),
+    (r"\b(?:the -?A|-A|apprentice (?:status|designation))\s+(?:\w+\s+){0,3}?removed within\b", ("removed within",)),
+)]
 _APPRENTICE_VAGUE = re.compile(
     r"\bentry[- ]level\b|\bapprenticeship\b|\btrainee\b|\bwill train\b|\bwe train\b"
     r"|\bnew (?:coders|grads?|graduates)\b(?![^.;\n]{0,30}\bnot\b)",
@@ -1084,7 +1096,8 @@ _SENIOR_TITLE = re.compile(r"\b(?:senior|sr\.?|lead|supervisor|manager|director|
 def _apprentice(text: str) -> bool:
     if _APPRENTICE_REFUSED.search(text):
         return False
-    if _APPRENTICE_WELCOME.search(text):
+    lowered = lowered_for_screening(text)
+    if any(may_hold(lowered, literals) and pattern.search(text) for pattern, literals in _APPRENTICE_WELCOME):
         return True
     senior = _YEARS_REQUIRED.search(text) or _SENIOR_TITLE.search(text[:_title_end(text)])
     return bool(_APPRENTICE_VAGUE.search(text)) and not senior
@@ -1094,13 +1107,16 @@ def _setting(text: str) -> str | None:
     title_end = _title_end(text)
     experience = [(m.start(), m.end()) for m in _EXPERIENCE_CLAUSE.finditer(text)]
     scores: dict[str, float] = defaultdict(float)
-    taken: set[tuple[int, str]] = set()   # "hospital outpatient" and "outpatient" count once
+    lowered = lowered_for_screening(text)
     for setting, patterns in _SETTING_PATTERNS.items():
-        for pattern, cue_weight in patterns:
+        taken: list[tuple[int, int]] = []   # "hospital outpatient" and "outpatient" count once
+        for pattern, cue_weight, literals in patterns:
+            if not may_hold(lowered, literals):
+                continue
             for m in pattern.finditer(text):
-                if any((pos, setting) in taken for pos in range(m.start(), m.end())):
+                if any(a < m.end() and m.start() < b for a, b in taken):
                     continue
-                taken.update((pos, setting) for pos in range(m.start(), m.end()))
+                taken.append((m.start(), m.end()))
                 weight = cue_weight
                 if m.start() < title_end:
                     weight *= _TITLE_FACTOR
@@ -1159,7 +1175,9 @@ def job_fields(text: str, codes: tuple[str, ...] = ()) -> JobFields:
         # A title naming coding work with a coding setting in the text is evidence enough here.
         return JobFields()
     code_sets = tuple(k for k, p in _CODE_SET_PATTERNS.items() if p.search(text) or (k == "cpt" and codes))
-    found = sorted((m.start(), k) for k, p in _ENCODER_PATTERNS.items() if (m := p.search(text)))
+    lowered = lowered_for_screening(text)
+    found = sorted((m.start(), k) for k, (p, literals) in _ENCODER_PATTERNS.items()
+                   if may_hold(lowered, literals) and (m := p.search(text)))
     figures = _spelled_figures_as_digits(text)
     count, per, chart_type = _productivity(figures)
     return JobFields(

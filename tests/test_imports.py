@@ -1,6 +1,7 @@
 """Feeds: `jobs import` and `demo load` check each line on their own, write in batches, skip
 unchanged lines, close postings a feed dropped, and leave the search index in step."""
 import json
+from datetime import datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -143,12 +144,34 @@ def test_a_batch_looks_its_tags_up_a_few_times_not_per_line(app, codes):
             lookups.append(statement)
 
     with app.app_context():
+        from jobboard.models.taxonomy import CptCode
+
+        known = db.session.scalars(db.select(CptCode.code).order_by(CptCode.code).limit(40)).all()
+        # Every line names a code no other line names: still one look-up per kind for the batch.
+        lines = feed(40, changes={i: {"cpt_codes": [code]} for i, code in enumerate(known)})
         event.listen(db.engine, "before_cursor_execute", count)
         try:
-            report = import_postings([json.dumps(r) for r in feed(40)], batch_size=50)
+            report = import_postings([json.dumps(r) for r in lines], batch_size=50)
         finally:
             event.remove(db.engine, "before_cursor_execute", count)
-    assert report.created == 40 and len(lookups) == 3
+        stored = {p.external_id: [c.code for c in p.cpt_codes] for p in db.session.scalars(db.select(Posting))}
+    assert len(known) == 40 and report.created == 40 and len(lookups) == 3
+    assert stored == {f"F-{i}": [code] for i, code in enumerate(known)}
+
+
+def test_changed_lines_setting_different_columns_are_each_updated(app, codes):
+    """Changed postings are written in one statement per set of columns their lines give."""
+    with app.app_context():
+        import_postings([json.dumps(r) for r in feed(4)])
+        published = dict(db.session.execute(db.select(Posting.external_id, Posting.published_at)).all())
+        changed = feed(4, changes={1: {"title": "Risk Adjustment Coder"},
+                                   2: {"title": "Pathology Coder", "posted_at": "2026-01-05T09:00:00Z"}})
+        report = import_postings([json.dumps(r) for r in changed])
+        after = {p.external_id: (p.title, p.published_at) for p in db.session.scalars(db.select(Posting))}
+    assert (report.updated, report.unchanged) == (2, 2)
+    assert after["F-1"] == ("Risk Adjustment Coder", published["F-1"])
+    assert after["F-2"][0] == "Pathology Coder" and after["F-2"][1].replace(tzinfo=None) == datetime(2026, 1, 5, 9)
+    assert after["F-0"] == ("Surgical Coder 0", published["F-0"])
 
 
 HOSTILE = [

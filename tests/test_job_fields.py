@@ -156,3 +156,47 @@ def test_non_coding_text_gets_no_fields(text):
 def test_pay_hours_and_shares_are_not_productivity_accuracy_or_encoders(text):
     found = job_fields(text)
     assert (found.productivity, found.accuracy, found.encoders) == (None, None, ())
+
+
+# --- the substring screen must not change a result ----------------------------------------------
+
+def _screened_patterns():
+    from jobboard import classification, tagging
+
+    yield from ((pattern, words) for _label, pattern, words in classification._EVIDENCE_RES)
+    for patterns in tagging._SETTING_PATTERNS.values():
+        yield from ((pattern, literals) for pattern, _weight, literals in patterns)
+    yield from tagging._APPRENTICE_WELCOME
+    yield from tagging._ENCODER_PATTERNS.values()
+
+
+def _screen_texts():
+    from jobboard.demo import demo_postings
+
+    texts = [c["text"] for c in json.loads((ROOT / "tests" / "data" / "tagger_cases.json").read_text(encoding="utf-8"))]
+    return texts + [f"{r['title']}\n{r['description']}" for r in demo_postings(300, 3)]
+
+
+def test_every_match_of_a_screened_pattern_holds_one_of_its_words():
+    """A pattern whose listed words are all absent is not scanned: the words must be in every match."""
+    matched = 0
+    for text in _screen_texts():
+        for pattern, literals in _screened_patterns():
+            for m in pattern.finditer(text):
+                matched += 1
+                assert any(word in m.group(0).lower() for word in literals), (pattern.pattern, m.group(0))
+    assert matched > 100
+
+
+def test_job_fields_and_verdicts_are_the_same_without_the_screen(monkeypatch):
+    from jobboard import classification, tagging
+
+    texts = _screen_texts() + ["Inpatient coder (ACUTE CARE), new coders welcome, Epic and 3M",
+                               "Outpatient coder: ambulatory \u017furgery center, apprenti\u017fe\u017f welcome"]
+    screened = [(job_fields(text), tagging.coding_verdict(text)) for text in texts]
+    for module in (classification, tagging):
+        monkeypatch.setattr(module, "may_hold", lambda lowered, words: True)
+    classification._evidence.cache_clear()
+    assert [(job_fields(text), tagging.coding_verdict(text)) for text in texts] == screened
+    screened = [fields for fields, _verdict in screened]
+    assert sum(f.setting is not None for f in screened) > 50 and any(f.apprentice for f in screened)

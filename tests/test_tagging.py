@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from jobboard import classification, tagging
 from jobboard import reference_data as rd
-from jobboard import tagging
 from jobboard.tagging import Tags, code_mentions, has_medical_context, suggest_tags
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -426,7 +426,7 @@ def test_only_the_listed_characters_match_an_ascii_letter_ignoring_case():
     """The vocabulary screen lowers the text with str.lower(); these characters (İ ı ſ K) are the
     only ones the regex engine also matches with an ASCII letter, and they turn the screen off."""
     others = "".join(chr(c) for c in range(128, 0x110000) if not 0xD800 <= c < 0xE000)
-    assert set(re.findall("[a-z]", others, re.IGNORECASE)) == tagging._FOLDS_TO_ASCII
+    assert set(re.findall("[a-z]", others, re.IGNORECASE)) == classification.FOLDS_TO_ASCII
 
 
 def _variants(phrase):

@@ -9,25 +9,28 @@ Every imported posting keeps a hash of its source line: a line whose posting alr
 hash is counted as unchanged and not written again, which makes re-importing a nightly feed
 cheap. Validation and tagging are the posting form's own (``_apply``, ``suggest_tags``); each
 line is tagged at most once, and a line that brings its own tags only gets the tagger's verdict.
-Tags are looked up by name once per transaction (``Taxonomy``), not per line.
+Tags are looked up by name once per transaction (``Taxonomy``): the names a batch's lines give are
+fetched together before the lines are checked, so a batch costs a few queries whatever its codes.
 """
 import hashlib
 import json
 import re
 import time
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, inspect, select, tuple_, update
+from sqlalchemy import Table, bindparam, delete, func, insert, inspect, select, tuple_, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from jobboard.extensions import db
 from jobboard.models.base import utcnow
 from jobboard.models.company import Company
 from jobboard.models.posting import Posting, PostingCredential, posting_cpt_code, posting_specialty
+from jobboard.reference_data import normalize_code
 from jobboard.search.sync import reindex_postings
 from jobboard.services.accounts import slugify, unique_company_slug
 from jobboard.services.postings import (
@@ -45,6 +48,7 @@ from jobboard.text_input import http_url_problem, text_problem
 BATCH_SIZE = 500   # lines per transaction and per index hand-over
 MAX_FUTURE_POSTING = timedelta(days=1)
 MAX_LIST_ITEMS = 100
+LOOK_UP_CHUNK = 500   # tag names per query (SQLite caps a statement's parameters)
 
 IMPORT_FIELDS = {
     "title", "company", "description", "city", "state", "arrangement", "employment_type",
@@ -316,6 +320,7 @@ class _Importer:
         for line in lines:
             line.company_id = self._company_id(line.company)
         existing = self._existing(lines)
+        changed = []
         for line in lines:
             match = existing.get((line.company_id, line.external_id or line.source_hash))
             if match is not None:
@@ -323,7 +328,14 @@ class _Importer:
             self._saw([line.company_id], [line.existing_id])
             if match is not None and match[1] == line.source_hash:
                 self.report.unchanged += 1
-                continue
+            else:
+                changed.append((line, match))
+        try:
+            self._look_up_tags([line.record for line, _ in changed])
+        except SQLAlchemyError:
+            db.session.rollback()
+            self.taxonomy = Taxonomy()   # each line looks its own tags up and reports what fails
+        for line, match in changed:
             try:
                 line.posting = self._posting(line, match)
             except LineRefused as error:
@@ -338,6 +350,22 @@ class _Importer:
                 self.ready.append(line)
         if len(self.ready) >= self.batch_size:
             self.store_ready()
+
+    def _look_up_tags(self, records: list[dict]) -> None:
+        """Fetch the tags the lines name a few queries per batch (``Taxonomy`` keeps them), not per line."""
+        names: dict[str, list[str]] = {name: [] for name in TAG_FIELDS}
+        for record in records:
+            for name in TAG_FIELDS:
+                value = record.get(name)
+                if isinstance(value, list):
+                    names[name] += [v for v in value if isinstance(v, str)]
+        codes = [code for code in map(normalize_code, names["cpt_codes"]) if code]
+        credentials = names["credentials_required"] + names["credentials_preferred"]
+        for look_up, wanted in ((self.taxonomy.specialties, names["specialties"]),
+                                (self.taxonomy.credentials, credentials), (self.taxonomy.codes, codes)):
+            wanted = list(dict.fromkeys(wanted))
+            for start in range(0, len(wanted), LOOK_UP_CHUNK):
+                look_up(wanted[start:start + LOOK_UP_CHUNK])
 
     def store_ready(self) -> None:
         """Store the queued lines in one transaction (line by line if the database refuses one)."""
@@ -411,10 +439,14 @@ class _Importer:
             old = [line.existing_id for line in changed]
             for link in (posting_specialty, posting_cpt_code, cast(Table, PostingCredential.__table__)):
                 db.session.execute(delete(link).where(link.c.posting_id.in_(old)))
+            # One executemany per set of columns the lines set (most lines set the same ones).
+            updates: dict[tuple[str, ...], list[dict]] = defaultdict(list)
             for line in changed:
                 values = {k: v for k, v in _set_columns(line.built).items() if k not in KEPT_ON_UPDATE}
-                db.session.execute(update(table).where(table.c.id == line.existing_id)
-                                   .values(**values, updated_at=stamp))
+                values.update(updated_at=stamp, existing_id=line.existing_id)
+                updates[tuple(sorted(values))].append(values)
+            for rows in updates.values():
+                db.session.execute(update(table).where(table.c.id == bindparam("existing_id")), rows)
         _insert_tags(zip(posting_ids, (line.built for line in lines), strict=True))
         not_coding = sum(not line.built.coding_related for line in lines)
         reindex_postings(posting_ids)
