@@ -669,3 +669,26 @@ def test_a_code_page_seen_again_reads_three_rows(codes_app):
             again = client.get("/codes/38900?locality=").get_data(as_text=True)
     assert again == first and "Lymph Node Coder" in again
     assert statements.count == 3
+
+
+def test_the_reference_version_moves_with_reference_rows_only(codes_app):
+    """Every change to codes, localities or the taxonomy moves it, in the same transaction; a
+    posting tagged with codes and specialties does not (postings are written all day)."""
+    from sqlalchemy import update
+
+    from jobboard.services.data_cache import reference_version
+
+    with codes_app.app_context():
+        start = reference_version()
+        make_posting(title="Tagged Coder", cpt_codes=["38900"], specialties=["general-surgery"])
+        assert reference_version() == start
+        code = db.session.scalar(db.select(CptCode).where(CptCode.code == "38900"))
+        code.description = "Our new wording."
+        db.session.rollback()
+        assert reference_version() == start  # nothing committed, nothing moved
+        code.description = "Our new wording."
+        db.session.commit()
+        assert reference_version() == start + 1
+        db.session.execute(update(CptModifierRvu).values(year=2031))  # a bulk statement too
+        db.session.commit()
+        assert reference_version() == start + 2

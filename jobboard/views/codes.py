@@ -92,17 +92,19 @@ class ReferencePart:
 
 
 def _reference_part(code, locality_key: str) -> ReferencePart:
+    """Render what the page shows of the code itself (kept per reference-data version)."""
     facts = code_facts(code, locality_key)
     before, after = neighbours(code)
     answers = faq(code, facts)
     macros = current_app.jinja_env.get_template("codes/_reference.html").module
-    del facts["code"], facts["specialties"]
+    del facts["code"]
+    specialties = facts.pop("specialties")
     return ReferencePart(
         code.code, code.subsection or code.section,
         (code.description or f"{code.subsection} code in the {code.section} section")[:155],
         faq_json_ld(answers), macros.heading(code),  # type: ignore[attr-defined]
         macros.facts(code, localities=localities_by_state(), faq=answers, **facts),  # type: ignore[attr-defined]
-        macros.aside(code, specialties_for_code(code.code), before, after),  # type: ignore[attr-defined]
+        macros.aside(code, specialties, before, after),  # type: ignore[attr-defined]
         facts["locality_error"])
 
 

@@ -16,6 +16,8 @@ from flask import (
 )
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from jobboard.extensions import db, limiter
@@ -24,7 +26,7 @@ from jobboard.forms.auth import ConfirmForm
 from jobboard.forms.moderation import ReportForm
 from jobboard.forms.posting import PostingForm
 from jobboard.markup import plain_text, render_description
-from jobboard.models.posting import Posting
+from jobboard.models.posting import Posting, load_with_tags
 from jobboard.services import Conflict, DomainError, applications, saved
 from jobboard.services.data_cache import app_cache
 from jobboard.services.matching import fit
@@ -165,7 +167,9 @@ def job_posting_ld(posting: Posting) -> str:
 @bp.get("/jobs/<int:posting_id>")
 def detail(posting_id):
     """The public posting; its own company's employers also see it before it is published."""
-    posting = db.session.get(Posting, posting_id)
+    # The posting with its author, company and tags in two statements (not one per collection).
+    posting = next(iter(load_with_tags(db.session, select(Posting).where(Posting.id == posting_id)
+                                       .options(joinedload(Posting.created_by)))), None)
     if posting is None:
         abort(404)
     own = _own_company(posting)
