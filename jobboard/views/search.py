@@ -120,10 +120,10 @@ def _requested_page(args) -> int | None:
 
 
 def _anonymous_key() -> tuple:
-    """What an anonymous answer depends on: the arguments, the host it names, and the minute
+    """What an anonymous answer depends on: the arguments, the address it names, and the minute
     when "posted within" makes it move with the clock."""
     minute = int(time.time() // 60) if "posted_within" in request.args else None
-    return tuple(sorted(request.args.items(multi=True))), request.host, minute
+    return tuple(sorted(request.args.items(multi=True))), request.host_url, minute
 
 
 @bp.get("/jobs")
