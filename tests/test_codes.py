@@ -583,7 +583,7 @@ def test_odd_query_values_never_give_a_500(codes_app, url):
 
 
 def test_section_figures_follow_an_import_made_by_another_host(app):
-    """The per-process distribution is keyed to the code table's version, not kept for a while."""
+    """The per-process distribution is keyed to the reference-data version, not kept for a while."""
     from sqlalchemy import update
 
     from jobboard.services.codes import section_distribution
@@ -614,3 +614,81 @@ def test_manhattan_figures_of_the_issue_from_a_cy2025_row_through_the_importer(g
     assert body["year"] == 2025
     assert body["locality_payment"] == {"locality": "13202-01", "nonfacility": 101.06, "facility": 71.64,
                                         "gpci_year": 2025}
+
+
+@pytest.fixture
+def second_host(codes_app, tmp_path):
+    """Another app on the same database, with its own per-process caches."""
+    from jobboard import create_app
+    from tests.conftest import base_config
+
+    other = create_app(base_config(codes_app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "host-b", 25))
+    yield other
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_code_page_shows_a_figures_import_at_once_on_every_host(codes_app, second_host, tmp_path):
+    hosts = [codes_app.test_client(), second_host.test_client()]
+    for client in hosts:  # now cached on both
+        html = client.get("/codes/38900").get_data(as_text=True)
+        assert "<td>2.50</td>" in html and "Relative value units (2023)" in html
+    path = tmp_path / "PPRRVU31_JAN.csv"
+    path.write_text(FIXTURE)
+    with codes_app.app_context():
+        import_rvu(str(path))  # on the first host: 38900 gets work 2.60 of 2031
+    for client in hosts:
+        html = client.get("/codes/38900").get_data(as_text=True)
+        assert "<td>2.60</td>" in html and "Relative value units (2031)" in html
+        assert "<td>2.50</td>" not in html
+
+
+def test_a_code_page_shows_a_gpci_import_at_once_on_every_host(gpci_app, second_host, tmp_path):
+    """Localities carry no timestamps: the shared reference version still moves with them."""
+    hosts = [gpci_app.test_client(), second_host.test_client()]
+    for client in hosts:
+        assert "work 1.065," in client.get("/codes/99213?locality=13202-01").get_data(as_text=True)
+    (tmp_path / "gpci.csv").write_text(SMALL_GPCI.replace("1.065", "1.250"))
+    result = gpci_app.test_cli_runner().invoke(args=["codes", "import-gpci", str(tmp_path / "gpci.csv")])
+    assert result.exit_code == 0, result.output
+    for client in hosts:
+        html = client.get("/codes/99213?locality=13202-01").get_data(as_text=True)
+        assert "work 1.250," in html and "work 1.065," not in html
+
+
+def test_a_code_page_seen_again_reads_three_rows(codes_app):
+    """The code, the reference version and the posting version: the rest is kept per process."""
+    from tests.test_job_lists import Statements
+
+    client = codes_app.test_client()
+    with codes_app.app_context():
+        make_posting(title="Lymph Node Coder", cpt_codes=["38900"])
+        first = client.get("/codes/38900?locality=").get_data(as_text=True)
+        with Statements() as statements:
+            again = client.get("/codes/38900?locality=").get_data(as_text=True)
+    assert again == first and "Lymph Node Coder" in again
+    assert statements.count == 3
+
+
+def test_the_reference_version_moves_with_reference_rows_only(codes_app):
+    """Every change to codes, localities or the taxonomy moves it, in the same transaction; a
+    posting tagged with codes and specialties does not (postings are written all day)."""
+    from sqlalchemy import update
+
+    from jobboard.services.data_cache import reference_version
+
+    with codes_app.app_context():
+        start = reference_version()
+        make_posting(title="Tagged Coder", cpt_codes=["38900"], specialties=["general-surgery"])
+        assert reference_version() == start
+        code = db.session.scalar(db.select(CptCode).where(CptCode.code == "38900"))
+        code.description = "Our new wording."
+        db.session.rollback()
+        assert reference_version() == start  # nothing committed, nothing moved
+        code.description = "Our new wording."
+        db.session.commit()
+        assert reference_version() == start + 1
+        db.session.execute(update(CptModifierRvu).values(year=2031))  # a bulk statement too
+        db.session.commit()
+        assert reference_version() == start + 2

@@ -299,3 +299,31 @@ def test_codes_in_bold_and_lists_are_linked_but_not_inside_links_or_code(app):
     assert '<strong><a class="code-link" href="/codes/38900">38900</a></strong>' in html
     assert 'href="/codes/38792"' in html and 'href="/codes/99213"' in html
     assert 'href="/codes/38570"' not in html and 'href="/codes/38564"' not in html
+
+
+def test_a_posting_page_shows_an_edit_of_its_description_at_once(app, client):
+    with app.app_context():
+        posting = make_posting(title="Radiology Coder", description="Code **CT heads** all day.")
+        url = f"/jobs/{posting.id}"
+        assert "<strong>CT heads</strong>" in client.get(url).get_data(as_text=True)
+        posting.description = "Code **MRI spines** and CPT 70450 all day."
+        db.session.commit()
+        html = client.get(url).get_data(as_text=True)
+    assert "<strong>MRI spines</strong>" in html and "CT heads" not in html
+    assert "/codes/70450\"" in html and "MRI spines and CPT 70450 all day." in html  # link and summary
+
+
+def test_a_posting_page_reads_its_tags_at_once_and_counts_the_view(app, client):
+    """The posting with author, company and tags (two), the code-data version, the view count (two)."""
+    from tests.test_job_lists import Statements
+
+    with app.app_context():
+        posting = make_posting(title="Radiology Coder", specialties=["radiology", "cardiology"],
+                               cpt_codes=["70450", "99213", "93000"], credentials_required=["CPC"])
+        url = f"/jobs/{posting.id}"
+        client.get(url)
+        db.session.expunge_all()
+        with Statements() as statements:
+            html = client.get(url).get_data(as_text=True)
+    assert "70450" in html and "93000" in html and "CPC" in html
+    assert statements.count <= 5

@@ -7,6 +7,7 @@ from jobboard.models.posting import Posting
 from jobboard.search.service import newest_postings
 from jobboard.services.postings import change_status
 from jobboard.views import public
+from tests.conftest import Auth
 from tests.factories import make_company, make_employer, make_posting
 
 
@@ -66,3 +67,49 @@ def test_company_page_shows_the_total_and_the_newest_jobs(app, client, monkeypat
         assert "The 2 newest are listed here." in html
         assert "Harbor Coder 2" in html and "Harbor Coder 1" in html
         assert "Harbor Coder 0" not in html and "Someone Else" not in html
+
+
+def titles_on(client, url) -> list[str]:
+    html = client.get(url).get_data(as_text=True)
+    return sorted(t for t in ("Closing Radiology Coder", "Staying Radiology Coder", "Fresh Radiology Coder",
+                              "Draft Radiology Coder") if f">{t}</a>" in html)
+
+
+def test_a_visitors_search_page_is_kept_only_while_the_data_is_unchanged(app, client):
+    from tests.test_job_lists import Statements
+
+    with app.app_context():
+        author = make_employer()
+        closing = make_posting(author=author, title="Closing Radiology Coder", specialties=["radiology"])
+        make_posting(author=author, title="Staying Radiology Coder", specialties=["radiology"])
+        draft = make_posting(author=author, title="Draft Radiology Coder", specialties=["radiology"],
+                             status="draft")
+        url = "/jobs?q=radiology"
+        assert titles_on(client, url) == ["Closing Radiology Coder", "Staying Radiology Coder"]
+        first = client.get(url).get_data(as_text=True)
+        with Statements() as statements:  # seen again: only the version is read
+            assert client.get(url).get_data(as_text=True) == first
+        assert statements.count == 1
+        change_status(db.session.get(Posting, closing.id), "close")
+        assert titles_on(client, url) == ["Staying Radiology Coder"]
+        change_status(db.session.get(Posting, draft.id), "publish")
+        assert titles_on(client, url) == ["Draft Radiology Coder", "Staying Radiology Coder"]
+
+
+def test_a_signed_in_seeker_gets_their_own_search_page_never_a_visitors(app, client):
+    with app.app_context():
+        posting = make_posting(title="Staying Radiology Coder", specialties=["radiology"])
+        posting_id = posting.id
+    visitor = client.get("/jobs?q=radiology").get_data(as_text=True)  # kept for visitors
+    assert "mark-saved" not in visitor and "Save this search" not in visitor
+    seeker = app.test_client()
+    Auth(seeker).register("seeker")
+    with app.app_context():
+        from jobboard.models.user import User
+        from jobboard.services.saved import save_job
+
+        user = db.session.scalar(db.select(User).where(User.role == "seeker"))
+        save_job(user, db.session.get(Posting, posting_id))
+    html = seeker.get("/jobs?q=radiology").get_data(as_text=True)
+    assert "mark-saved" in html and "Account (" in html and "Staying Radiology Coder" in html
+    assert client.get("/jobs?q=radiology").get_data(as_text=True) == visitor  # the visitor's stays

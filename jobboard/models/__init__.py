@@ -26,6 +26,7 @@ from jobboard.models.taxonomy import (
     CptSection,
     Credential,
     MedicareLocality,
+    ReferenceVersion,
     Specialty,
 )
 from jobboard.models.user import ROLES, User
@@ -37,7 +38,7 @@ __all__ = [
     "ARRANGEMENTS", "EMPLOYMENT_TYPES", "ROLES", "US_STATES", "Base", "Company", "CompanyInvitation",
     "CompanyJoinRequest", "CptCode",
     "CptModifierRvu", "CptSection", "Credential", "FormSubmission", "IllegalTransition", "MedicareLocality",
-    "OutboundEmail", "Posting",
+    "OutboundEmail", "Posting", "ReferenceVersion",
     "PostingCredential", "SearchChange", "SeekerProfile", "Specialty",
     "TimestampMixin", "User", "UserSession", "utcnow",
     "CHECK_METHODS", "HeldCredential", "IllegalCheck", "QuizAttempt",

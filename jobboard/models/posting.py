@@ -324,8 +324,9 @@ def load_with_tags(session, query) -> list[Posting]:
         .outerjoin(PostingCredential, and_(links.c.kind == "r",
                                            PostingCredential.posting_id == links.c.posting_id,
                                            PostingCredential.credential_id == links.c.tag_id))
-        # What cards and the API show of a tag; the long texts load only if something reads them.
-        .options(load_only(Specialty.slug, Specialty.name, Specialty.position), load_only(CptCode.code)))
+        # What cards, the API and the posting page show of a tag; long texts load only if read.
+        .options(load_only(Specialty.slug, Specialty.name, Specialty.position),
+                 load_only(CptCode.code, CptCode.subsection)))
     tags: dict[int, tuple[list, list, list]] = {i: ([], [], []) for i in ids}
     for posting_id, specialty, code, credential in rows:
         specialties, codes, credentials = tags[posting_id]

@@ -1,8 +1,8 @@
 """The coding taxonomy: specialties, credentials, CPT sections, and shared vocabularies."""
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import DDL, ForeignKey, Numeric, String, Text, UniqueConstraint, event, insert, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from jobboard.extensions import Model
 from jobboard.models.base import TimestampMixin
@@ -181,3 +181,42 @@ class MedicareLocality(Model):
 
     def __repr__(self):
         return f"<MedicareLocality {self.key}>"
+
+
+class ReferenceVersion(Model):
+    """One row whose number moves in the same transaction as any change to the reference data
+    (codes, their figures and modifier rows, localities, specialties, sections, credentials),
+    whoever makes it: hosts sharing the database key what they cache from it to this number,
+    including for tables that carry no timestamps."""
+
+    __tablename__ = "reference_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)
+
+
+event.listen(ReferenceVersion.__table__, "after_create",
+             DDL("INSERT INTO reference_version (id, version) VALUES (1, 0)"))
+REFERENCE_MODELS = (Specialty, Credential, CptSection, CptCode, CptModifierRvu, MedicareLocality)
+
+
+def _bump(session: Session) -> None:
+    bumped = session.execute(update(ReferenceVersion).where(ReferenceVersion.id == 1)
+                             .values(version=ReferenceVersion.version + 1))
+    if not bumped.rowcount:  # type: ignore[attr-defined]  # a database the migration never seeded
+        session.execute(insert(ReferenceVersion).values(id=1, version=1))
+
+
+@event.listens_for(Session, "before_flush")
+def _bump_on_flush(session, flush_context, instances) -> None:
+    """A flush writing any reference row moves the version within the same transaction."""
+    if any(isinstance(obj, REFERENCE_MODELS) for obj in (*session.new, *session.dirty, *session.deleted)):
+        _bump(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bump_on_statement(state) -> None:
+    """So does an UPDATE or DELETE statement on a reference table (bulk changes skip the flush)."""
+    if (state.is_update or state.is_delete) and state.bind_mapper is not None \
+            and state.bind_mapper.class_ in REFERENCE_MODELS:
+        _bump(state.session)

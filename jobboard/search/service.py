@@ -10,6 +10,8 @@ from math import ceil
 from urllib.parse import parse_qsl
 
 from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from jobboard.extensions import db
@@ -90,10 +92,17 @@ def search_postings(params: SearchParams, now=None, held_credentials=None) -> Se
 
 
 def _visible_in_order(ids: list[int]) -> list[Posting]:
-    """The visible postings among ``ids``, with what a card shows, in the index's order."""
+    """The visible postings among ``ids``, with what a card shows, in the index's order.
+
+    The rows are read by primary key and checked with ``Posting.is_visible`` (its author joined
+    in): with the visibility filter in SQL, SQLite reads them through the index on status and
+    expiry instead, scanning every open posting (some 25 ms at 100,000).
+    """
     if not ids:
         return []
-    found = {p.id: p for p in load_with_tags(db.session, Posting.visible().where(Posting.id.in_(ids)))}
+    rows = load_with_tags(db.session, select(Posting).where(Posting.id.in_(ids))
+                          .options(joinedload(Posting.created_by)))
+    found = {p.id: p for p in rows if p.is_visible}
     return [found[i] for i in ids if i in found]
 
 

@@ -27,6 +27,7 @@ from jobboard.models.taxonomy import (
     Specialty,
 )
 from jobboard.services import NotFound
+from jobboard.services.data_cache import app_cache, reference_version
 from jobboard.services.taxonomy import sync_taxonomy
 
 CENT = Decimal("0.01")
@@ -113,7 +114,6 @@ def load_curated_codes() -> dict[str, int]:
             code.source_file, code.source_release = CURATED_SOURCE, CURATED_RELEASE
             filled += 1
     db.session.commit()
-    forget_distributions()
     return {**counts, "codes_added": added, "codes_updated": updated, "figures_filled": filled,
             "figures_kept": added + updated - filled}
 
@@ -245,7 +245,6 @@ def import_rvu(path, progress=None, *, store_descriptors=False, year=None,
         row.nonfacility_total, row.facility_total = item.nonfacility_total, item.facility_total
         summary.modifier_rows += 1
     db.session.commit()
-    forget_distributions()
     return summary
 
 
@@ -465,33 +464,16 @@ def _distribution(values: tuple[Decimal, ...]) -> Distribution:
     return Distribution(values, _cents(sum(middle, Decimal(0)) / len(middle)), width, bins)
 
 
-# Per process, keyed to the version of the code table it was computed from (row count and last
-# change), so every host shows new figures right after any host imports them.
-_distributions: dict[tuple[str, str], tuple[tuple, Distribution]] = {}
-
-
-def forget_distributions() -> None:
-    """Drop this process's cached section distributions (after figures change)."""
-    _distributions.clear()
-
-
-def _codes_version() -> tuple:
-    return tuple(db.session.execute(select(func.count(CptCode.id), func.max(CptCode.updated_at))).one())
-
-
 def section_distribution(section: str) -> Distribution:
-    """The section's work-RVU distribution, reused while the code table is unchanged: reading and
-    binning thousands of rows per page view would cost more than the page."""
-    key = (str(db.engine.url), section)
-    version = _codes_version()
-    cached = _distributions.get(key)
-    if cached is None or cached[0] != version:
-        found = _distribution(tuple(db.session.scalars(
+    """The section's work-RVU distribution, kept per process for one version of the reference
+    data: reading and binning thousands of rows per page view would cost more than the page."""
+    def compute() -> Distribution:
+        return _distribution(tuple(db.session.scalars(
             select(CptCode.work_rvu).where(CptCode.section == section, CptCode.work_rvu > 0,
                                            CptCode.status.in_(PAYABLE_STATUSES))
             .order_by(CptCode.work_rvu))))
-        cached = _distributions[key] = (version, found)
-    return cached[1]
+
+    return app_cache("code_sections").get(section, reference_version(), compute)
 
 
 def work_rvu_standing(code: CptCode) -> Standing:

@@ -19,9 +19,11 @@ from jobboard.extensions import db
 from jobboard.models.base import utcnow
 from jobboard.models.posting import Posting
 from jobboard.models.search import SearchChange
+from jobboard.models.taxonomy import ReferenceVersion
 
 MAX_ENTRIES = 512  # distinct filter combinations kept for one version
 VERSION = "jobboard.postings_version"  # request.environ: the version this request read
+REFERENCE = "jobboard.reference_version"
 
 
 class VersionedCache:
@@ -109,8 +111,21 @@ def postings_version() -> tuple:
     return version
 
 
+def reference_version() -> int:
+    """The version of the reference data (codes, figures, localities, taxonomy) every host shares:
+    one primary-key read, once per request. Any flush writing reference rows moves it in the same
+    transaction (``models.taxonomy.ReferenceVersion``)."""
+    if has_request_context() and REFERENCE in request.environ:
+        return request.environ[REFERENCE]
+    version = db.session.scalar(select(ReferenceVersion.version).where(ReferenceVersion.id == 1)) or 0
+    if has_request_context():
+        request.environ[REFERENCE] = version
+    return version
+
+
 @event.listens_for(Session, "after_commit")
 def _forget_version(session) -> None:
-    """A request that commits a change reads the version again for what it shows next."""
+    """A request that commits a change reads the versions again for what it shows next."""
     if has_request_context():
         request.environ.pop(VERSION, None)
+        request.environ.pop(REFERENCE, None)

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from statistics import median
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from jobboard.extensions import db
 from jobboard.models.posting import Posting
 from jobboard.models.taxonomy import CptCode
 from jobboard.reference_data import in_ranges, load_specialties
 from jobboard.services.codes import PAYABLE_STATUSES
-from jobboard.services.data_cache import app_cache
+from jobboard.services.data_cache import app_cache, reference_version
 
 EXAMPLES = 3  # codes linked beside each figure: those nearest the median
 
@@ -38,10 +38,6 @@ class _CodeFigures:
     by_code: dict[str, Decimal]
     ordered: list[Decimal]  # every counted work RVU, ascending
     specialties: dict[str, Intensity | None]
-
-
-def code_data_version() -> tuple:
-    return tuple(db.session.execute(select(func.count(CptCode.id), func.max(CptCode.updated_at))).one())
 
 
 def _percentile(ordered: list[Decimal], value: Decimal) -> int:
@@ -73,7 +69,7 @@ def _compute() -> _CodeFigures:
 
 
 def _figures() -> _CodeFigures:
-    return app_cache("work_intensity").get("codes", code_data_version(), _compute)
+    return app_cache("work_intensity").get("codes", reference_version(), _compute)
 
 
 def specialty_intensity(slug: str) -> Intensity | None:

@@ -1,7 +1,10 @@
 """Code reference pages (/codes) and specialty pages (/specialties), HTML and JSON."""
+from dataclasses import dataclass
+
 from flask import (
     Blueprint,
     abort,
+    current_app,
     jsonify,
     make_response,
     redirect,
@@ -9,6 +12,7 @@ from flask import (
     request,
     url_for,
 )
+from markupsafe import Markup
 from sqlalchemy import select
 
 from jobboard.extensions import db
@@ -36,6 +40,7 @@ from jobboard.services.codes import (
     status_words,
     work_rvu_standing,
 )
+from jobboard.services.data_cache import app_cache, reference_version
 from jobboard.services.pay import min_sample, pay_report
 from jobboard.services.specialties import open_job_counts, specialty_by_slug
 from jobboard.services.work_intensity import specialty_intensity
@@ -48,10 +53,11 @@ bp = Blueprint("codes", __name__)
 CODE_FORMAT = "CPT codes have five characters: 12345, 1234F, 1234T or 1234U."
 JOBS_SHOWN = 10
 SPECIALTY_JOBS = 20  # newest open jobs listed on a specialty page
+MAX_CODE_PAGES = 1024  # reference parts kept per process (some 20 kB each)
 
 
 def code_facts(code, locality_key=None):
-    """Everything a code page shows, shared by the HTML page and the JSON API.
+    """The reference figures a code page shows, shared by the HTML page and the JSON API.
 
     A ``locality_key`` naming no locality leaves ``locality_error`` set and prices nothing local.
     """
@@ -69,11 +75,38 @@ def code_facts(code, locality_key=None):
             facts["local"] = locality_payment(code, facts["locality"], factor)
         except NotFound as error:
             facts["locality_error"] = error.message
-    # The newest open jobs that need the code: tagged with it, or with a specialty whose ranges
-    # hold it (from the index, no scan of postings).
-    facts["jobs"] = job_list(JOBS_SHOWN, code=code.code)
-    facts["job_count"] = facts["jobs"].total
     return facts
+
+
+@dataclass(frozen=True)
+class ReferencePart:
+    """A code page's reference part, rendered: everything on it but the open jobs."""
+
+    code: str
+    title: str
+    description: str
+    json_ld: str
+    heading: Markup
+    facts: Markup
+    aside: Markup
+    locality_error: str | None
+
+
+def _reference_part(code, locality_key: str) -> ReferencePart:
+    """Render what the page shows of the code itself (kept per reference-data version)."""
+    facts = code_facts(code, locality_key)
+    before, after = neighbours(code)
+    answers = faq(code, facts)
+    macros = current_app.jinja_env.get_template("codes/_reference.html").module
+    del facts["code"]
+    specialties = facts.pop("specialties")
+    return ReferencePart(
+        code.code, code.subsection or code.section,
+        (code.description or f"{code.subsection} code in the {code.section} section")[:155],
+        faq_json_ld(answers), macros.heading(code),  # type: ignore[attr-defined]
+        macros.facts(code, localities=localities_by_state(), faq=answers, **facts),  # type: ignore[attr-defined]
+        macros.aside(code, specialties, before, after),  # type: ignore[attr-defined]
+        facts["locality_error"])
 
 
 def _lookup(raw):
@@ -128,12 +161,15 @@ def code(code):
     found, normalized = _lookup(code)
     if found is None:  # "38900 " or "0042t": one canonical address
         return redirect(url_for("codes.code", code=normalized), 301)
-    facts = code_facts(found, _arg("locality", 40))
-    before, after = neighbours(found)
-    answers = faq(found, facts)
-    html = render_template("codes/code.html", before=before, after=after, localities=localities_by_state(),
-                           faq=answers, json_ld=faq_json_ld(answers), **facts)
-    return html, 400 if facts["locality_error"] else 200
+    # The reference part is the same for everyone until any host changes the reference data; the
+    # newest open jobs needing the code (tagged with it, or with a specialty whose ranges hold
+    # it) come from the index, cached apart under the posting data's version.
+    locality = _arg("locality", 40)
+    page = app_cache("code_pages", MAX_CODE_PAGES).get(
+        (found.code, locality), reference_version(), lambda: _reference_part(found, locality))
+    jobs = job_list(JOBS_SHOWN, code=found.code)
+    html = render_template("codes/code.html", page=page, jobs=jobs, job_count=jobs.total)
+    return html, 400 if page.locality_error else 200
 
 
 @bp.get("/specialties")
@@ -167,6 +203,7 @@ def api_code(code):
     facts = code_facts(found, _arg("locality", 40))
     if facts["locality_error"]:
         return error_response(400, facts["locality_error"], code="unknown_locality")
+    job_count = job_list(JOBS_SHOWN, code=found.code).total
     payment, standing = facts["payment"], facts["standing"]
     body = {
         "code": found.code, "section": found.section, "subsection": found.subsection,
@@ -182,7 +219,7 @@ def api_code(code):
         "section_median_work_rvu": _number(standing.median),
         "percentile_rule": STANDING_RULE,
         "specialties": [s.slug for s in facts["specialties"]],
-        "open_jobs": facts["job_count"],
+        "open_jobs": job_count,
         "url": external_url("codes.code", code=found.code),
     }
     if facts["locality"] is not None:

@@ -1,6 +1,7 @@
 """Posting pages: the public posting, and the employer's new/edit/preview/status actions."""
 import json
 import secrets
+from dataclasses import dataclass
 
 from flask import (
     Blueprint,
@@ -14,6 +15,9 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from jobboard.extensions import db, limiter
@@ -22,8 +26,9 @@ from jobboard.forms.auth import ConfirmForm
 from jobboard.forms.moderation import ReportForm
 from jobboard.forms.posting import PostingForm
 from jobboard.markup import plain_text, render_description
-from jobboard.models.posting import Posting
+from jobboard.models.posting import Posting, load_with_tags
 from jobboard.services import Conflict, DomainError, applications, saved
+from jobboard.services.data_cache import app_cache
 from jobboard.services.matching import fit
 from jobboard.services.moderation import report_posting
 from jobboard.services.postings import (
@@ -57,6 +62,27 @@ RESUME_LIMIT = f"{MAX_RESUME_BYTES // (1024 * 1024)} MB"
 
 def code_url(code):
     return url_for("codes.code", code=code)
+
+
+MAX_DESCRIPTIONS = 512  # rendered descriptions kept per process
+
+
+@dataclass(frozen=True)
+class RenderedDescription:
+    linked: Markup  # the page's HTML, CPT codes linked
+    plain: str      # the HTML of the JSON-LD, without links
+    summary: str    # the meta description
+
+
+def rendered_description(text: str) -> RenderedDescription:
+    """A description's three renderings, kept per process keyed to the text itself: the same
+    text always renders the same (Markdown parsing is most of a posting page's work), and an
+    edit is a new text, so it shows at once."""
+    def render() -> RenderedDescription:
+        return RenderedDescription(render_description(text, code_url), str(render_description(text)),
+                                   plain_text(text)[:155])
+
+    return app_cache("descriptions", MAX_DESCRIPTIONS).get(text, None, render)
 
 
 # SOC 2018: Medical Records Specialists (medical coders among them).
@@ -100,7 +126,7 @@ def job_posting_ld(posting: Posting) -> str:
         "@context": "https://schema.org/",
         "@type": "JobPosting",
         "title": posting.title,
-        "description": str(render_description(posting.description)),
+        "description": rendered_description(posting.description).plain,
         "datePosted": posting.published_at.isoformat(),
         "validThrough": posting.expires_at.isoformat(),
         "employmentType": posting.employment_type.upper(),
@@ -141,7 +167,9 @@ def job_posting_ld(posting: Posting) -> str:
 @bp.get("/jobs/<int:posting_id>")
 def detail(posting_id):
     """The public posting; its own company's employers also see it before it is published."""
-    posting = db.session.get(Posting, posting_id)
+    # The posting with its author, company and tags in two statements (not one per collection).
+    posting = next(iter(load_with_tags(db.session, select(Posting).where(Posting.id == posting_id)
+                                       .options(joinedload(Posting.created_by)))), None)
     if posting is None:
         abort(404)
     own = _own_company(posting)
@@ -175,12 +203,11 @@ def _detail_page(posting: Posting, apply_form=None, status=200):
             "apply_form": apply_form or ApplyForm(formdata=None), "stage_labels": applications.STAGE_LABELS,
             "offer_save": request.args.get("save") == "1", "max_resume_bytes": MAX_RESUME_BYTES,
         }
+    description = rendered_description(posting.description)
     return render_template(
         "postings/detail.html", posting=posting, own=own, seeker=seeker,
-        report_form=ReportForm(formdata=None),
-        description=render_description(posting.description, code_url),
-        json_ld=job_posting_ld(posting) if posting.is_visible else None,
-        summary=plain_text(posting.description)[:155],
+        report_form=ReportForm(formdata=None), description=description.linked,
+        json_ld=job_posting_ld(posting) if posting.is_visible else None, summary=description.summary,
         work_intensity=posting_work_intensity(posting),
     ), status
 

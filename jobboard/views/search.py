@@ -3,7 +3,7 @@ import time
 from dataclasses import replace
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, render_template, request, session, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -26,6 +26,7 @@ bp = Blueprint("search", __name__)
 POSTED_WITHIN = {1: "Past day", 3: "Past 3 days", 7: "Past week", 14: "Past 2 weeks",
                  30: "Past month"}
 MAX_API_ANSWERS = 256  # distinct anonymous searches kept (some 30 kB each)
+MAX_PAGES = 256  # distinct anonymous search pages kept (some 60 kB each)
 SORT_LABELS = {"relevance": "Best match", "newest": "Newest", "salary": "Highest pay"}
 # Yes-only filters: facet, its heading and the label of its one value.
 FLAG_FACETS = {"apprentice": ("Apprentice pathway", "Open to CPC-A / new coders"),
@@ -118,13 +119,29 @@ def _requested_page(args) -> int | None:
     return number if number is not None and 1 < number < 10**9 else None
 
 
+def _anonymous_key() -> tuple:
+    """What an anonymous answer depends on: the arguments, the address it names, and the minute
+    when "posted within" makes it move with the clock."""
+    minute = int(time.time() // 60) if "posted_within" in request.args else None
+    return tuple(sorted(request.args.items(multi=True))), request.host_url, minute
+
+
 @bp.get("/jobs")
 def jobs():
     """The search page: box, filters with counts, active-filter chips, sort, pages.
 
-    A malformed filter is a 400 that keeps the search and says why beside the filter; a page
-    past the last one is a 404 that says so and links to the last page.
+    A visitor who is not signed in (and has no message waiting to be shown) gets a page that
+    holds nothing personal: it is kept per process like the API's anonymous answers, under the
+    same versions, so a popular search is served without searching or rendering again.
     """
+    if current_user.is_authenticated or session.get("_flashes"):
+        return _jobs_page()
+    return app_cache("search_pages", MAX_PAGES).get(_anonymous_key(), listing_version(), _jobs_page)
+
+
+def _jobs_page() -> tuple[str, int]:
+    """The page and its status: a malformed filter is a 400 that keeps the search and says why
+    beside the filter; a page past the last one is a 404 that says so and links to the last."""
     params, problems = _lenient_params(request.args)
     requested = _requested_page(request.args)
     beyond = None
@@ -217,9 +234,8 @@ def api_jobs():
     if current_user.is_authenticated:  # "jobs I qualify for" depends on who asks
         body, status = _api_answer()
     else:
-        minute = int(time.time() // 60) if "posted_within" in request.args else None
-        key = (tuple(sorted(request.args.items(multi=True))), minute)
-        body, status = app_cache("search_api", MAX_API_ANSWERS).get(key, listing_version(), _api_answer)
+        body, status = app_cache("search_api", MAX_API_ANSWERS).get(_anonymous_key(), listing_version(),
+                                                                    _api_answer)
     return current_app.response_class(body, status, mimetype="application/json")
 
 
