@@ -64,7 +64,9 @@ def live_server(tmp_path, smtp_server):
 def page(chromium, live_server):
     context = chromium.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
     page = context.new_page()
-    page.set_default_timeout(int(os.environ.get("BROWSER_TIMEOUT_MS", "10000")))
+    # Generous: a page waits on a live server that a busy 2-core machine may answer slowly;
+    # a passing test never waits this long.
+    page.set_default_timeout(int(os.environ.get("BROWSER_TIMEOUT_MS", "30000")))
     yield page
     context.close()
 
