@@ -11,10 +11,11 @@ pytestmark = pytest.mark.browser
 
 
 def open_menu(page):
-    """Open the phone-width menu once Bootstrap's script has run (after the load event)."""
+    """Open the phone-width menu once Bootstrap's script has run (after the load event), and
+    wait for its slide to end: a link clicked while the menu still moves can be missed."""
     page.wait_for_load_state("load")
     page.get_by_role("button", name="Show navigation").click()
-    expect(page.locator("#nav")).to_be_visible()
+    expect(page.locator("#nav")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
 
 
 def test_seeker_registers_confirms_by_email_logs_out_logs_in_and_sees_profile(page, live_server, mailbox):
