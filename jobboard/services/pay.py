@@ -229,28 +229,23 @@ def read_table(now) -> PayTable:
     return PayTable(pay, members)
 
 
-def _snapshot() -> tuple:
-    """The time and data version the answers of one page are read against."""
-    return utcnow(), postings_version()
-
-
-def _cached(key, compute, snapshot: tuple | None = None):
+def _cached(key, compute):
     """``compute(table)`` for this data version, the table itself read at most once per version
-    (in a cache of its own: many filter combinations filling the answers' cache never drop it)."""
-    now, version = snapshot or _snapshot()
+    (in a cache of its own: many filter combinations filling the answers' cache never drop it).
+    The version is read once per request, so every figure of a page comes from the same data."""
+    now, version = utcnow(), postings_version()
     return app_cache("pay").get((key, min_sample()), version, lambda: compute(
         app_cache("pay_table").get("table", version, lambda: read_table(now))))
 
 
-def pay_figures(filters: dict[str, str], snapshot: tuple | None = None) -> PayFigures:
+def pay_figures(filters: dict[str, str]) -> PayFigures:
     """Percentiles of the open postings matching every filter (validated keys)."""
     def compute(table):
         return figures(table.pay[table.matching(filters)], min_sample())
-    return _cached(("figures", tuple(sorted(filters.items()))), compute, snapshot)
+    return _cached(("figures", tuple(sorted(filters.items()))), compute)
 
 
-def pay_breakdown(name: str, filters: dict[str, str] | None = None,
-                  snapshot: tuple | None = None) -> Breakdown:
+def pay_breakdown(name: str, filters: dict[str, str] | None = None) -> Breakdown:
     """Percentiles per key of dimension ``name`` among the open postings matching ``filters``."""
     dimension, filters = DIMENSIONS[name], filters or {}
 
@@ -260,11 +255,10 @@ def pay_breakdown(name: str, filters: dict[str, str] | None = None,
                 for key, values in table.groups(name, table.matching(filters)).items()]
         shown = sorted((r for r in rows if r.figures.shown), key=lambda r: (-r.figures.postings, r.label))
         return Breakdown(dimension, shown, hidden=len(rows) - len(shown))
-    return _cached(("breakdown", name, tuple(sorted(filters.items()))), compute, snapshot)
+    return _cached(("breakdown", name, tuple(sorted(filters.items()))), compute)
 
 
 def pay_report(filters: dict[str, str], breakdown_by: list[str]) -> tuple[PayFigures, list[Breakdown]]:
     """What a page shows: the figures of the postings matching ``filters`` and their breakdowns by
     each dimension in ``breakdown_by``, all read against one data version."""
-    snapshot = _snapshot()
-    return pay_figures(filters, snapshot), [pay_breakdown(name, filters, snapshot) for name in breakdown_by]
+    return pay_figures(filters), [pay_breakdown(name, filters) for name in breakdown_by]
