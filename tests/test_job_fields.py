@@ -17,8 +17,8 @@ _spec.loader.exec_module(tagger_eval)
 
 # Floors a little under what the rules reach today, so a regression fails the build. The dev group
 # and the first held-out group have been tuned on (the first held-out group's untouched figures
-# are in the report); the second and third held-out groups were each written before a round of
-# tuning and never tuned on (``bench/tagger_eval.py`` hides their misses).
+# are in the report); the second, third and fourth held-out groups were each written before a
+# round of tuning and never tuned on (``bench/tagger_eval.py`` hides their misses).
 FLOORS = {
     "fields-dev-2": {"apprentice": (0.95, 0.95), "setting": (0.95, 0.95), "code_sets": (0.95, 0.95),
                      "encoders": (0.95, 0.95), "productivity": (0.95, 0.95), "chart_type": (0.95, 0.95),
@@ -35,6 +35,9 @@ FLOORS = {
     "fields-held-out-3": {"apprentice": (0.88, 0.95), "setting": (0.95, 0.93), "code_sets": (0.95, 0.95),
                           "encoders": (0.95, 0.95), "productivity": (0.88, 0.88), "chart_type": (0.85, 0.95),
                           "accuracy": (0.95, 0.94)},
+    "fields-held-out-4": {"apprentice": (0.84, 0.95), "setting": (0.95, 0.85), "code_sets": (0.95, 0.95),
+                          "encoders": (0.95, 0.95), "productivity": (0.95, 0.95), "chart_type": (0.95, 0.95),
+                          "accuracy": (0.95, 0.93)},
 }
 
 
