@@ -957,25 +957,35 @@ class JobFields:
 # the acronyms, written inside ``(?-i:...)``. Each cue lists, in lower case, the words one of which
 # every match of it holds (see ``classification.may_hold``).
 _STRONG, _HINT, _FAINT = 1.5, 1.0, 0.5
+# A hospital named anywhere leans a little toward its inpatient and outpatient facility settings
+# ("outpatient clinic visits at our community hospital"); hospitalists and hospital medicine are
+# physicians.
+_HOSPITAL = r"\bhospital\b(?![- ](?:medicine|based physicians?))"
+# The specialties whose practice, clinic or group is a physician practice ("Cardiology Clinic").
+_PRACTICE_SPECIALTY = (
+    r"(?:cardiology|dermatology|pediatrics?|family|orthopa?edics?|gastroenterology|(?-i:GI)|oncology|urology"
+    r"|neurology|(?-i:OB/?GYN)|(?-i:ENT)|ophthalmology|pulmonary|rheumatology|podiatry|surgical|surgeon|"
+    r"multi-?specialty|primary care|internal medicine)")
 _SETTING_CUES = {
     "inpatient": ((r"\binpatient (?:facility|hospital|coding|coders?|records|stays|charts|reviews)\b", _STRONG,
                    ("inpatient",)),
                   (r"\binpatient\b", _HINT, ("inpatient",)), (r"\bacute care\b", _HINT, ("acute care",)),
                   (r"(?-i:\b(?:MS-|APR-)?DRGs?\b)", _HINT, ("drg",)), (r"\bICD-?10-?(?-i:PCS)\b", _HINT, ("pcs",)),
-                  (r"(?-i:\bIP) coder\b", _STRONG, ("ip coder",))),
+                  (r"(?-i:\bIP) coder\b", _STRONG, ("ip coder",)), (_HOSPITAL, _FAINT, ("hospital",))),
     "outpatient": ((r"\b(?:hospital outpatient|outpatient (?:facility|department|hospital))\b", _STRONG,
                     ("outpatient",)),
                    (r"\boutpatient\b", _HINT, ("outpatient",)), (r"\bobservation\b", _HINT, ("observation",)),
                    (r"(?-i:\bED) facility\b|\bemergency department facility\b", _STRONG, ("facility",)),
-                   (r"(?-i:\bAPCs?\b|\bOPPS\b)", _HINT, ("apc", "opps")), (r"\bancillary\b", _HINT, ("ancillary",))),
+                   (r"(?-i:\bAPCs?\b|\bOPPS\b)", _HINT, ("apc", "opps")), (r"\bancillary\b", _HINT, ("ancillary",)),
+                   (_HOSPITAL, _FAINT, ("hospital",))),
     "profee": ((r"\bpro[- ]?fee\b|\bprofessional fee\b|\bprofessional (?:services|billing|coding|components?)\b",
                 _STRONG, ("fee", "professional")),
-               (r"\bphysician(?:s'?)? (?:practices?|groups?|offices?|services|visits|emergency|coding|billing)\b",
-                _HINT, ("physician",)),
+               (r"\bphysician(?:s'?)? (?:[a-z]+ )?(?:practices?|groups?)\b", _STRONG, ("physician",)),
+               (r"\bphysician(?:s'?)? (?:offices?|services|visits|emergency|coding|billing)\b", _HINT, ("physician",)),
                (r"\bmedical group\b|\bmultispecialty (?:group|physician practice)\b", _HINT,
                 ("medical group", "multispecialty")),
-               (r"\b(?:dermatology|pediatric|family) (?:practice|clinics?)\b|\bprovider(?:s'?)? office\b", _HINT,
-                ("practice", "clinic", "office")),
+               (rf"\b{_PRACTICE_SPECIALTY} (?:practices?|clinics?|groups?)\b|\bprovider(?:s'?)? office\b", _HINT,
+                ("practice", "clinic", "group", "office")),
                (r"\boffice (?:visits|E/M|procedures)\b|\bprovider (?:visits|services|encounters)\b", _HINT,
                 ("office", "provider")),
                (r"\b(?:primary|urgent) care\b|\b(?:internal|family) medicine (?:visits|providers|clinics?)\b",
@@ -1019,16 +1029,30 @@ _ENCODER_PATTERNS = {
 _NUMBER = r"(\d{1,3}(?:\.\d{1,2})?)"
 # "3 charts per hour", "18-22 ED records/day", "25 charts daily"; per week or pay period is not a
 # period a posting holds, so it is not read.
+_UNITS = r"(?:charts?|encounters?|records?|reports|cases|accounts|reviews|claims|visits|episodes|studies)"
 _PRODUCTIVITY = re.compile(
-    rf"(?<![\w$.]){_NUMBER}(?:\s*(?:-|–|to)\s*{_NUMBER})?\+?\s+"
+    rf"(?<![\w$.,]){_NUMBER}(?:\s*(?:-|–|to)\s*{_NUMBER})?\+?\s+"
     r"((?:[A-Za-z/&-]+\s+){0,2}?)"
-    r"(?:charts?|encounters?|records?|reports|cases|accounts|reviews|claims|visits)\s*"
+    rf"{_UNITS}\s*"
+    # "6 new reviews and 12 re-reviews per day": the period belongs to both counts.
+    rf"(?:(?:and|plus)\s+\d{{1,3}}(?:\s*(?:-|–|to)\s*\d{{1,3}})?\s+(?:[A-Za-z/&-]+\s+){{0,2}}?[a-z-]*{_UNITS}\s*)?"
     r"(?:(?:per|an|a|/|each|every)\s*(hour|hr|day|shift)|(hourly|daily))\b",
+    re.IGNORECASE,
+)
+# What a team or department codes together is not one coder's standard: "our coding department
+# codes 400 charts per day", "250 cases per day across the team".
+_TEAM_BEFORE = re.compile(
+    r"\b(?:team|department)\b(?:\s+of\s+\d+)?\s+(?:together\s+)?"
+    r"(?:codes?|handles?|process(?:es)?|completes?|reviews?|averages?)\b[^.;\n]*$",
+    re.IGNORECASE,
+)
+_TEAM_AFTER = re.compile(
+    r"\s+(?:across|among|between)\s+(?:the\s+|our\s+|all\s+)?(?:\w+\s+)?(?:team|department|coders|staff)\b",
     re.IGNORECASE,
 )
 # "Charts per hour: 3", "reviews per day: 18 to 22"
 _PRODUCTIVITY_AFTER = re.compile(
-    r"\b(?:charts?|encounters?|records?|reports|cases|accounts|reviews|claims|visits)\s+(?:per|an|a|/|each)\s*"
+    rf"\b{_UNITS}\s+(?:per|an|a|/|each)\s*"
     rf"(hour|hr|day|shift)\b\s*(?:is|of|:|=|-)?\s*(?:about |approximately |at least )?{_NUMBER}(?![\d%])",
     re.IGNORECASE,
 )
@@ -1041,10 +1065,14 @@ _NOT_CHART_TYPE = frozenset({"new", "more", "total", "coded", "completed", "of",
 _ACCURACY = re.compile(
     r"(?<![\d.])(\d{2}(?:\.\d)?)\s*(?:%|percent)\s*(?:or (?:higher|better|above|greater)\s+)?"
     r"(?:(?:coding|audit|on-?going|overall|minimum)\s+)?(?:accuracy|accurate|quality|audit score)"
-    r"|\b(?:accuracy|quality)\b[^.;\n%]{0,60}?(?<![\d.])(\d{2}(?:\.\d)?)\s*(?:%|percent)",
+    r"|\b(?:accuracy|quality|(?:audit|QA) score)\b[^.;\n%]{0,60}?(?<![\d.])(\d{2}(?:\.\d)?)\s*(?:%|percent)",
     re.IGNORECASE,
 )
 _ACCURACY_RANGE = (50.0, 100.0)
+# A posting that names no code set and no coding work (a billing team's "120 claims per day, 98%
+# accuracy, new grads welcome") gets no coding job fields.
+_CODING_WORK = re.compile(
+    r"\bcod(?:e|es|ed|ing|ers?)\b|(?-i:\bCDI\b|\bHCCs?\b)|\bdocumentation integrity\b|\babstract", re.IGNORECASE)
 
 # Apprentice pathway: who may apply. A refusal anywhere wins; then an explicit welcome for CPC-A,
 # new graduates or coders without experience. Words that only show the employer trains newcomers
@@ -1064,13 +1092,15 @@ _APPRENTICE_WELCOME = [(re.compile(pattern, re.IGNORECASE), literals) for patter
     (r"\brecently certified\b|\bnewly certified\b", ("certified",)),
     (r"\bnew (?:coders|grads?|graduates)\b[^.;\n]{0,20}?\b(?:welcome[sd]?|encouraged|considered|may apply)\b",
      ("new coders", "new grad")),
-    (r"\brecent graduates\b|\bgraduates of an? [^.;\n]{0,40}program\b|\bfor new graduates\b", ("graduates",)),
+    (r"\brecent (?:graduates?|grads?)\b|\bgraduates of an? [^.;\n]{0,40}program\b|\bfor new graduates\b", ("grad",)),
     (r"\bno (?:prior |coding |previous )?experience (?:required|necessary|needed)\b|\bno (?:coding )?experience\?",
      ("experience required", "experience necessary", "experience needed", "experience?")),
     (r"\b(?:the -?A|-A|apprentice (?:status|designation))\s+(?:\w+\s+){0,3}?removed within\b", ("removed within",)),
 )]
 _APPRENTICE_VAGUE = re.compile(
-    r"\bentry[- ]level\b|\bapprenticeship\b|\btrainee\b|\bwill train\b|\bwe train\b"
+    # an apprenticeship counts when its sentence is about coding, not another trade's
+    r"\bentry[- ]level\b|\bapprenticeship\b(?=[^.;\n]*\bcod)|\bcod[^.;\n]*\bapprenticeship\b"
+    r"|\btrainee\b|\bwill train\b|\bwe train\b"
     r"|\bnew (?:coders|grads?|graduates)\b(?![^.;\n]{0,30}\bnot\b)",
     re.IGNORECASE,
 )
@@ -1079,7 +1109,7 @@ _APPRENTICE_REFUSED = re.compile(
     r"|\b(?:new grads?|new graduates|apprentices?)\b[^.;\n]{0,25}\b(?:are|is) not\b"
     r"|\bnot (?:an )?entry[- ]level\b|\bnot open to (?:new|apprentice)"
     r"|\b(?:apprentice|-A)\s+(?:status|designation)\s+(?:must|has to|needs to) be removed\b(?!\s+within\b)"
-    r"|\bwithout (?:the )?(?:-A|apprentice)\b|\bnon-apprentice\b",
+    r"|\bwithout (?:the )?(?:-A|apprentice)\b|\bnon-apprentice\b|\bno new (?:grads?|graduates|coders)\b",
     re.IGNORECASE,
 )
 _YEARS_REQUIRED = re.compile(
@@ -1131,7 +1161,7 @@ def _setting(text: str) -> str | None:
 
 def _productivity(text: str) -> tuple[float | None, str | None, str]:
     """Charts per hour or per day (the lower figure of a range), with the chart type named."""
-    m = _PRODUCTIVITY.search(text)
+    m = next((m for m in _PRODUCTIVITY.finditer(text) if not _team_volume(text, m)), None)
     if m is None:
         m = _PRODUCTIVITY_AFTER.search(text)
         if m is None:
@@ -1145,6 +1175,11 @@ def _productivity(text: str) -> tuple[float | None, str | None, str]:
         after = _CHART_TYPE_AFTER.match(text, m.end())
         words = after.group(1).split() if after else []
     return count, per, " ".join(words)
+
+
+def _team_volume(text: str, m: re.Match[str]) -> bool:
+    sentence_start = max(text.rfind(c, 0, m.start()) for c in ".;\n") + 1
+    return bool(_TEAM_BEFORE.search(text, sentence_start, m.start()) or _TEAM_AFTER.match(text, m.end()))
 
 
 def _accuracy(text: str) -> float | None:
@@ -1175,6 +1210,8 @@ def job_fields(text: str, codes: tuple[str, ...] = ()) -> JobFields:
         # A title naming coding work with a coding setting in the text is evidence enough here.
         return JobFields()
     code_sets = tuple(k for k, p in _CODE_SET_PATTERNS.items() if p.search(text) or (k == "cpt" and codes))
+    if not code_sets and not _CODING_WORK.search(text):
+        return JobFields()
     lowered = lowered_for_screening(text)
     found = sorted((m.start(), k) for k, (p, literals) in _ENCODER_PATTERNS.items()
                    if may_hold(lowered, literals) and (m := p.search(text)))
@@ -1185,6 +1222,7 @@ def job_fields(text: str, codes: tuple[str, ...] = ()) -> JobFields:
         encoders=tuple(k for _, k in found), productivity=count, productivity_per=per,
         chart_type=chart_type, accuracy=_accuracy(figures),
     )
+
 # =========================================================================== résumés
 
 def _credential_name_pattern(name: str) -> str:

@@ -15,10 +15,11 @@ _spec = importlib.util.spec_from_file_location("tagger_eval", ROOT / "bench" / "
 tagger_eval = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(tagger_eval)
 
-# Floors a little under what the rules reach today, so a regression fails the build. The dev group
-# and the first held-out group have been tuned on (the first held-out group's untouched figures
-# are in the report); the second and third held-out groups were each written before a round of
-# tuning and never tuned on (``bench/tagger_eval.py`` hides their misses).
+# Floors a little under what the rules reach today, so a regression fails the build. The dev groups
+# and the first three held-out groups have been tuned on (each held-out group's untouched figures
+# were reported before it was); the fourth held-out group was written before the fourth round of
+# tuning and never tuned on (``bench/tagger_eval.py`` hides its misses): its floors are what it
+# measured.
 FLOORS = {
     "fields-dev-2": {"apprentice": (0.95, 0.95), "setting": (0.95, 0.95), "code_sets": (0.95, 0.95),
                      "encoders": (0.95, 0.95), "productivity": (0.95, 0.95), "chart_type": (0.95, 0.95),
@@ -29,12 +30,18 @@ FLOORS = {
     "fields-held-out": {"apprentice": (0.95, 0.95), "setting": (0.95, 0.95), "code_sets": (0.95, 0.95),
                         "encoders": (0.95, 0.95), "productivity": (0.95, 0.95), "chart_type": (0.95, 0.95),
                         "accuracy": (0.95, 0.95)},
-    "fields-held-out-2": {"apprentice": (0.75, 0.75), "setting": (0.95, 0.84), "code_sets": (0.95, 0.95),
-                          "encoders": (0.95, 0.95), "productivity": (0.83, 0.83), "chart_type": (0.95, 0.95),
+    "fields-held-out-2": {"apprentice": (0.95, 0.95), "setting": (0.95, 0.95), "code_sets": (0.95, 0.95),
+                          "encoders": (0.95, 0.95), "productivity": (0.95, 0.95), "chart_type": (0.95, 0.95),
                           "accuracy": (0.95, 0.95)},
-    "fields-held-out-3": {"apprentice": (0.88, 0.95), "setting": (0.95, 0.93), "code_sets": (0.95, 0.95),
-                          "encoders": (0.95, 0.95), "productivity": (0.88, 0.88), "chart_type": (0.85, 0.95),
-                          "accuracy": (0.95, 0.94)},
+    "fields-held-out-3": {"apprentice": (0.95, 0.95), "setting": (0.95, 0.95), "code_sets": (0.95, 0.95),
+                          "encoders": (0.95, 0.95), "productivity": (0.95, 0.95), "chart_type": (0.95, 0.95),
+                          "accuracy": (0.95, 0.95)},
+    "fields-dev-3": {"apprentice": (0.95, 0.95), "setting": (0.95, 0.95), "code_sets": (0.95, 0.95),
+                     "encoders": (0.95, 0.95), "productivity": (0.95, 0.95), "chart_type": (0.95, 0.95),
+                     "accuracy": (0.95, 0.95)},
+    "fields-held-out-4": {"apprentice": (0.91, 0.95), "setting": (0.95, 0.90), "code_sets": (0.95, 0.95),
+                          "encoders": (0.95, 0.95), "productivity": (0.95, 0.95), "chart_type": (0.95, 0.95),
+                          "accuracy": (0.95, 0.95)},
 }
 
 
@@ -74,6 +81,8 @@ def test_precision_and_recall_per_field_hold_their_floors(group):
     "removed within two years of hire.",
     "Medical Coder\nCode CPT for our clinics. The apprentice designation must be removed within 12 months.",
     "Coder I\nCPC-A holders who finished an accredited coding course last year are welcome to apply. CPT coding.",
+    "Coder I\nA good first post for a recent graduate with the CPC. Clinic coding with CPT.",
+    "Coder I - Apprenticeship\nOur coding apprenticeship pairs you with a mentor for CPT clinic coding.",
 ])
 def test_apprentice_welcomed(text):
     assert job_fields(text).apprentice is True
@@ -91,6 +100,10 @@ def test_apprentice_welcomed(text):
     "Lead Inpatient Coder\nLead inpatient coders (ICD-10-PCS, DRG). We fund an apprenticeship path for new "
     "coders elsewhere in the department; this role requires CCS and 6 years.",
     "Senior Outpatient Coder\nCode outpatient surgery with CPT. Our trainee coders are in another team.",
+    "Facility Coder\nHospital outpatient coding with CPT and HCPCS. No new grads, please.",
+    # An apprenticeship in another trade says nothing about the coding job.
+    "Outpatient Coder\nCode clinic visits with CPT. Our hospital also runs an apprenticeship for pharmacy "
+    "technicians.",
 ])
 def test_apprentice_not_inferred(text):
     assert job_fields(text).apprentice is False
@@ -112,6 +125,12 @@ def test_fields_of_a_hospital_inpatient_posting():
     ("Junior Medical Coder\nCode internal medicine visits with CPT and ICD-10-CM in eClinicalWorks.", "profee"),
     # Acronyms count in capitals only: "asc" and "drg" in lower case are not settings.
     ("Medical Coder\nCode CPT for visits; ask about our asc and drg plans.", None),
+    # A specialty's clinic or group in the title is a physician practice; a physician group in the text too.
+    ("Coder - Neurology Clinic\nCode consultations with CPT and ICD-10-CM.", "profee"),
+    ("Imaging Coder\nCode nuclear studies with CPT for a cardiology physician group.", "profee"),
+    # "Outpatient" alone is a hint; a hospital named beside it makes it the hospital's outpatient setting.
+    ("Coder\nCode outpatient therapy encounters with CPT for our county hospital.", "outpatient"),
+    ("Coder\nCode outpatient therapy encounters with CPT.", None),
 ])
 def test_setting_phrasings(text, setting):
     assert job_fields(text).setting == setting
@@ -124,10 +143,26 @@ def test_setting_phrasings(text, setting):
     ("Pathology Coder\nCPT and ICD-10-CM for a pathology group. 30 pathology reports per hour.", (30, "hour")),
     ("Pro-Fee Coder\nCPT and ICD-10-CM. Our expectation is 250 charts per week.", (None, None)),
     ("Profee Coder\nCPT coding. Goal: 900 encounters per two-week pay period.", (None, None)),
+    ("Home Health Coder\nICD-10-CM coding of home health episodes: 14 episodes per day.", (14, "day")),
+    ("Imaging Coder\nCPT coding of echo studies, 45 studies per hour.", (45, "hour")),
+    # The period belongs to both counts of a pair; the first is the coder's standard.
+    ("CDI Specialist\nInpatient CDI reviews (MS-DRG): 5 new reviews and 10 re-reviews per day.", (5, "day")),
+    # What a team or department codes together is not one coder's figure; a thousands figure is none.
+    ("Coding Supervisor\nOur coding department codes 500 charts per day (CPT).", (None, None)),
+    ("Pro-Fee Coder\nCPT coding: 900 charts per day across the team; you code 120 charts per day.", (120, "day")),
+    ("Pro-Fee Coder\nCPT coding: our coders finish 2,000 charts per day.", (None, None)),
 ])
 def test_productivity_phrasings(text, figures):
     found = job_fields(text)
     assert (found.productivity, found.productivity_per) == figures
+
+
+@pytest.mark.parametrize(("text", "accuracy"), [
+    ("Pro-Fee Coder\nCPT coding with an audit score of 96% or better.", 96),
+    ("Inpatient Coder\nICD-10-PCS coding. A QA score of 97% is required.", 97),
+])
+def test_accuracy_named_as_a_score(text, accuracy):
+    assert job_fields(text).accuracy == accuracy
 
 
 def test_spelled_accuracy_is_read():
@@ -144,6 +179,9 @@ def test_text_the_number_reader_cannot_encode_keeps_its_other_fields():
     "Digital Marketing Associate\nNew graduates welcome! Run Google Ads campaigns; 95% on-time rate. "
     "We build on Epic Games tools.",
     "Warehouse Associate\nPick 40 cases per hour. No experience required.",
+    # Billing work with no code set and no coding named: its figures are not a coder's.
+    "Medical Billing Specialist\nPhysician practice billing: submit 150 claims per day with 98% accuracy. "
+    "New grads welcome.",
 ])
 def test_non_coding_text_gets_no_fields(text):
     assert job_fields(text) == JobFields()
