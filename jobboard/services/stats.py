@@ -185,7 +185,12 @@ def flush_all() -> None:
         counts.flush()
 
 
-os.register_at_fork(after_in_child=lambda: [counts.forget() for counts in list(_ALL)])
+def _forget_all() -> None:
+    for counts in list(_ALL):
+        counts.forget()
+
+
+os.register_at_fork(after_in_child=_forget_all)
 
 
 def record_view(posting: Posting, visitor: str) -> None:
