@@ -73,6 +73,30 @@ class VersionedCache:
                     self.computing.pop(key, None)
         return value
 
+    def get_many(self, keys: list, version: Hashable,
+                 compute: Callable[[list], dict[Hashable, Any]]) -> dict[Hashable, Any]:
+        """The values of ``keys`` there are: those kept, and what one call of ``compute`` returns
+        for the missing ones (it may leave some out). Threads missing the same keys at once may
+        both compute them (no per-key wait), which suits values cheap to compute in a batch."""
+        found: dict[Hashable, Any] = {}
+        missing = []
+        with self.lock:
+            for key in keys:
+                kept, value = self._lookup(key, version)
+                if kept:
+                    found[key] = value
+                else:
+                    missing.append(key)
+        if missing:
+            computed = compute(missing)
+            with self.lock:
+                if version == self.version:
+                    if len(self.entries) + len(computed) > self.max_entries:
+                        self.entries.clear()
+                    self.entries.update(computed)
+            found.update(computed)
+        return found
+
 
 def app_cache(name: str, max_entries: int = MAX_ENTRIES) -> VersionedCache:
     """The app's cache called ``name`` (one per app, so test apps on other databases never share)."""
