@@ -8,7 +8,7 @@ suspended leaves every list at once, on every host, and a new one appears once i
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, select
 from werkzeug.datastructures import MultiDict
 
 from jobboard import create_app
@@ -197,6 +197,25 @@ def test_posting_cards_load_with_their_tags_in_two_statements(app):
         assert statements.count == 2
         assert found == expected and len(found) == 13 and all(names)
         assert found[postings[0].id][0] == ["cardiology", "radiology"]  # specialties in display order
+
+
+def test_each_load_reads_the_tags_of_its_own_postings(app):
+    """The tag statement is built once per process; every call binds its own ids."""
+    with app.app_context():
+        author = make_employer()
+        radiology = make_posting(author=author, title="Radiology Coder", **TAGS,
+                                 credentials_required=["CPC"]).id
+        cardiology = make_posting(author=author, title="Cardiology Coder", specialties=["cardiology"],
+                                  cpt_codes=["93000"], credentials_required=["CCS"]).id
+        for posting_id, specialties, codes, credentials in (
+                (radiology, ["radiology"], ["70450"], ["CPC"]),
+                (cardiology, ["cardiology"], ["93000"], ["CCS"]),
+                (radiology, ["radiology"], ["70450"], ["CPC"])):
+            db.session.expunge_all()
+            posting, = load_with_tags(db.session, select(Posting).where(Posting.id == posting_id))
+            assert [s.slug for s in posting.specialties] == specialties
+            assert [c.code for c in posting.cpt_codes] == codes
+            assert [c.abbreviation for c in posting.credentials_required] == credentials
 
 
 def test_a_search_loads_its_rows_and_tags_in_two_statements(app, client):
