@@ -33,6 +33,7 @@ from sqlalchemy.orm import (
     validates,
 )
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.elements import BindParameter
 
 from jobboard.extensions import Model, db
 from jobboard.models.base import TimestampMixin, utcnow
@@ -304,7 +305,7 @@ def _tags_of_postings():
     """The tags of the postings whose ids are bound as ``ids``, one row per tag: the three link
     tables read in one UNION ALL, each row outer-joined to the one tag it names. Built once: the
     statement is the same for every list, only the ids change."""
-    ids = bindparam("ids", expanding=True)
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
     links = union_all(
         select(posting_specialty.c.posting_id, literal("s").label("kind"),
                posting_specialty.c.specialty_id.label("tag_id"))
