@@ -297,6 +297,25 @@ def test_a_signed_in_user_never_gets_a_visitors_page(app, client):
         assert f"Account ({email})" not in client.get(url).get_data(as_text=True)
 
 
+def test_a_visitors_home_page_is_kept_only_while_postings_and_companies_are_unchanged(app, client):
+    with app.app_context():
+        make_posting(title="Radiology Coder", **TAGS)
+        client.get("/")
+        with Statements() as statements:
+            html = client.get("/").get_data(as_text=True)
+        assert ">Radiology Coder</a>" in html
+        assert not [sql for sql in statements.sql if "FROM specialty" in sql]  # kept whole
+
+        company = make_company("Aardvark Coding Partners")  # a new company, first by name
+        assert ">Aardvark Coding Partners</a>" in client.get("/").get_data(as_text=True)
+        company.name = "Aardvark Coding Group"
+        db.session.commit()
+        html = client.get("/").get_data(as_text=True)
+        assert ">Aardvark Coding Group</a>" in html and "Aardvark Coding Partners" not in html
+        make_posting(title="Cardiology Coder", specialties=["cardiology"])
+        assert ">Cardiology Coder</a>" in client.get("/").get_data(as_text=True)
+
+
 def test_get_many_computes_the_missing_keys_in_one_call():
     cache = VersionedCache(max_entries=3)
     calls = []

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from jobboard.extensions import db
 from jobboard.models.base import utcnow
+from jobboard.models.company import Company
 from jobboard.models.posting import Posting
 from jobboard.models.search import SearchChange
 from jobboard.models.taxonomy import ReferenceVersion
@@ -145,6 +146,13 @@ def reference_version() -> int:
     if has_request_context():
         request.environ[REFERENCE] = version
     return version
+
+
+def companies_version() -> tuple:
+    """The version of the company rows every host shares (names, slugs, places): their count
+    and newest ``updated_at``, which move with any company added, removed or edited."""
+    return tuple(db.session.execute(select(func.count(), func.max(Company.updated_at))
+                                    .select_from(Company)).one())
 
 
 @event.listens_for(Session, "after_commit")
