@@ -221,7 +221,11 @@ def test_processes_and_hosts_add_to_the_same_figures(app):
     assert stored(app, posting_id) == (5, 3, 1)
 
 
-def test_a_failed_flush_keeps_the_counts_for_the_next_one(app, monkeypatch, caplog):
+@pytest.mark.parametrize("error", [
+    OperationalError("INSERT INTO posting_stats", {}, Exception("database is locked")),
+    RuntimeError("anything else"),
+])
+def test_a_failed_flush_keeps_the_counts_for_the_next_one(app, monkeypatch, caplog, error):
     pending = batched(app)
     with app.app_context():
         posting_id = make_posting().id
@@ -229,7 +233,7 @@ def test_a_failed_flush_keeps_the_counts_for_the_next_one(app, monkeypatch, capl
     real_write = stats._write
 
     def broken(*args, **kwargs):
-        raise OperationalError("INSERT INTO posting_stats", {}, Exception("database is locked"))
+        raise error
 
     monkeypatch.setattr(stats, "_write", broken)
     assert pending.flush() is False

@@ -25,7 +25,6 @@ from typing import cast
 from flask import Flask, current_app
 from sqlalchemy import Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
 
 from jobboard.extensions import db
 from jobboard.models.activity import PostingStats, PostingVisitor
@@ -149,7 +148,7 @@ class PendingCounts:
             with self.app.app_context(), db.engine.begin() as conn:  # rolls back on error
                 _write(conn, taken)
             return True
-        except SQLAlchemyError:
+        except Exception:  # a database error mostly; nothing may fail a page or end the thread
             log.exception("Could not write the view counts of %d postings; kept for the next try",
                           len(set(taken.views) | set(taken.clicks)))
             with self.lock:
