@@ -16,6 +16,7 @@ from jobboard.extensions import db
 from jobboard.models.base import utcnow
 from jobboard.models.posting import Posting, load_with_tags, with_tags
 from jobboard.models.search import SearchChange
+from jobboard.models.taxonomy import Specialty
 from jobboard.search import sync
 from jobboard.search.params import parse_params
 from jobboard.search.service import search_postings
@@ -237,7 +238,7 @@ def test_a_search_loads_its_rows_and_tags_in_two_statements(app, client):
         assert statements.count == 1 and first["total"] == 15
 
 
-@pytest.mark.parametrize("url, most", [("/", 3), ("/companies/{slug}", 2),
+@pytest.mark.parametrize("url, most", [("/", 3), ("/companies/{slug}", 3),
                                        ("/specialties/radiology", 2), ("/codes/70450", 2)])
 def test_a_list_page_seen_again_reads_little_from_the_database(app, client, url, most):
     with app.app_context():
@@ -284,6 +285,18 @@ def test_a_card_shows_its_posting_as_edited(app, client):
     for url in list_pages(company):
         html = client.get(url).get_data(as_text=True)
         assert ">Senior Radiology Coder</a>" in html and ">Radiology Coder</a>" not in html, url
+
+
+def test_a_card_shows_its_tags_as_renamed(app, client):
+    with app.app_context():
+        company = make_posting(title="Radiology Coder", **TAGS).company
+    assert all(">Radiology</a>" in client.get(url).get_data(as_text=True) for url in list_pages(company))
+    with app.app_context():
+        specialty = db.session.scalar(select(Specialty).where(Specialty.slug == "radiology"))
+        specialty.name = "Diagnostic Radiology"
+        db.session.commit()  # reference data: the posting version stays as it was
+    for url in list_pages(company):
+        assert ">Diagnostic Radiology</a>" in client.get(url).get_data(as_text=True), url
 
 
 def test_a_signed_in_user_never_gets_a_visitors_page(app, client):

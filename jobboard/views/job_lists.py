@@ -6,8 +6,9 @@ not, gets the same HTML. Two per-process caches serve them:
 - what the index answers for a list (posting ids, total, counts), under the shared posting
   version (any host's change or the next expiry moves it) and this host's index version (a
   change shows here once the index has it);
-- each posting's rendered card, under the shared posting version only (what a card shows and
-  whether it may be listed are posting data; any change of either moves that version).
+- each posting's rendered card, under the shared posting version (what a card shows and whether
+  it may be listed are posting data; any change of either moves that version) and the reference
+  version (the names of the specialties and credentials it shows).
 
 So a page never lists a posting that is closed, expired or suspended, and a new posting appears
 as soon as this host's index holds it. The lists of different pages share most of their newest
@@ -21,7 +22,7 @@ from markupsafe import Markup
 
 from jobboard.search.backend import SearchHits
 from jobboard.search.service import listing_version, newest_hits, visible_in_order
-from jobboard.services.data_cache import app_cache, postings_version
+from jobboard.services.data_cache import app_cache, postings_version, reference_version
 
 # Distinct lists kept (ids and counts, well under 1 kB each): every curated code, specialty and
 # company page several times over.
@@ -48,7 +49,8 @@ def posting_cards(ids: list[int]) -> list[Markup]:
 
     # A card is kept only for a posting found visible under this very version, so a kept card
     # is one that may still be listed.
-    cards = app_cache("posting_cards", MAX_CARDS).get_many(ids, postings_version(), render)
+    cards = app_cache("posting_cards", MAX_CARDS).get_many(
+        ids, (postings_version(), reference_version()), render)
     return [cards[i] for i in ids if i in cards]
 
 
