@@ -5,8 +5,9 @@ worker thread only ever talks to the proxy over a fast local connection. Every v
 overridden with the usual ``GUNICORN_CMD_ARGS`` or on the command line.
 
 Each worker loads the search index (live set, sort orders, facet term sets) and runs a search once
-before it takes traffic (``jobboard.search.warm_up_worker``), so no user pays the cold start of a
-new worker.
+before it takes traffic (``jobboard.search.warm_up_worker``), then renders the pages every visitor
+sees alike: home, specialty and curated code pages (``jobboard.views.warm_up``, a second or two),
+so no user pays the cold start of a new worker.
 """
 import faulthandler
 import multiprocessing
@@ -62,10 +63,12 @@ wsgi.Response.default_headers = _headers_without_server_banner
 
 
 def post_worker_init(worker):
-    """Crash reports on, then warm up before the first request."""
+    """Crash reports on, then warm up (index, then pages) before the first request."""
     from jobboard.search import warm_up_worker
+    from jobboard.views.warm_up import warm_up_pages
 
     # A worker killed by a fatal signal (a crash in an extension) prints every thread's Python
     # stack to the error log, so the cause can be found instead of guessed.
     faulthandler.enable(all_threads=True)
     warm_up_worker(worker.wsgi)
+    warm_up_pages(worker.wsgi)

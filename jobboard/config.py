@@ -79,6 +79,10 @@ class Defaults:
     RATELIMIT_REPORT = "5 per hour"  # reports of postings, per address
     RATELIMIT_QUIZ = "6 per hour;20 per day"  # skills-check attempts started, per seeker
 
+    # Seconds a process keeps posting views and apply clicks before writing them in one batch
+    # (0: each is written as it happens). See ``services.stats``.
+    VIEW_FLUSH_SECONDS = 5.0
+
     # Pay benchmarks hide a figure backed by fewer open postings than this.
     PAY_MIN_SAMPLE = 5
 

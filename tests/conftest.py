@@ -135,6 +135,7 @@ def base_config(database_uri, tmp_dir, smtp_port):
         "MAIL_TIMEOUT": 5,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "jobs.test",
+        "VIEW_FLUSH_SECONDS": 0,  # views written as they happen; tests/test_stats.py batches them
     }
 
 

@@ -7,6 +7,7 @@ import pytest
 from jobboard.extensions import db
 from jobboard.models.taxonomy import CptCode, CptModifierRvu
 from jobboard.services.codes import import_rvu, load_curated_codes
+from tests.conftest import Auth
 from tests.factories import make_posting
 
 CMS_FILE = Path(__file__).resolve().parents[2] / "shared/reference/cms/PPRRVU23_JAN.csv"
@@ -657,8 +658,8 @@ def test_a_code_page_shows_a_gpci_import_at_once_on_every_host(gpci_app, second_
         assert "work 1.250," in html and "work 1.065," not in html
 
 
-def test_a_code_page_seen_again_reads_three_rows(codes_app):
-    """The code, the reference version and the posting version: the rest is kept per process."""
+def test_a_code_page_seen_again_reads_two_rows(codes_app):
+    """The reference version and the posting version: the rest is kept per process."""
     from tests.test_job_lists import Statements
 
     client = codes_app.test_client()
@@ -668,7 +669,25 @@ def test_a_code_page_seen_again_reads_three_rows(codes_app):
         with Statements() as statements:
             again = client.get("/codes/38900?locality=").get_data(as_text=True)
     assert again == first and "Lymph Node Coder" in again
-    assert statements.count == 3
+    assert statements.count == 2
+
+
+def test_a_visitors_code_page_is_kept_only_while_codes_and_postings_are_unchanged(codes_app):
+    client, seeker = codes_app.test_client(), codes_app.test_client()
+    email, _ = Auth(seeker).register("seeker")
+    first = client.get("/codes/38900").get_data(as_text=True)
+    assert "Sentinel Coder" not in first and email not in first
+    with codes_app.app_context():
+        make_posting(title="Sentinel Coder", cpt_codes=["38900"])  # moves the posting version
+    assert "Sentinel Coder" in client.get("/codes/38900").get_data(as_text=True)
+    with codes_app.app_context():
+        code = db.session.scalar(db.select(CptCode).where(CptCode.code == "38900"))
+        code.description = "Our own wording of the sentinel node biopsy."
+        db.session.commit()  # moves the reference version
+    assert "Our own wording of the sentinel" in client.get("/codes/38900").get_data(as_text=True)
+    mine = seeker.get("/codes/38900").get_data(as_text=True)  # never a visitor's page
+    assert f"Account ({email})" in mine and "Our own wording of the sentinel" in mine
+    assert f"Account ({email})" not in client.get("/codes/38900").get_data(as_text=True)
 
 
 def test_the_reference_version_moves_with_reference_rows_only(codes_app):

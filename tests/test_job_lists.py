@@ -8,7 +8,7 @@ suspended leaves every list at once, on every host, and a new one appears once i
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, select
 from werkzeug.datastructures import MultiDict
 
 from jobboard import create_app
@@ -16,6 +16,7 @@ from jobboard.extensions import db
 from jobboard.models.base import utcnow
 from jobboard.models.posting import Posting, load_with_tags, with_tags
 from jobboard.models.search import SearchChange
+from jobboard.models.taxonomy import Specialty
 from jobboard.search import sync
 from jobboard.search.params import parse_params
 from jobboard.search.service import search_postings
@@ -47,12 +48,13 @@ class Statements:
     """Counts the SQL statements the app's engine runs inside the ``with`` block."""
 
     def __enter__(self):
-        self.count = 0
+        self.count, self.sql = 0, []
         event.listen(db.engine, "before_cursor_execute", self._record)
         return self
 
-    def _record(self, *args):
+    def _record(self, conn, cursor, statement, *args):
         self.count += 1
+        self.sql.append(statement)
 
     def __exit__(self, *exc):
         event.remove(db.engine, "before_cursor_execute", self._record)
@@ -198,6 +200,25 @@ def test_posting_cards_load_with_their_tags_in_two_statements(app):
         assert found[postings[0].id][0] == ["cardiology", "radiology"]  # specialties in display order
 
 
+def test_each_load_reads_the_tags_of_its_own_postings(app):
+    """The tag statement is built once per process; every call binds its own ids."""
+    with app.app_context():
+        author = make_employer()
+        radiology = make_posting(author=author, title="Radiology Coder", **TAGS,
+                                 credentials_required=["CPC"]).id
+        cardiology = make_posting(author=author, title="Cardiology Coder", specialties=["cardiology"],
+                                  cpt_codes=["93000"], credentials_required=["CCS"]).id
+        for posting_id, specialties, codes, credentials in (
+                (radiology, ["radiology"], ["70450"], ["CPC"]),
+                (cardiology, ["cardiology"], ["93000"], ["CCS"]),
+                (radiology, ["radiology"], ["70450"], ["CPC"])):
+            db.session.expunge_all()
+            posting, = load_with_tags(db.session, select(Posting).where(Posting.id == posting_id))
+            assert [s.slug for s in posting.specialties] == specialties
+            assert [c.code for c in posting.cpt_codes] == codes
+            assert [c.abbreviation for c in posting.credentials_required] == credentials
+
+
 def test_a_search_loads_its_rows_and_tags_in_two_statements(app, client):
     with app.app_context():
         author = make_employer()
@@ -217,8 +238,8 @@ def test_a_search_loads_its_rows_and_tags_in_two_statements(app, client):
         assert statements.count == 1 and first["total"] == 15
 
 
-@pytest.mark.parametrize("url, most", [("/", 3), ("/companies/{slug}", 2),
-                                       ("/specialties/radiology", 4), ("/codes/70450", 3)])
+@pytest.mark.parametrize("url, most", [("/", 3), ("/companies/{slug}", 3),
+                                       ("/specialties/radiology", 2), ("/codes/70450", 2)])
 def test_a_list_page_seen_again_reads_little_from_the_database(app, client, url, most):
     with app.app_context():
         company = make_company("Cascade Imaging Coders")
@@ -231,6 +252,98 @@ def test_a_list_page_seen_again_reads_little_from_the_database(app, client, url,
             again = client.get(url).get_data(as_text=True)
         assert again == first and "Radiology Coder 11" in again
         assert statements.count <= most
+
+
+def test_a_list_seen_first_loads_only_postings_no_other_list_has_shown(app, client):
+    with app.app_context():
+        author = make_employer()
+        for i in range(3):
+            make_posting(author=author, title=f"Shared Radiology Coder {i}", **TAGS)
+        assert "Shared Radiology Coder 2" in client.get("/specialties/radiology").get_data(as_text=True)
+        with Statements() as statements:  # the same postings, first seen on the code page
+            html = client.get("/codes/70450").get_data(as_text=True)
+        assert all(f"Shared Radiology Coder {i}</a>" in html for i in range(3))
+        assert not [sql for sql in statements.sql if "posting_credential" in sql]  # no card loaded
+
+        make_posting(author=author, title="Newest Radiology Coder", **TAGS)  # a new version
+        with Statements() as statements:
+            html = client.get("/companies/" + author.company.slug).get_data(as_text=True)
+        assert "Newest Radiology Coder" in html and "Shared Radiology Coder 0" in html
+        assert len([sql for sql in statements.sql if "posting_credential" in sql]) == 1
+
+
+def test_a_card_shows_its_posting_as_edited(app, client):
+    with app.app_context():
+        posting = make_posting(title="Radiology Coder", **TAGS)
+        company = posting.company
+    assert all(">Radiology Coder</a>" in client.get(url).get_data(as_text=True)
+               for url in list_pages(company))
+    with app.app_context():
+        db.session.get(Posting, posting.id).title = "Senior Radiology Coder"
+        db.session.commit()
+        sync.follow()
+    for url in list_pages(company):
+        html = client.get(url).get_data(as_text=True)
+        assert ">Senior Radiology Coder</a>" in html and ">Radiology Coder</a>" not in html, url
+
+
+def test_a_card_shows_its_tags_as_renamed(app, client):
+    with app.app_context():
+        company = make_posting(title="Radiology Coder", **TAGS).company
+    assert all(">Radiology</a>" in client.get(url).get_data(as_text=True) for url in list_pages(company))
+    with app.app_context():
+        specialty = db.session.scalar(select(Specialty).where(Specialty.slug == "radiology"))
+        specialty.name = "Diagnostic Radiology"
+        db.session.commit()  # reference data: the posting version stays as it was
+    for url in list_pages(company):
+        assert ">Diagnostic Radiology</a>" in client.get(url).get_data(as_text=True), url
+
+
+def test_a_signed_in_user_never_gets_a_visitors_page(app, client):
+    with app.app_context():
+        company = make_posting(title="Radiology Coder", **TAGS).company
+    seeker = app.test_client()
+    email, _ = Auth(seeker).register("seeker")
+    for url in list_pages(company):
+        assert f"Account ({email})" not in client.get(url).get_data(as_text=True)  # now kept
+        assert f"Account ({email})" in seeker.get(url).get_data(as_text=True), url
+        assert f"Account ({email})" not in client.get(url).get_data(as_text=True)
+
+
+def test_a_visitors_home_page_is_kept_only_while_postings_and_companies_are_unchanged(app, client):
+    with app.app_context():
+        make_posting(title="Radiology Coder", **TAGS)
+        client.get("/")
+        with Statements() as statements:
+            html = client.get("/").get_data(as_text=True)
+        assert ">Radiology Coder</a>" in html
+        assert not [sql for sql in statements.sql if "FROM specialty" in sql]  # kept whole
+
+        company = make_company("Aardvark Coding Partners")  # a new company, first by name
+        assert ">Aardvark Coding Partners</a>" in client.get("/").get_data(as_text=True)
+        company.name = "Aardvark Coding Group"
+        db.session.commit()
+        html = client.get("/").get_data(as_text=True)
+        assert ">Aardvark Coding Group</a>" in html and "Aardvark Coding Partners" not in html
+        make_posting(title="Cardiology Coder", specialties=["cardiology"])
+        assert ">Cardiology Coder</a>" in client.get("/").get_data(as_text=True)
+
+
+def test_get_many_computes_the_missing_keys_in_one_call():
+    cache = VersionedCache(max_entries=3)
+    calls = []
+
+    def compute(keys):
+        calls.append(list(keys))
+        return {key: key * 10 for key in keys if key != 3}  # 3: nothing to keep
+
+    assert cache.get_many([1, 2, 3], "v1", compute) == {1: 10, 2: 20}
+    assert cache.get_many([2, 1, 3, 4], "v1", compute) == {1: 10, 2: 20, 4: 40}
+    assert calls == [[1, 2, 3], [3, 4]]
+    assert cache.get_many([5], "v1", compute) == {5: 50}  # over the limit: the cache starts again
+    assert cache.entries == {5: 50}
+    assert cache.get_many([1], "v2", compute) == {1: 10} and calls[-1] == [1]
+    assert cache.entries == {1: 10}
 
 
 def test_a_versioned_cache_holds_at_most_its_limit_and_forgets_an_old_version():

@@ -2,7 +2,11 @@
 import hashlib
 import hmac
 import re
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event, func, select
@@ -21,6 +25,8 @@ APPLY_URL = "https://careers.example.com/apply/42?src=medcode"
 
 
 def figures(app, posting_id):
+    """The stored figures, after this process's pending counts are written."""
+    assert stats.pending_counts(app).flush()
     with app.app_context():
         row = db.session.get(PostingStats, posting_id)
         return (row.views, row.unique_views, row.apply_clicks) if row else None
@@ -101,13 +107,15 @@ def test_a_failing_counter_never_fails_the_page(app, client, monkeypatch, caplog
     def broken(*args, **kwargs):
         raise OperationalError("UPDATE posting_stats", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(stats, "_bump", broken)
+    monkeypatch.setattr(stats, "_write", broken)
     response = client.get(f"/jobs/{posting_id}")
     assert response.status_code == 200
     assert "Surgical Coder" in response.get_data(as_text=True)
-    assert "Could not count a view of posting" in caplog.text
+    assert "Could not write the view counts of 1 postings" in caplog.text
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(PostingVisitor)) == 0
+    monkeypatch.undo()
+    assert figures(app, posting_id) == (1, 1, 0)  # kept, and written once the database answers
 
 
 def test_concurrent_first_views_neither_fail_nor_lose_counts(app):
@@ -134,6 +142,155 @@ def test_concurrent_first_views_neither_fail_nor_lose_counts(app):
         thread.join()
     assert errors == []
     assert figures(app, posting_id) == (20, 5, 0)
+
+
+# --- counts gathered per process and written in batches -------------------------------------
+
+def batched(app, seconds=3600.0):
+    """Counts kept pending for ``seconds`` (written here only by an explicit flush)."""
+    app.config["VIEW_FLUSH_SECONDS"] = seconds
+    return stats.pending_counts(app)
+
+
+def stored(app, posting_id):
+    with app.app_context():
+        row = db.session.get(PostingStats, posting_id)
+        return (row.views, row.unique_views, row.apply_clicks) if row else None
+
+
+def test_page_views_write_nothing_until_the_batch_is_flushed(app):
+    pending = batched(app)
+    with app.app_context():
+        first, second = make_posting(apply_url=APPLY_URL).id, make_posting(title="Second").id
+        engine = db.engine
+    writes = []
+
+    def remember(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE")):
+            writes.append(statement)
+
+    visitor, other_visitor = app.test_client(), app.test_client()
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        for browser in (visitor, visitor, other_visitor):
+            assert browser.get(f"/jobs/{first}").status_code == 200
+        visitor.get(f"/jobs/{second}")
+        post_form(visitor, f"/jobs/{first}/apply-external", {}, page="/login")
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    assert not [w for w in writes if "posting_stats" in w or "posting_visitor" in w]
+    assert stored(app, first) is None
+
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        assert pending.flush()
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    assert stored(app, first) == (3, 2, 1)
+    assert stored(app, second) == (1, 1, 0)
+    # One statement for the visitors and one for the counters, whatever the number of postings.
+    assert len([w for w in writes if "posting_visitor" in w]) == 1
+    assert len([w for w in writes if "posting_stats" in w]) == 1
+    assert pending.flush() and stored(app, first) == (3, 2, 1)  # nothing is written twice
+
+
+def test_the_dashboard_shows_views_still_pending_in_its_process(app):
+    client, employer = signed_in_employer(app)
+    batched(app)
+    mine = posting_by(app, employer, title="Inpatient DRG Coder")
+    for _ in range(2):
+        app.test_client().get(f"/jobs/{mine}")
+    assert stored(app, mine) is None
+    html = client.get("/employer").get_data(as_text=True)
+    assert dashboard_rows(html)["Inpatient DRG Coder"]["views"] == 2
+    assert dashboard_rows(html)["Inpatient DRG Coder"]["unique_views"] == 2
+
+
+def test_processes_and_hosts_add_to_the_same_figures(app):
+    """Each process (here two pending sets on one database) adds its own counts; a visitor
+    seen by both counts as one unique view."""
+    with app.app_context():
+        posting_id = make_posting().id
+    here, elsewhere = batched(app), stats.PendingCounts(app)
+    for pending, visitors in ((here, ["a", "b", "a"]), (elsewhere, ["b", "c"])):
+        for visitor in visitors:
+            pending.add(posting_id, views=1, visitor=visitor)
+    pending_clicks = stats.PendingCounts(app)
+    pending_clicks.add(posting_id, clicks=1)
+    assert here.flush() and elsewhere.flush() and pending_clicks.flush()
+    assert stored(app, posting_id) == (5, 3, 1)
+
+
+@pytest.mark.parametrize("error", [
+    OperationalError("INSERT INTO posting_stats", {}, Exception("database is locked")),
+    RuntimeError("anything else"),
+])
+def test_a_failed_flush_keeps_the_counts_for_the_next_one(app, monkeypatch, caplog, error):
+    pending = batched(app)
+    with app.app_context():
+        posting_id = make_posting().id
+    app.test_client().get(f"/jobs/{posting_id}")
+    real_write = stats._write
+
+    def broken(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(stats, "_write", broken)
+    assert pending.flush() is False
+    assert "Could not write the view counts of 1 postings" in caplog.text
+    app.test_client().get(f"/jobs/{posting_id}")
+    monkeypatch.setattr(stats, "_write", real_write)
+    assert pending.flush()
+    assert stored(app, posting_id) == (2, 2, 0)
+
+
+def test_counts_of_a_posting_deleted_before_the_flush_are_dropped_alone(app):
+    pending = batched(app)
+    with app.app_context():
+        kept, deleted = make_posting().id, make_posting(title="Gone").id
+    for posting_id in (kept, deleted):
+        app.test_client().get(f"/jobs/{posting_id}")
+    with app.app_context():
+        db.session.delete(db.session.get(Posting, deleted))
+        db.session.commit()
+    assert pending.flush()
+    assert stored(app, kept) == (1, 1, 0)
+    assert stored(app, deleted) is None
+
+
+def test_the_background_thread_writes_pending_counts_then_stops(app):
+    pending = batched(app, seconds=0.05)
+    with app.app_context():
+        posting_id = make_posting().id
+    app.test_client().get(f"/jobs/{posting_id}")
+    deadline = time.monotonic() + 30
+    while (stored(app, posting_id) is None or pending.flusher is not None) \
+            and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert stored(app, posting_id) == (1, 1, 0)
+    assert pending.flusher is None  # nothing pending: no thread left waiting
+
+
+def test_a_process_that_ends_writes_its_pending_counts(app):
+    with app.app_context():
+        posting_id = make_posting().id
+    config = {key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY",
+                                                "SEARCH_INDEX_DIR", "UPLOAD_DIR", "SERVER_NAME")}
+    script = f"""
+from jobboard import create_app
+from jobboard.extensions import db
+from jobboard.models.posting import Posting
+from jobboard.services import stats
+
+app = create_app({{**{config!r}, "TESTING": True, "VIEW_FLUSH_SECONDS": 3600}})
+with app.app_context():
+    posting = db.session.get(Posting, {posting_id})
+    for visitor in ("a", "b", "a"):
+        stats.record_view(posting, visitor)
+"""
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120,
+                   cwd=Path(__file__).resolve().parent.parent)
+    assert stored(app, posting_id) == (3, 2, 0)
 
 
 # --- apply on the employer's site ----------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Job postings: a status with transition methods and the one ``visible()`` rule."""
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
 from sqlalchemy import (
     Boolean,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    bindparam,
     exists,
     false,
     literal,
@@ -31,6 +33,7 @@ from sqlalchemy.orm import (
     validates,
 )
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.elements import BindParameter
 
 from jobboard.extensions import Model, db
 from jobboard.models.base import TimestampMixin, utcnow
@@ -297,6 +300,33 @@ def with_tags(query):
         selectinload(Posting.credential_links).joinedload(PostingCredential.credential))
 
 
+@cache
+def _tags_of_postings():
+    """The tags of the postings whose ids are bound as ``ids``, one row per tag: the three link
+    tables read in one UNION ALL, each row outer-joined to the one tag it names. Built once: the
+    statement is the same for every list, only the ids change."""
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
+    links = union_all(
+        select(posting_specialty.c.posting_id, literal("s").label("kind"),
+               posting_specialty.c.specialty_id.label("tag_id"))
+        .where(posting_specialty.c.posting_id.in_(ids)),
+        select(posting_cpt_code.c.posting_id, literal("c"), posting_cpt_code.c.cpt_code_id)
+        .where(posting_cpt_code.c.posting_id.in_(ids)),
+        select(PostingCredential.posting_id, literal("r"), PostingCredential.credential_id)
+        .where(PostingCredential.posting_id.in_(ids)),
+    ).subquery()
+    return (
+        select(links.c.posting_id, Specialty, CptCode, PostingCredential).select_from(links)
+        .outerjoin(Specialty, and_(links.c.kind == "s", Specialty.id == links.c.tag_id))
+        .outerjoin(CptCode, and_(links.c.kind == "c", CptCode.id == links.c.tag_id))
+        .outerjoin(PostingCredential, and_(links.c.kind == "r",
+                                           PostingCredential.posting_id == links.c.posting_id,
+                                           PostingCredential.credential_id == links.c.tag_id))
+        # What cards, the API and the posting page show of a tag; long texts load only if read.
+        .options(load_only(Specialty.slug, Specialty.name, Specialty.position),
+                 load_only(CptCode.code, CptCode.subsection)))
+
+
 def load_with_tags(session, query) -> list[Posting]:
     """The postings ``query`` selects with their company and tags, in two statements.
 
@@ -308,25 +338,7 @@ def load_with_tags(session, query) -> list[Posting]:
     if not postings:
         return []
     ids = [p.id for p in postings]
-    links = union_all(
-        select(posting_specialty.c.posting_id, literal("s").label("kind"),
-               posting_specialty.c.specialty_id.label("tag_id"))
-        .where(posting_specialty.c.posting_id.in_(ids)),
-        select(posting_cpt_code.c.posting_id, literal("c"), posting_cpt_code.c.cpt_code_id)
-        .where(posting_cpt_code.c.posting_id.in_(ids)),
-        select(PostingCredential.posting_id, literal("r"), PostingCredential.credential_id)
-        .where(PostingCredential.posting_id.in_(ids)),
-    ).subquery()
-    rows = session.execute(
-        select(links.c.posting_id, Specialty, CptCode, PostingCredential).select_from(links)
-        .outerjoin(Specialty, and_(links.c.kind == "s", Specialty.id == links.c.tag_id))
-        .outerjoin(CptCode, and_(links.c.kind == "c", CptCode.id == links.c.tag_id))
-        .outerjoin(PostingCredential, and_(links.c.kind == "r",
-                                           PostingCredential.posting_id == links.c.posting_id,
-                                           PostingCredential.credential_id == links.c.tag_id))
-        # What cards, the API and the posting page show of a tag; long texts load only if read.
-        .options(load_only(Specialty.slug, Specialty.name, Specialty.position),
-                 load_only(CptCode.code, CptCode.subsection)))
+    rows = session.execute(_tags_of_postings(), {"ids": ids})
     tags: dict[int, tuple[list, list, list]] = {i: ([], [], []) for i in ids}
     for posting_id, specialty, code, credential in rows:
         specialties, codes, credentials = tags[posting_id]

@@ -19,7 +19,7 @@ from jobboard.models.base import utcnow
 from jobboard.models.posting import Posting, load_with_tags
 from jobboard.reference_data import load_credentials, specialty_slugs_for_code
 from jobboard.search import search_backend
-from jobboard.search.backend import SearchRequest
+from jobboard.search.backend import SearchHits, SearchRequest
 from jobboard.search.params import InvalidParameter, SearchParams, parse_params
 from jobboard.search.query import parse
 from jobboard.search.snippets import snippet
@@ -74,7 +74,7 @@ def search_postings(params: SearchParams, now=None, held_credentials=None) -> Se
         limit=params.per_page,
     )
     hits = search_backend().search(request)
-    postings = _visible_in_order(hits.ids)
+    postings = visible_in_order(hits.ids)
     facets = dict(hits.facets)
     if "credential" in facets:
         facets["credential"] = {CREDENTIALS.get(k, k.upper()): n
@@ -91,7 +91,7 @@ def search_postings(params: SearchParams, now=None, held_credentials=None) -> Se
     )
 
 
-def _visible_in_order(ids: list[int]) -> list[Posting]:
+def visible_in_order(ids: list[int]) -> list[Posting]:
     """The visible postings among ``ids``, with what a card shows, in the index's order.
 
     The rows are read by primary key and checked with ``Posting.is_visible`` (its author joined
@@ -116,21 +116,28 @@ class Listing:
     pay_range: tuple[int, int] | None = None    # annual USD over every listed job
 
 
-def newest_postings(limit: int = 10, specialty: str | None = None, company_id: int | None = None,
-                    pay_range: bool = False, code: str | None = None) -> Listing:
-    """The ``limit`` newest visible postings, of one specialty, company or CPT code if given.
+def newest_hits(limit: int = 10, specialty: str | None = None, company_id: int | None = None,
+                pay_range: bool = False, code: str | None = None) -> SearchHits:
+    """The index's ids and counts of the ``limit`` newest open postings, of one specialty,
+    company or CPT code if given.
 
     Only the home page's tiles need counts (open jobs per specialty); the other lists ask the
     index for none, which keeps code, specialty and company pages fast at 100,000 postings.
     """
     tiles = not (specialty or company_id or code)
-    hits = search_backend().search(SearchRequest(
+    return search_backend().search(SearchRequest(
         query=parse(""), now=utcnow(), specialties=(specialty,) if specialty else (),
         company=company_id, code=code,
         code_specialties=tuple(specialty_slugs_for_code(code)) if code else (),
         sort="newest", limit=limit, pay_range=pay_range, facets=("specialty",) if tiles else ()))
-    counts = hits.facets.get("specialty", {}) if tiles else {}
-    return Listing(_visible_in_order(hits.ids), hits.total, counts, hits.pay_range)
+
+
+def newest_postings(limit: int = 10, specialty: str | None = None, company_id: int | None = None,
+                    pay_range: bool = False, code: str | None = None) -> Listing:
+    """``newest_hits`` with the visible postings loaded."""
+    hits = newest_hits(limit, specialty, company_id, pay_range, code)
+    return Listing(visible_in_order(hits.ids), hits.total, hits.facets.get("specialty", {}),
+                   hits.pay_range)
 
 
 def listing_version() -> tuple:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from jobboard.extensions import db
 from jobboard.models.base import utcnow
+from jobboard.models.company import Company
 from jobboard.models.posting import Posting
 from jobboard.models.search import SearchChange
 from jobboard.models.taxonomy import ReferenceVersion
@@ -73,6 +74,30 @@ class VersionedCache:
                     self.computing.pop(key, None)
         return value
 
+    def get_many(self, keys: list, version: Hashable,
+                 compute: Callable[[list], dict[Hashable, Any]]) -> dict[Hashable, Any]:
+        """The values of ``keys`` there are: those kept, and what one call of ``compute`` returns
+        for the missing ones (it may leave some out). Threads missing the same keys at once may
+        both compute them (no per-key wait), which suits values cheap to compute in a batch."""
+        found: dict[Hashable, Any] = {}
+        missing = []
+        with self.lock:
+            for key in keys:
+                kept, value = self._lookup(key, version)
+                if kept:
+                    found[key] = value
+                else:
+                    missing.append(key)
+        if missing:
+            computed = compute(missing)
+            with self.lock:
+                if version == self.version:
+                    if len(self.entries) + len(computed) > self.max_entries:
+                        self.entries.clear()
+                    self.entries.update(computed)
+            found.update(computed)
+        return found
+
 
 def app_cache(name: str, max_entries: int = MAX_ENTRIES) -> VersionedCache:
     """The app's cache called ``name`` (one per app, so test apps on other databases never share)."""
@@ -121,6 +146,13 @@ def reference_version() -> int:
     if has_request_context():
         request.environ[REFERENCE] = version
     return version
+
+
+def companies_version() -> tuple:
+    """The version of the company rows every host shares (names, slugs, places): their count
+    and newest ``updated_at``, which move with any company added, removed or edited."""
+    return tuple(db.session.execute(select(func.count(), func.max(Company.updated_at))
+                                    .select_from(Company)).one())
 
 
 @event.listens_for(Session, "after_commit")

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from jobboard.extensions import db
 from jobboard.models.taxonomy import Credential, Specialty
 from jobboard.reference_data import normalize_code
+from jobboard.search.service import listing_version
 from jobboard.services import NotFound
 from jobboard.services.codes import (
     STANDING_RULE,
@@ -46,6 +47,7 @@ from jobboard.services.specialties import open_job_counts, specialty_by_slug
 from jobboard.services.work_intensity import specialty_intensity
 from jobboard.urls import external_url
 from jobboard.views.errors import error_response
+from jobboard.views.helpers import page_for_visitors
 from jobboard.views.job_lists import job_list
 
 bp = Blueprint("codes", __name__)
@@ -53,7 +55,8 @@ bp = Blueprint("codes", __name__)
 CODE_FORMAT = "CPT codes have five characters: 12345, 1234F, 1234T or 1234U."
 JOBS_SHOWN = 10
 SPECIALTY_JOBS = 20  # newest open jobs listed on a specialty page
-MAX_CODE_PAGES = 1024  # reference parts kept per process (some 20 kB each)
+MAX_CODE_PAGES = 1024  # reference parts, and visitors' pages, kept per process (20-40 kB each)
+MAX_SPECIALTY_PAGES = 128  # visitors' specialty pages kept per process
 
 
 def code_facts(code, locality_key=None):
@@ -158,13 +161,20 @@ def index():
 
 @bp.get("/codes/<code>")
 def code(code):
-    found, normalized = _lookup(code)
-    if found is None:  # "38900 " or "0042t": one canonical address
+    normalized = normalize_code(code)
+    if normalized is not None and normalized != code:  # "38900 " or "0042t": one canonical address
         return redirect(url_for("codes.code", code=normalized), 301)
+    locality = _arg("locality", 40)
+    return page_for_visitors("visitor_code_pages", (code, locality),
+                             (reference_version(), listing_version()),
+                             lambda: _code_page(code, locality), MAX_CODE_PAGES)
+
+
+def _code_page(code: str, locality: str) -> tuple[str, int]:
+    found, _ = _lookup(code)
     # The reference part is the same for everyone until any host changes the reference data; the
     # newest open jobs needing the code (tagged with it, or with a specialty whose ranges hold
     # it) come from the index, cached apart under the posting data's version.
-    locality = _arg("locality", 40)
     page = app_cache("code_pages", MAX_CODE_PAGES).get(
         (found.code, locality), reference_version(), lambda: _reference_part(found, locality))
     jobs = job_list(JOBS_SHOWN, code=found.code)
@@ -180,6 +190,11 @@ def specialties():
 
 @bp.get("/specialties/<slug>")
 def specialty(slug):
+    return page_for_visitors("visitor_specialty_pages", slug, (reference_version(), listing_version()),
+                             lambda: _specialty_page(slug), MAX_SPECIALTY_PAGES)
+
+
+def _specialty_page(slug: str) -> str:
     found = specialty_by_slug(slug)
     jobs = job_list(SPECIALTY_JOBS, specialty=found.slug, pay_range=True)
     pay, (pay_by_credential,) = pay_report({"specialty": found.slug}, ["credential"])

@@ -1,14 +1,16 @@
-"""Helpers shared by the views: safe redirects, role guards, template globals."""
+"""Helpers shared by the views: safe redirects, role guards, visitors' pages, template globals."""
 import re
+from collections.abc import Callable, Hashable
 from functools import wraps
-from typing import TypeGuard
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user
 
 from jobboard.forms.auth import ConfirmForm
 from jobboard.models.taxonomy import ARRANGEMENTS, EMPLOYMENT_TYPES, US_STATES
+from jobboard.services.data_cache import app_cache
 from jobboard.tagging import CODE_SETS, ENCODERS, SETTINGS
 from jobboard.urls import external_url
 
@@ -92,21 +94,32 @@ def allow_form_target(url: str) -> None:
         g.form_targets = [*g.get("form_targets", []), f"{parts.scheme}://{parts.netloc}"]
 
 
+def page_for_visitors(name: str, key: Hashable, version: Hashable, render: Callable[[], Any],
+                      max_entries: int = 512) -> Any:
+    """``render()``, kept per process in the cache ``name`` under ``version`` for visitors who
+    are not signed in and have no message waiting: their page holds nothing personal (no name,
+    no form token), so all of them get the same one. Signed-in users get theirs rendered.
+
+    ``version`` must name every version of shared data the page shows.
+    """
+    if current_user.is_authenticated or session.get("_flashes"):
+        return render()
+    origin = current_app.config["SITE_URL"] or request.host_url  # the page's canonical links
+    return app_cache(name, max_entries).get((key, origin), version, render)
+
+
 def register(app):
     app.add_template_filter(format_pay, "pay")
     app.add_template_global(external_url)  # canonical links (feeds, sitemap) on SITE_URL
+    # Constants as globals, so templates rendered outside a request's context (a cached posting
+    # card, a code page's reference part) see them too.
+    app.jinja_env.globals.update(ARRANGEMENTS=ARRANGEMENTS, EMPLOYMENT_TYPES=EMPLOYMENT_TYPES,
+                                 US_STATES=US_STATES, SETTINGS=SETTINGS, CODE_SETS=CODE_SETS,
+                                 ENCODERS=ENCODERS)
 
     @app.context_processor
     def inject_globals():
-        return {
-            "confirm_form": ConfirmForm(formdata=None),  # render-only: never read the body
-            "ARRANGEMENTS": ARRANGEMENTS,
-            "EMPLOYMENT_TYPES": EMPLOYMENT_TYPES,
-            "US_STATES": US_STATES,
-            "SETTINGS": SETTINGS,
-            "CODE_SETS": CODE_SETS,
-            "ENCODERS": ENCODERS,
-        }
+        return {"confirm_form": ConfirmForm(formdata=None)}  # render-only: never read the body
 
     @app.after_request
     def security_headers(response):

@@ -7,9 +7,12 @@ from jobboard.models.company import Company
 from jobboard.models.posting import Posting
 from jobboard.models.taxonomy import CptCode, Specialty
 from jobboard.reference_data import load_credentials
+from jobboard.search.service import listing_version
+from jobboard.services.data_cache import companies_version, reference_version
 from jobboard.services.matching import APPRENTICE_CREDENTIALS, new_coder_jobs
 from jobboard.services.profiles import company_by_slug
 from jobboard.urls import external_url
+from jobboard.views.helpers import page_for_visitors
 from jobboard.views.job_lists import job_list
 
 bp = Blueprint("public", __name__)
@@ -18,6 +21,11 @@ COMPANY_JOBS = 50  # newest open jobs listed on a company page
 
 @bp.get("/")
 def home():
+    return page_for_visitors("visitor_home", "home",
+                             (reference_version(), listing_version(), companies_version()), _home_page, 4)
+
+
+def _home_page() -> str:
     specialties = db.session.scalars(select(Specialty).order_by(Specialty.position)).all()
     newest = job_list(10)
     companies = db.session.scalars(select(Company).order_by(Company.name).limit(12)).all()
