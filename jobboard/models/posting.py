@@ -1,6 +1,7 @@
 """Job postings: a status with transition methods and the one ``visible()`` rule."""
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
 from sqlalchemy import (
     Boolean,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    bindparam,
     exists,
     false,
     literal,
@@ -297,17 +299,11 @@ def with_tags(query):
         selectinload(Posting.credential_links).joinedload(PostingCredential.credential))
 
 
-def load_with_tags(session, query) -> list[Posting]:
-    """The postings ``query`` selects with their company and tags, in two statements.
-
-    ``with_tags`` costs four (one per collection); a list page or search page pays this on every
-    request, so the three link tables are read in one UNION ALL, each row outer-joined to the one
-    tag it names, and the collections are set on the postings as loaded.
-    """
-    postings = session.scalars(query).unique().all()
-    if not postings:
-        return []
-    ids = [p.id for p in postings]
+@cache
+def _tags_statement():
+    """The tags of the postings ``:posting_ids``, one row per link. Built once: building a
+    statement and computing its cache key cost as much as running it."""
+    ids = bindparam("posting_ids", expanding=True)
     links = union_all(
         select(posting_specialty.c.posting_id, literal("s").label("kind"),
                posting_specialty.c.specialty_id.label("tag_id"))
@@ -317,7 +313,7 @@ def load_with_tags(session, query) -> list[Posting]:
         select(PostingCredential.posting_id, literal("r"), PostingCredential.credential_id)
         .where(PostingCredential.posting_id.in_(ids)),
     ).subquery()
-    rows = session.execute(
+    return (
         select(links.c.posting_id, Specialty, CptCode, PostingCredential).select_from(links)
         .outerjoin(Specialty, and_(links.c.kind == "s", Specialty.id == links.c.tag_id))
         .outerjoin(CptCode, and_(links.c.kind == "c", CptCode.id == links.c.tag_id))
@@ -327,6 +323,21 @@ def load_with_tags(session, query) -> list[Posting]:
         # What cards, the API and the posting page show of a tag; long texts load only if read.
         .options(load_only(Specialty.slug, Specialty.name, Specialty.position),
                  load_only(CptCode.code, CptCode.subsection)))
+
+
+def load_with_tags(session, query, params: dict | None = None) -> list[Posting]:
+    """The postings ``query`` (with ``params``) selects with their company and tags, in two
+    statements.
+
+    ``with_tags`` costs four (one per collection); a list page or search page pays this on every
+    request, so the three link tables are read in one UNION ALL, each row outer-joined to the one
+    tag it names, and the collections are set on the postings as loaded.
+    """
+    postings = session.scalars(query, params).unique().all()
+    if not postings:
+        return []
+    ids = [p.id for p in postings]
+    rows = session.execute(_tags_statement(), {"posting_ids": ids})
     tags: dict[int, tuple[list, list, list]] = {i: ([], [], []) for i in ids}
     for posting_id, specialty, code, credential in rows:
         specialties, codes, credentials = tags[posting_id]
