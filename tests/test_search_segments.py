@@ -211,3 +211,22 @@ def test_a_dense_block_beyond_document_65535_starts_from_a_four_byte_id():
     assert storage._block_ids(block, 5).tolist() == [70_000, 70_001, 70_003, 70_258, 70_259]
     sparse = pickle.dumps(((3, 300, 1, 1), None, None), 2)   # a gap over 255: unpickled
     assert storage._block_ids(sparse, 4).tolist() == [3, 303, 304, 305]
+
+
+def test_every_page_is_a_slice_of_the_whole_order(app):
+    """A group small enough to sort in memory sorts only the members a page needs: each page of
+    each order is the matching slice of the whole list."""
+    with app.app_context():
+        author = make_employer()
+        for i in range(9):
+            make_posting(author=author, title=f"Paged Coder {i}", salary_min=50000 + i % 4 * 1000,
+                         salary_max=60000 + i % 4 * 1000)
+        backend = app.extensions["search"]
+        for sort in ("newest", "salary", "relevance"):
+            whole = backend.search(SearchRequest(query=parse("coder"), now=utcnow(), sort=sort)).ids
+            assert len(whole) == 9
+            for limit in (1, 2, 4, 9):
+                pages = [backend.search(SearchRequest(query=parse("coder"), now=utcnow(), sort=sort,
+                                                      offset=offset, limit=limit)).ids
+                         for offset in range(0, 9, limit)]
+                assert sum(pages, []) == whole, (sort, limit)
