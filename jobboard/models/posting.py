@@ -4,6 +4,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
 from sqlalchemy import (
+    BindParameter,
     Boolean,
     CheckConstraint,
     Column,
@@ -303,7 +304,7 @@ def with_tags(query):
 def _tags_statement():
     """The tags of the postings ``:posting_ids``, one row per link. Built once: building a
     statement and computing its cache key cost as much as running it."""
-    ids = bindparam("posting_ids", expanding=True)
+    ids: BindParameter[int] = bindparam("posting_ids", expanding=True)
     links = union_all(
         select(posting_specialty.c.posting_id, literal("s").label("kind"),
                posting_specialty.c.specialty_id.label("tag_id"))
