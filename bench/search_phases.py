@@ -1,6 +1,6 @@
 """Where the time of a search request goes: the search bench's query mix, phase by phase.
 
-    .venv/bin/python bench/search_phases.py --dir DIR [--slowest 10]
+    .venv/bin/python bench/search_phases.py --dir DIR [--slowest 10] [--warm]
 
 DIR holds a database and index that ``search_bench.py --dir`` or ``http_bench.py --dir`` left
 (use a copy: opening an index may write to it). A fresh process opens the index, searches once
@@ -11,6 +11,8 @@ baseline of the same process, with term sets, snippets and SQLite pages already 
 wall and CPU p50 / p95 / p99 of each pass, the mean CPU milliseconds per request of each phase
 (data version, index search, rows and tags from the database, snippets, JSON items, the rest:
 Flask, parameters, serialising) and the slowest requests of the first pass by CPU time.
+``--warm`` first prepares the process as gunicorn's hook prepares a web worker
+(``jobboard.search.warm_up_worker``) instead of searching once.
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ from search_bench import api_caller, app_config, query_mix  # noqa: E402
 
 from bench.args import bench_parser  # noqa: E402
 from jobboard import create_app  # noqa: E402
-from jobboard.search import service  # noqa: E402
+from jobboard.search import service, warm_up_worker  # noqa: E402
 from jobboard.views import search as views  # noqa: E402
 
 PHASES = ("version", "index", "rows", "snippets", "items")
@@ -64,11 +66,14 @@ def percentiles(values: list[float]) -> str:
 def main(argv=None) -> int:
     parser = bench_parser(__doc__, work_dir=True)
     parser.add_argument("--slowest", type=int, default=10, help="slowest requests to list")
+    parser.add_argument("--warm", action="store_true", help="warm up as a web worker first")
     args = parser.parse_args(argv)
     if not args.dir or not os.path.exists(os.path.join(args.dir, "bench.sqlite")):
         parser.error("--dir must hold bench.sqlite and index/ of an earlier bench run")
     phases = Phases()
     app = create_app(app_config(args.dir))
+    if args.warm:
+        warm_up_worker(app)
     backend = app.extensions["search"]
     backend.search = phases.timed("index", backend.search)
     service._visible_in_order = phases.timed("rows", service._visible_in_order)
