@@ -20,6 +20,7 @@ from jobboard.models.taxonomy import Specialty
 from jobboard.search import sync
 from jobboard.search.params import parse_params
 from jobboard.search.service import search_postings
+from jobboard.services import data_cache
 from jobboard.services.data_cache import VersionedCache, postings_version
 from jobboard.services.moderation import suspend_user, unpublish_posting
 from jobboard.services.postings import change_status
@@ -45,14 +46,14 @@ def shown_on(client, urls, title) -> list[str]:
 
 
 class Statements:
-    """Counts the SQL statements the app's engine runs inside the ``with`` block."""
+    """Counts (and keeps) the SQL statements the app's engine runs inside the ``with`` block."""
 
     def __enter__(self):
         self.count, self.sql = 0, []
         event.listen(db.engine, "before_cursor_execute", self._record)
         return self
 
-    def _record(self, conn, cursor, statement, *args):
+    def _record(self, connection, cursor, statement, *args):
         self.count += 1
         self.sql.append(statement)
 
@@ -236,6 +237,35 @@ def test_a_search_loads_its_rows_and_tags_in_two_statements(app, client):
         with Statements() as statements:  # the same anonymous search again: only the version
             assert client.get("/api/v1/jobs?q=radiology&per_page=20").get_json() == first
         assert statements.count == 1 and first["total"] == 15
+
+
+def test_a_search_page_reads_of_the_authors_only_whether_they_are_active(app):
+    """Visibility needs ``User.active``: no e-mail address or password hash is read per card,
+    and pages of other postings run the same two statements."""
+    with app.app_context():
+        ids = [make_posting(author=make_employer(), title=f"Denials Coder {i}", **TAGS).id
+               for i in range(4)]
+        suspend_user(db.session.get(Posting, ids[1]).created_by)
+        db.session.expunge_all()
+        pages = []
+        for per_page in ("3", "2"):
+            with Statements() as statements:
+                page = search_postings(parse_params(MultiDict({"q": "denials", "per_page": per_page})))
+            assert statements.count == 2
+            assert not any("password_hash" in sql or "email" in sql for sql in statements.sql)
+            pages.append([p.id for p in page.postings])
+        assert pages == [[ids[3], ids[2], ids[0]], [ids[3], ids[2]]]
+
+
+def test_the_version_takes_the_next_expiry_after_the_time_it_is_read(app, monkeypatch):
+    with app.app_context():
+        author = make_employer()
+        soon, later = (make_posting(author=author, title=f"Coder {i}") for i in range(2))
+        soon.expires_at, later.expires_at = utcnow() + timedelta(hours=1), utcnow() + timedelta(hours=2)
+        db.session.commit()
+        assert postings_version()[2] == soon.expires_at
+        monkeypatch.setattr(data_cache, "utcnow", lambda: utcnow() + timedelta(minutes=90))
+        assert postings_version()[2] == later.expires_at
 
 
 @pytest.mark.parametrize("url, most", [("/", 3), ("/companies/{slug}", 3),

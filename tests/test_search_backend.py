@@ -1,4 +1,5 @@
 """The search contract: the configured backend keeps the ``SearchBackend`` protocol."""
+import gc
 import inspect
 
 import pytest
@@ -63,7 +64,11 @@ def test_a_new_web_worker_is_warmed_up_before_its_first_search(app):
     with app.app_context():
         make_posting(title="Warm Coder", specialties=["radiology"])
     app.extensions["search"] = backend = WhooshBackend(app.config["SEARCH_INDEX_DIR"])
-    warm_up_worker(app)
+    try:
+        warm_up_worker(app)
+        assert gc.get_freeze_count() > 0  # start-up objects are kept out of full collections
+    finally:
+        gc.unfreeze()
     (segment, _, _), = backend._view.leaves
     assert ("title", "coder") in segment.terms  # the commonest word's term sets were read
     assert ("specialty", "radiology") in backend._view._sets["term"]

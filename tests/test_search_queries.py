@@ -22,6 +22,7 @@ from jobboard.reference_data import classify, specialty_slugs_for_code
 from jobboard.search.params import parse_params
 from jobboard.search.query import parse
 from jobboard.search.service import search_postings
+from jobboard.search.snippets import _prepared, snippet
 from jobboard.text_input import text_problem
 from tests.factories import ensure_codes, make_employer, make_posting
 
@@ -105,6 +106,18 @@ def test_snippets_highlight_what_matched(app, client):
         snippet = str(result.snippets[result.postings[0].id])
         assert "<mark>sentinel</mark> <mark>lymph</mark> <mark>node</mark>" in snippet
         assert "<b>" not in snippet and "&lt;b&gt;" in snippet
+
+
+def test_a_description_is_prepared_once_into_words_with_their_offsets():
+    """Preview text, each word's (start, end) and the words lower-cased, a line each: what
+    marking needs, computed once per description. Words with a separator are marked by their
+    parts; other characters move no offset."""
+    text, spans, words = _prepared("**Remote** E/M coder: risk-adjustment, 2–3 İstanbul charts")
+    assert words.split("\n") == [text[s:e].lower() for s, e in zip(spans[::2], spans[1::2], strict=True)]
+    assert words.split("\n") == ["remote", "e/m", "coder", "risk-adjustment", "2", "3", "stanbul", "charts"]
+    marked = str(snippet("Remote E/M coder for risk-adjustment audits.", frozenset({"risk", "e/m"})))
+    assert marked == "Remote <mark>E/M</mark> coder for <mark>risk-adjustment</mark> audits."
+    assert _prepared("")[2] == "" and str(snippet("", frozenset({"coder"}))) == ""
 
 
 # --- the parser ---------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """A new index generation reuses what was read from the segments it shares with the last one;
 expiry needs no reindex; the reused sets equal those of a process that reads everything anew."""
+import pickle
 from collections import defaultdict
 from datetime import timedelta
 
@@ -11,7 +12,7 @@ from jobboard.models.posting import Posting
 from jobboard.search import sync
 from jobboard.search.backend import SearchRequest
 from jobboard.search.query import parse
-from jobboard.search.whoosh import WhooshBackend, segments
+from jobboard.search.whoosh import WhooshBackend, bits, segments, storage
 from jobboard.search.whoosh.segments import PINNED, Segment
 from jobboard.search.whoosh.spelling import correct
 from jobboard.services.postings import update_posting
@@ -163,3 +164,69 @@ def test_spelling_suggestions_come_from_every_segment(app):
         assert len(view.leaves) == 2
         assert correct(view, "cardiolgy") == "cardiology"
         assert correct(view, "dermatolgy") == "dermatology"
+
+
+def write_index(folder, documents: int, words) -> None:
+    """An index of ``documents`` documents whose body holds each word its test accepts."""
+    ix = storage.create_index(str(folder))
+    writer = storage.Writer(ix)
+    for n in range(documents):
+        writer.add_document(id=str(n), body=[word for word, held in words.items() if held(n)])
+    writer.commit()
+
+
+def test_term_lists_of_many_blocks_read_as_whoosh_reads_them(tmp_path, monkeypatch):
+    """Dense blocks (read from the pickles' bytes), gaps of 256 and more inside a block
+    (unpickled) and blocks of one to three postings give the sets Whoosh's own matcher reads."""
+    monkeypatch.setattr(storage, "CODEC", storage.LeanCodec(blocklimit=8))
+    words = {"every": lambda n: True, "third": lambda n: n % 3 == 0,
+             "sparse": lambda n: n % 257 == 0, "mixed": lambda n: n % 300 < 2 or n % 7 == 0,
+             "pair": lambda n: n in (5, 900)}
+    write_index(tmp_path, 1200, words)
+    reader = storage.open_index(str(tmp_path)).reader()
+    try:
+        for word, held in words.items():
+            expected = [n for n in range(1200) if held(n)]
+            assert list(reader.postings("body", word).all_ids()) == expected, word
+            assert bits.to_ids(storage.read_postings(reader, "body", word)).tolist() == expected, word
+    finally:
+        reader.close()
+
+
+def test_a_term_list_is_written_in_blocks_of_1024_postings(tmp_path, monkeypatch):
+    write_index(tmp_path, 1100, {"every": lambda n: True})
+    sizes = []
+    block_ids = storage._block_ids
+    monkeypatch.setattr(storage, "_block_ids", lambda data, count: sizes.append(count) or block_ids(data, count))
+    reader = storage.open_index(str(tmp_path)).reader()
+    try:
+        assert bits.to_ids(storage.read_postings(reader, "body", "every")).tolist() == list(range(1100))
+    finally:
+        reader.close()
+    assert sizes == [storage.BLOCK_POSTINGS, 1100 - storage.BLOCK_POSTINGS] == [1024, 76]
+
+
+def test_a_dense_block_beyond_document_65535_starts_from_a_four_byte_id():
+    block = pickle.dumps(((70_000, 1, 2, 255, 1), None, None), 2)
+    assert storage._block_ids(block, 5).tolist() == [70_000, 70_001, 70_003, 70_258, 70_259]
+    sparse = pickle.dumps(((3, 300, 1, 1), None, None), 2)   # a gap over 255: unpickled
+    assert storage._block_ids(sparse, 4).tolist() == [3, 303, 304, 305]
+
+
+def test_every_page_is_a_slice_of_the_whole_order(app):
+    """A group small enough to sort in memory sorts only the members a page needs: each page of
+    each order is the matching slice of the whole list."""
+    with app.app_context():
+        author = make_employer()
+        for i in range(9):
+            make_posting(author=author, title=f"Paged Coder {i}", salary_min=50000 + i % 4 * 1000,
+                         salary_max=60000 + i % 4 * 1000)
+        backend = app.extensions["search"]
+        for sort in ("newest", "salary", "relevance"):
+            whole = backend.search(SearchRequest(query=parse("coder"), now=utcnow(), sort=sort)).ids
+            assert len(whole) == 9
+            for limit in (1, 2, 4, 9):
+                pages = [backend.search(SearchRequest(query=parse("coder"), now=utcnow(), sort=sort,
+                                                      offset=offset, limit=limit)).ids
+                         for offset in range(0, 9, limit)]
+                assert sum(pages, []) == whole, (sort, limit)

@@ -4,6 +4,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
 from sqlalchemy import (
+    BindParameter,
     Boolean,
     CheckConstraint,
     Column,
@@ -33,7 +34,6 @@ from sqlalchemy.orm import (
     validates,
 )
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.sql.elements import BindParameter
 
 from jobboard.extensions import Model, db
 from jobboard.models.base import TimestampMixin, utcnow
@@ -301,11 +301,10 @@ def with_tags(query):
 
 
 @cache
-def _tags_of_postings():
-    """The tags of the postings whose ids are bound as ``ids``, one row per tag: the three link
-    tables read in one UNION ALL, each row outer-joined to the one tag it names. Built once: the
-    statement is the same for every list, only the ids change."""
-    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
+def _tags_statement():
+    """The tags of the postings ``:posting_ids``, one row per link. Built once: building a
+    statement and computing its cache key cost as much as running it."""
+    ids: BindParameter[int] = bindparam("posting_ids", expanding=True)
     links = union_all(
         select(posting_specialty.c.posting_id, literal("s").label("kind"),
                posting_specialty.c.specialty_id.label("tag_id"))
@@ -327,18 +326,19 @@ def _tags_of_postings():
                  load_only(CptCode.code, CptCode.subsection)))
 
 
-def load_with_tags(session, query) -> list[Posting]:
-    """The postings ``query`` selects with their company and tags, in two statements.
+def load_with_tags(session, query, params: dict | None = None) -> list[Posting]:
+    """The postings ``query`` (with ``params``) selects with their company and tags, in two
+    statements.
 
     ``with_tags`` costs four (one per collection); a list page or search page pays this on every
     request, so the three link tables are read in one UNION ALL, each row outer-joined to the one
     tag it names, and the collections are set on the postings as loaded.
     """
-    postings = session.scalars(query).unique().all()
+    postings = session.scalars(query, params).unique().all()
     if not postings:
         return []
     ids = [p.id for p in postings]
-    rows = session.execute(_tags_of_postings(), {"ids": ids})
+    rows = session.execute(_tags_statement(), {"posting_ids": ids})
     tags: dict[int, tuple[list, list, list]] = {i: ([], [], []) for i in ids}
     for posting_id, specialty, code, credential in rows:
         specialties, codes, credentials = tags[posting_id]

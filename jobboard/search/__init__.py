@@ -56,7 +56,11 @@ def warm_up_worker(app) -> None:
     """Before a new web worker takes traffic: the ORM mappers configured, the index loaded
     (``SearchBackend.warm_up``) and the list page and a search of the commonest word run once
     through the service (their SQL compiled, the word's term sets read), so no user pays a
-    worker's cold start."""
+    worker's cold start. What start-up made (modules, app, caches) lives as long as the worker,
+    so it is moved out of the garbage collector's way (``gc.freeze``): a full collection then
+    scans only what requests made, instead of stalling a request some 100 ms every few hundred."""
+    import gc
+
     from sqlalchemy.orm import configure_mappers
     from werkzeug.datastructures import MultiDict
 
@@ -70,3 +74,5 @@ def warm_up_worker(app) -> None:
         for q in ("", "coder"):
             search_postings(parse_params(MultiDict({"q": q})))
         db.session.remove()
+    gc.collect()
+    gc.freeze()

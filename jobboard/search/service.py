@@ -6,17 +6,19 @@ suspended posting. Pages that list jobs (home, specialty, company) use ``newest_
 lists and counts come from the index too, never from a scan of the postings table.
 """
 from dataclasses import dataclass, field, replace
+from functools import cache
 from math import ceil
 from urllib.parse import parse_qsl
 
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from jobboard.extensions import db
 from jobboard.models.base import utcnow
 from jobboard.models.posting import Posting, load_with_tags
+from jobboard.models.user import User
 from jobboard.reference_data import load_credentials, specialty_slugs_for_code
 from jobboard.search import search_backend
 from jobboard.search.backend import SearchHits, SearchRequest
@@ -91,6 +93,14 @@ def search_postings(params: SearchParams, now=None, held_credentials=None) -> Se
     )
 
 
+@cache
+def _by_ids():
+    """The postings ``:ids`` with their authors' ``active`` (all ``is_visible`` reads of them),
+    built once: building a statement and computing its cache key cost as much as running it."""
+    return (select(Posting).where(Posting.id.in_(bindparam("ids", expanding=True)))
+            .options(joinedload(Posting.created_by).load_only(User.active)))
+
+
 def visible_in_order(ids: list[int]) -> list[Posting]:
     """The visible postings among ``ids``, with what a card shows, in the index's order.
 
@@ -100,8 +110,7 @@ def visible_in_order(ids: list[int]) -> list[Posting]:
     """
     if not ids:
         return []
-    rows = load_with_tags(db.session, select(Posting).where(Posting.id.in_(ids))
-                          .options(joinedload(Posting.created_by)))
+    rows = load_with_tags(db.session, _by_ids(), {"ids": ids})
     found = {p.id: p for p in rows if p.is_visible}
     return [found[i] for i in ids if i in found]
 

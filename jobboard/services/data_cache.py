@@ -8,11 +8,12 @@ Several web hosts share one database: a version read from it (``postings_version
 every host at the commit that changes the data, so no host keeps serving what another changed.
 """
 from collections.abc import Callable, Hashable
+from functools import cache
 from threading import Lock
 from typing import Any
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import event, func, select
+from sqlalchemy import bindparam, event, func, select
 from sqlalchemy.orm import Session
 
 from jobboard.extensions import db
@@ -111,6 +112,19 @@ def app_cache(name: str, max_entries: int = MAX_ENTRIES) -> VersionedCache:
 LATE_COMMIT_WINDOW = 1000
 
 
+@cache
+def _version_statement():
+    """What ``postings_version`` reads, built once: building a statement and computing its cache
+    key cost as much as running it."""
+    newest = select(func.max(SearchChange.id)).scalar_subquery()
+    return select(
+        newest,
+        select(func.count()).where(SearchChange.id > newest - LATE_COMMIT_WINDOW).scalar_subquery(),
+        select(func.min(Posting.expires_at)).where(Posting.expires_at > bindparam("now"))
+        .scalar_subquery(),
+    )
+
+
 def postings_version() -> tuple:
     """The version of the posting data every host shares, in one statement of index reads,
     read once per request (a commit in the request reads it again).
@@ -125,12 +139,7 @@ def postings_version() -> tuple:
     """
     if has_request_context() and VERSION in request.environ:
         return request.environ[VERSION]
-    newest = select(func.max(SearchChange.id)).scalar_subquery()
-    version = tuple(db.session.execute(select(
-        newest,
-        select(func.count()).where(SearchChange.id > newest - LATE_COMMIT_WINDOW).scalar_subquery(),
-        select(func.min(Posting.expires_at)).where(Posting.expires_at > utcnow()).scalar_subquery(),
-    )).one())
+    version = tuple(db.session.execute(_version_statement(), {"now": utcnow()}).one())
     if has_request_context():
         request.environ[VERSION] = version
     return version

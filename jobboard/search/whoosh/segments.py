@@ -135,7 +135,11 @@ class Segment:
         docs, position = self.order(sort)
         if members.bit_count() <= SORT_IN_MEMORY:
             ids = bits.to_ids(members)
-            return ids[np.argsort(position[ids], kind="stable")[:count]]
+            keys = position[ids]   # distinct: only the first ``count`` need sorting
+            if count < len(ids):
+                ids = ids[np.argpartition(keys, count - 1)[:count]]
+                keys = position[ids]
+            return ids[np.argsort(keys)]
         return bits.first_in_order(members, docs, count)
 
 
