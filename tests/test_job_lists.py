@@ -44,15 +44,17 @@ def shown_on(client, urls, title) -> list[str]:
 
 
 class Statements:
-    """Counts the SQL statements the app's engine runs inside the ``with`` block."""
+    """Counts (and keeps) the SQL statements the app's engine runs inside the ``with`` block."""
 
     def __enter__(self):
         self.count = 0
+        self.texts: list[str] = []
         event.listen(db.engine, "before_cursor_execute", self._record)
         return self
 
-    def _record(self, *args):
+    def _record(self, connection, cursor, statement, *args):
         self.count += 1
+        self.texts.append(statement)
 
     def __exit__(self, *exc):
         event.remove(db.engine, "before_cursor_execute", self._record)

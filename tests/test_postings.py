@@ -327,3 +327,65 @@ def test_a_posting_page_reads_its_tags_at_once_and_counts_the_view(app, client):
             html = client.get(url).get_data(as_text=True)
     assert "70450" in html and "93000" in html and "CPC" in html
     assert statements.count <= 5
+
+
+# --- what an edit costs ---------------------------------------------------------------------------
+
+def _saved_edit(app, employer_client, changes):
+    """Publish FORM, then save an edit of it with ``changes``; the edit's response and statements."""
+    from tests.conftest import csrf_from
+    from tests.test_job_lists import Statements
+
+    post_form(employer_client, "/jobs/new", {**FORM, "action": "publish"})
+    with app.app_context():
+        posting_id = db.session.scalar(db.select(Posting.id))
+    edit_page = f"/jobs/{posting_id}/edit"
+    token = csrf_from(employer_client.get(edit_page).get_data(as_text=True))
+    with app.app_context(), Statements() as statements:
+        response = employer_client.post(edit_page, data={**FORM, **changes, "csrf_token": token})
+    assert response.status_code == 302 and response.location.endswith(edit_page)
+    return posting_id, statements.texts
+
+
+@pytest.mark.parametrize("app_config", [{"SEARCH_FOLLOW_AFTER_COMMIT": False}])  # the worker's part
+def test_an_edit_that_keeps_its_tags_reads_each_row_once_and_writes_two(app, employer_client):
+    """The signed-in user with the company, the posting, its tags, the reference version (the form's
+    choices); then the posting's UPDATE and its change-log entry. No tag look-up, no full
+    specialty or credential list, nothing read back after the commit."""
+    posting_id, texts = _saved_edit(app, employer_client, {"title": "Remote Surgical Coder II"})
+    work = [t for t in texts if t.split()[0] in ("SELECT", "INSERT", "UPDATE", "DELETE")]
+    assert [t.split()[0] for t in work] == ["SELECT"] * 4 + ["UPDATE", "INSERT"], texts
+    assert work[4].startswith("UPDATE posting ") and work[5].startswith("INSERT INTO search_log"), texts
+    with app.app_context():
+        posting = db.session.get(Posting, posting_id)
+        assert posting.title == "Remote Surgical Coder II"
+        assert [s.slug for s in posting.specialties] == ["hemic-lymphatic"]
+        assert [c.code for c in posting.cpt_codes] == ["38792", "38900"]
+        assert [c.abbreviation for c in posting.credentials_required] == ["CPC"]
+
+
+@pytest.mark.parametrize("app_config", [{"SEARCH_FOLLOW_AFTER_COMMIT": False}])
+def test_an_edit_that_changes_its_tags_looks_up_only_the_new_ones(app, employer_client):
+    posting_id, texts = _saved_edit(app, employer_client, {
+        "specialties": ["hemic-lymphatic", "radiology"], "credentials_required": ["CPC", "CCS"],
+        "cpt_codes": "38900"})
+    lookups = [t for t in texts if t.startswith(("SELECT specialty.", "SELECT credential.", "SELECT cpt_code."))]
+    assert len(lookups) == 2, texts  # radiology and CCS; the code kept is known already
+    with app.app_context():
+        posting = db.session.get(Posting, posting_id)
+        assert [s.slug for s in posting.specialties] == ["hemic-lymphatic", "radiology"]
+        assert [c.code for c in posting.cpt_codes] == ["38900"]
+        assert sorted(c.abbreviation for c in posting.credentials_required) == ["CCS", "CPC"]
+
+
+def test_the_form_offers_a_specialty_renamed_since_the_last_form(app, employer_client):
+    """The checkboxes are kept per reference data version: a rename shows on the next form."""
+    from jobboard.models.taxonomy import Specialty
+
+    assert "Radiology" in employer_client.get("/jobs/new").get_data(as_text=True)
+    with app.app_context():
+        db.session.scalar(db.select(Specialty).where(Specialty.slug == "radiology")).name = "Imaging Radiology"
+        db.session.commit()
+    assert "Imaging Radiology" in employer_client.get("/jobs/new").get_data(as_text=True)
+    response = post_form(employer_client, "/jobs/new", {**FORM, "specialties": ["radiology"], "action": "draft"})
+    assert response.status_code == 302

@@ -20,6 +20,7 @@ from jobboard.models.posting import (
     IllegalTransition,
     Posting,
     PostingCredential,
+    load_with_tags,
 )
 from jobboard.models.taxonomy import (
     ARRANGEMENTS,
@@ -105,6 +106,16 @@ class Taxonomy:
 
     def __init__(self) -> None:
         self._found: dict[Any, dict[str, Any]] = {Specialty: {}, Credential: {}, CptCode: {}}
+
+    @classmethod
+    def of(cls, posting: Posting) -> "Taxonomy":
+        """One that knows ``posting``'s tags already: an edit that keeps them looks nothing up."""
+        taxonomy = cls()
+        taxonomy._found[Specialty].update((s.slug, s) for s in posting.specialties)
+        taxonomy._found[Credential].update((link.credential.abbreviation, link.credential)
+                                           for link in posting.credential_links)
+        taxonomy._found[CptCode].update((c.code, c) for c in posting.cpt_codes)
+        return taxonomy
 
     def _named(self, model, column, names) -> dict[str, Any]:
         found = self._found[model]
@@ -284,12 +295,23 @@ def _apply(posting: Posting, fields: PostingFields, tags: Tags | None = None,
     posting.productivity_per = fields.productivity_per if fields.productivity is not None else None
     posting.chart_type = (fields.chart_type or "").strip() if fields.productivity is not None else ""
     posting.accuracy_pct = fields.accuracy_pct
-    required = set(fields.credentials_required)
-    posting.credential_links = [
-        PostingCredential(credential=credentials[a], required=a in required)
-        for a in dict.fromkeys(fields.credentials_required + fields.credentials_preferred)
-    ]
+    posting.credential_links = _credential_links(posting, fields, credentials)
     return posting
+
+
+def _credential_links(posting: Posting, fields: PostingFields, credentials) -> list[PostingCredential]:
+    """The posting's credential rows as the fields name them; a link it has already is kept (and
+    left unwritten when its required flag stays)."""
+    required = set(fields.credentials_required)
+    kept = {link.credential_id: link for link in posting.credential_links}
+    links = []
+    for abbreviation in dict.fromkeys(fields.credentials_required + fields.credentials_preferred):
+        link = kept.get(credentials[abbreviation].id)
+        if link is None:
+            link = PostingCredential(credential=credentials[abbreviation])
+        link.required = abbreviation in required
+        links.append(link)
+    return links
 
 
 def require_pay_range(posting: Posting, now: datetime | None = None) -> None:
@@ -320,7 +342,7 @@ def create_posting(company: Company, author: User | None, fields: PostingFields,
 
 def update_posting(posting: Posting, fields: PostingFields) -> Posting:
     try:
-        _apply(posting, fields)
+        _apply(posting, fields, taxonomy=Taxonomy.of(posting))
         if posting.status == Posting.PUBLISHED:
             require_pay_range(posting)
     except PostingInvalid:
@@ -347,10 +369,20 @@ def change_status(posting: Posting, action: str) -> Posting:
     return posting
 
 
-def company_posting(company: Company | None, posting_id: int) -> Posting:
-    """A posting of ``company``; anyone else's or a missing one is NotFound (never 403)."""
-    posting = db.session.get(Posting, posting_id)
-    if posting is None or company is None or posting.company_id != company.id:
+def company_posting(company: Company | None, posting_id: int, with_tags: bool = False) -> Posting:
+    """A posting of ``company``; anyone else's or a missing one is NotFound (never 403).
+
+    ``with_tags``: its tags come too, in one more statement instead of three (the edit form shows
+    them and a save replaces them).
+    """
+    if company is None:
+        raise NotFound("No such posting.")
+    if with_tags:
+        found = load_with_tags(db.session, select(Posting).where(Posting.id == posting_id))
+        posting = found[0] if found else None
+    else:
+        posting = db.session.get(Posting, posting_id)
+    if posting is None or posting.company_id != company.id:
         raise NotFound("No such posting.")
     return posting
 
