@@ -20,7 +20,6 @@ from jobboard.models.posting import (
     IllegalTransition,
     Posting,
     PostingCredential,
-    load_with_tags,
 )
 from jobboard.models.taxonomy import (
     ARRANGEMENTS,
@@ -369,20 +368,10 @@ def change_status(posting: Posting, action: str) -> Posting:
     return posting
 
 
-def company_posting(company: Company | None, posting_id: int, with_tags: bool = False) -> Posting:
-    """A posting of ``company``; anyone else's or a missing one is NotFound (never 403).
-
-    ``with_tags``: its tags come too, in one more statement instead of three (the edit form shows
-    them and a save replaces them).
-    """
-    if company is None:
-        raise NotFound("No such posting.")
-    if with_tags:
-        found = load_with_tags(db.session, select(Posting).where(Posting.id == posting_id))
-        posting = found[0] if found else None
-    else:
-        posting = db.session.get(Posting, posting_id)
-    if posting is None or posting.company_id != company.id:
+def company_posting(company: Company | None, posting_id: int) -> Posting:
+    """A posting of ``company``; anyone else's or a missing one is NotFound (never 403)."""
+    posting = db.session.get(Posting, posting_id)
+    if posting is None or company is None or posting.company_id != company.id:
         raise NotFound("No such posting.")
     return posting
 

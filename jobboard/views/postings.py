@@ -338,7 +338,7 @@ def new():
 @bp.route("/jobs/<int:posting_id>/edit", methods=["GET", "POST"])
 @role_required("employer")
 def edit(posting_id):
-    return _form_page(company_posting(current_user.company, posting_id, with_tags=True))
+    return _form_page(company_posting(current_user.company, posting_id))
 
 
 @bp.post("/jobs/<int:posting_id>/<any(publish, close, renew):action>")
