@@ -369,16 +369,17 @@ def test_an_edit_that_keeps_its_tags_reads_each_row_once_and_writes_two(app, emp
 @pytest.mark.parametrize("app_config", [{"SEARCH_FOLLOW_AFTER_COMMIT": False}])
 def test_an_edit_that_changes_its_tags_looks_up_only_the_new_ones(app, employer_client):
     posting_id, texts = _saved_edit(app, employer_client, {
-        "specialties": ["hemic-lymphatic", "radiology"], "credentials_required": ["CPC", "CCS"],
-        "cpt_codes": "38900"})
+        "specialties": ["hemic-lymphatic", "radiology"], "credentials_required": ["CCS"],
+        "credentials_preferred": ["CPC"], "cpt_codes": "38900"})
     lookups = [t for t in texts if any(f"{column} IN" in t for column in (
         "specialty.slug", "credential.abbreviation", "cpt_code.code"))]
-    assert len(lookups) == 2, texts  # radiology and CCS; the code kept is known already
+    assert len(lookups) == 2, texts  # radiology and CCS; CPC and the code kept are known already
     with app.app_context():
         posting = db.session.get(Posting, posting_id)
         assert [s.slug for s in posting.specialties] == ["hemic-lymphatic", "radiology"]
         assert [c.code for c in posting.cpt_codes] == ["38900"]
-        assert sorted(c.abbreviation for c in posting.credentials_required) == ["CCS", "CPC"]
+        assert [c.abbreviation for c in posting.credentials_required] == ["CCS"]
+        assert [c.abbreviation for c in posting.credentials_preferred] == ["CPC"]  # its link kept, moved
 
 
 def test_the_form_offers_a_specialty_renamed_since_the_last_form(app, employer_client):
