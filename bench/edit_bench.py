@@ -11,10 +11,10 @@ comes back) per number of clients; one client alone is the baseline of the same 
 edit costs with nothing queued beside it. Afterwards the worker has applied every edit and the
 index has no drift. Figures only; the target (p95 <= 150 ms) is checked by reading them.
 
-Beside each row: the CPU milliseconds per save the web server (all its workers), the index
-worker and this database's PostgreSQL backends spent on it (from /proc, so Linux with the
-database on this machine). On N cores, saves arriving at once finish no sooner than their total CPU / N: that
-per-save figure is what the p95 of a burst follows.
+Under each row: the CPU milliseconds per save the web server (all its workers), the index
+worker, this database's PostgreSQL backends (from /proc, so Linux with the database on this
+machine) and the benchmark's own clients spent on it. On N cores, saves arriving at once finish
+no sooner than their total CPU / N: that per-save figure is what the p95 of a burst follows.
 """
 from __future__ import annotations
 
@@ -109,6 +109,8 @@ def cpu_by_process() -> dict[int, tuple[int, float]]:
     """Every process's parent and user + system CPU seconds so far, from /proc (empty without)."""
     ticks, found = os.sysconf("SC_CLK_TCK"), {}
     for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit():
+            continue
         try:
             with open(f"/proc/{entry}/stat") as fh:
                 fields = fh.read().rsplit(")", 1)[1].split()
@@ -239,14 +241,18 @@ def run(kind: str, size: int, edits: int) -> None:
             posting_ids = company_postings(app, edits)
             for clients in (1, 8, edits):
                 sessions, forms = edit_forms(port, editors(app, clients), posting_ids, f"c{clients}")
-                before = cpu_by_process()
+                before, clients_before = cpu_by_process(), time.process_time()
                 times = edit_round(port, sessions, forms)
+                clients_cpu = time.process_time() - clients_before
                 time.sleep(2)  # the index worker applies the round's edits
                 used = cpu_used(app, processes[0].pid, processes[1].pid, before, cpu_by_process())
-                web_ms, worker_ms, db_ms = (seconds * 1000 / len(times) for seconds in used)
+                web_ms, worker_ms, db_ms, clients_ms = (
+                    seconds * 1000 / len(times) for seconds in (*used, clients_cpu))
                 label = "alone (baseline)" if clients == 1 else "at once"
-                print(f"  {clients:>3} clients {label:<17} {figures(times)}   CPU per save: web "
-                      f"{web_ms:4.1f} ms, index worker {worker_ms:4.1f} ms, database {db_ms:4.1f} ms")
+                print(f"  {clients:>3} clients {label:<17} {figures(times)}\n"
+                      f"      CPU per save (ms): web {web_ms:4.1f}, index worker {worker_ms:4.1f}, "
+                      f"database {db_ms:4.1f}, clients {clients_ms:4.1f}, "
+                      f"all {web_ms + worker_ms + db_ms + clients_ms:4.1f}")
             print(f"the worker applied every edit, no drift: {caught_up(app)}")
         finally:
             stop(processes)
