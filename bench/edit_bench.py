@@ -15,6 +15,8 @@ Under each row: the CPU milliseconds per save the web server (all its workers), 
 worker, this database's PostgreSQL backends (from /proc, so Linux with the database on this
 machine) and the benchmark's own clients spent on it. On N cores, saves arriving at once finish
 no sooner than their total CPU / N: that per-save figure is what the p95 of a burst follows.
+Then how long after the last save of the row returned the worker had every save in the index
+(searchable).
 """
 from __future__ import annotations
 
@@ -217,6 +219,19 @@ def edit_round(port: int, sessions, forms) -> list[float]:
     return times
 
 
+def applied_after(app, timeout: float = 60) -> float | None:
+    """Milliseconds until the worker has applied every logged change to the index (the last
+    save of a round searchable), None if not within ``timeout`` seconds."""
+    started = time.perf_counter()
+    with app.app_context():
+        while time.perf_counter() - started < timeout:
+            if not sync.lag().entries:
+                return (time.perf_counter() - started) * 1000
+            db.session.rollback()  # the next read sees what committed since
+            time.sleep(0.01)
+    return None
+
+
 def caught_up(app, timeout: float = 120) -> bool:
     """Whether the worker applied every edit to the index (no drift) within ``timeout``."""
     deadline = time.monotonic() + timeout
@@ -244,7 +259,8 @@ def run(kind: str, size: int, edits: int) -> None:
                 before, clients_before = cpu_by_process(), time.process_time()
                 times = edit_round(port, sessions, forms)
                 clients_cpu = time.process_time() - clients_before
-                time.sleep(2)  # the index worker applies the round's edits
+                searchable = applied_after(app)
+                time.sleep(1)  # the worker's last pass ends
                 used = cpu_used(app, processes[0].pid, processes[1].pid, before, cpu_by_process())
                 web_ms, worker_ms, db_ms, clients_ms = (
                     seconds * 1000 / len(times) for seconds in (*used, clients_cpu))
@@ -252,7 +268,9 @@ def run(kind: str, size: int, edits: int) -> None:
                 print(f"  {clients:>3} clients {label:<17} {figures(times)}\n"
                       f"      CPU per save (ms): web {web_ms:4.1f}, index worker {worker_ms:4.1f}, "
                       f"database {db_ms:4.1f}, clients {clients_ms:4.1f}, "
-                      f"all {web_ms + worker_ms + db_ms + clients_ms:4.1f}")
+                      f"all {web_ms + worker_ms + db_ms + clients_ms:4.1f}; every save searchable "
+                      + (f"{searchable:.0f} ms after the last one returned" if searchable is not None
+                         else "not within 60 s"))
             print(f"the worker applied every edit, no drift: {caught_up(app)}")
         finally:
             stop(processes)
