@@ -10,6 +10,13 @@ EDITS clients. Prints p50 / p95 / max milliseconds per save (the POST alone, unt
 comes back) per number of clients; one client alone is the baseline of the same run, the time an
 edit costs with nothing queued beside it. Afterwards the worker has applied every edit and the
 index has no drift. Figures only; the target (p95 <= 150 ms) is checked by reading them.
+
+Under each row: the CPU milliseconds per save the web server (all its workers), the index
+worker, this database's PostgreSQL backends (from /proc, so Linux with the database on this
+machine) and the benchmark's own clients spent on it. On N cores, saves arriving at once finish
+no sooner than their total CPU / N: that per-save figure is what the p95 of a burst follows.
+Then how long after the last save of the row returned the worker had every save in the index
+(searchable).
 """
 from __future__ import annotations
 
@@ -32,7 +39,7 @@ from args import bench_parser  # noqa: E402
 from http_bench import free_port  # noqa: E402
 from import_bench import database_url  # noqa: E402
 from search_bench import figures, write_postings  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
 
 from jobboard import create_app  # noqa: E402
 from jobboard.demo import demo_posting_records  # noqa: E402
@@ -100,6 +107,40 @@ def stop(processes: list[subprocess.Popen]) -> None:
         process.wait(timeout=60)
 
 
+def cpu_by_process() -> dict[int, tuple[int, float]]:
+    """Every process's parent and user + system CPU seconds so far, from /proc (empty without)."""
+    ticks, found = os.sysconf("SC_CLK_TCK"), {}
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        found[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
+    return found
+
+
+def database_backends(app) -> list[int]:
+    """The PostgreSQL server processes serving this run's database (none for SQLite)."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return []
+        return list(db.session.scalars(text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()")))
+
+
+def cpu_used(app, web: int, worker: int, before: dict, after: dict) -> tuple[float, float, float]:
+    """CPU seconds between two ``cpu_by_process`` readings: the web server (master and workers),
+    the index worker, and this database's PostgreSQL backends (ones started since count whole)."""
+    def spent(pids):
+        return sum(after[p][1] - before.get(p, (0, 0.0))[1] for p in pids if p in after)
+
+    web_pids = [p for p, (parent, _) in after.items() if p == web or parent == web]
+    return spent(web_pids), spent([worker]), spent(database_backends(app))
+
+
 def editors(app, clients: int) -> list[str]:
     """Emails of ``clients`` employers of one company (created once, reused by later rounds)."""
     with app.app_context():
@@ -131,8 +172,8 @@ def signed_in(port: int, email: str) -> requests.Session:
     return session
 
 
-def edit_round(port: int, emails: list[str], posting_ids: list[int], label: str) -> list[float]:
-    """Every client saves its share of ``posting_ids`` at once; milliseconds per save."""
+def edit_forms(port: int, emails: list[str], posting_ids: list[int], label: str):
+    """Each editor signed in, and the edit form of each of ``posting_ids`` filled in by one of them."""
     sessions = [signed_in(port, email) for email in emails]
     forms: list[tuple[requests.Session, int, dict]] = []
     for n, posting_id in enumerate(posting_ids):
@@ -145,6 +186,11 @@ def edit_round(port: int, emails: list[str], posting_ids: list[int], label: str)
             "employment_type": "full_time", "salary_min": "60000", "salary_max": "70000",
             "salary_unit": "year", "specialties": ["radiology"], "credentials_required": ["CPC"],
             "cpt_codes": "", "apply_url": "", "expires_at": ""}))
+    return sessions, forms
+
+
+def edit_round(port: int, sessions, forms) -> list[float]:
+    """Every client saves its share of the forms at once; milliseconds per save."""
     times: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -173,6 +219,19 @@ def edit_round(port: int, emails: list[str], posting_ids: list[int], label: str)
     return times
 
 
+def applied_after(app, timeout: float = 60) -> float | None:
+    """Milliseconds until the worker has applied every logged change to the index (the last
+    save of a round searchable), None if not within ``timeout`` seconds."""
+    started = time.perf_counter()
+    with app.app_context():
+        while time.perf_counter() - started < timeout:
+            if not sync.lag().entries:
+                return (time.perf_counter() - started) * 1000
+            db.session.rollback()  # the next read sees what committed since
+            time.sleep(0.01)
+    return None
+
+
 def caught_up(app, timeout: float = 120) -> bool:
     """Whether the worker applied every edit to the index (no drift) within ``timeout``."""
     deadline = time.monotonic() + timeout
@@ -196,9 +255,22 @@ def run(kind: str, size: int, edits: int) -> None:
                   f"flask worker, {edits} saves per row (ms per save)")
             posting_ids = company_postings(app, edits)
             for clients in (1, 8, edits):
-                times = edit_round(port, editors(app, clients), posting_ids, f"c{clients}")
+                sessions, forms = edit_forms(port, editors(app, clients), posting_ids, f"c{clients}")
+                before, clients_before = cpu_by_process(), time.process_time()
+                times = edit_round(port, sessions, forms)
+                clients_cpu = time.process_time() - clients_before
+                searchable = applied_after(app)
+                time.sleep(1)  # the worker's last pass ends
+                used = cpu_used(app, processes[0].pid, processes[1].pid, before, cpu_by_process())
+                web_ms, worker_ms, db_ms, clients_ms = (
+                    seconds * 1000 / len(times) for seconds in (*used, clients_cpu))
                 label = "alone (baseline)" if clients == 1 else "at once"
-                print(f"  {clients:>3} clients {label:<17} {figures(times)}")
+                print(f"  {clients:>3} clients {label:<17} {figures(times)}\n"
+                      f"      CPU per save (ms): web {web_ms:4.1f}, index worker {worker_ms:4.1f}, "
+                      f"database {db_ms:4.1f}, clients {clients_ms:4.1f}, "
+                      f"all {web_ms + worker_ms + db_ms + clients_ms:4.1f}; every save searchable "
+                      + (f"{searchable:.0f} ms after the last one returned" if searchable is not None
+                         else "not within 60 s"))
             print(f"the worker applied every edit, no drift: {caught_up(app)}")
         finally:
             stop(processes)

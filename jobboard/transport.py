@@ -31,7 +31,8 @@ def register(app):
     def transport_headers(response):
         if app.config["SECURE_TRANSPORT"] and app.config["HSTS_MAX_AGE"]:
             response.headers["Strict-Transport-Security"] = f"max-age={app.config['HSTS_MAX_AGE']}"
-        # Pages for a signed-in user must not stay in a shared or back-button cache.
-        if request.endpoint != "static" and current_user.is_authenticated:
+        # Pages for a signed-in user must not stay in a shared or back-button cache. (Whether the
+        # request was signed in: ``is_authenticated`` reads the user's row again after a commit.)
+        if request.endpoint != "static" and not current_user.is_anonymous:
             response.headers["Cache-Control"] = "no-store"
         return response

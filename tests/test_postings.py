@@ -334,3 +334,69 @@ def test_a_posting_page_reads_its_tags_at_once_and_writes_nothing(app, client):
         assert pending_counts(app).flush()
         stats = db.session.get(PostingStats, posting.id)
         assert (stats.views, stats.unique_views) == (2, 1)
+
+
+# --- what an edit costs ---------------------------------------------------------------------------
+
+def _saved_edit(app, employer_client, changes):
+    """Publish FORM, then save an edit of it with ``changes``; the edit's response and statements."""
+    from tests.conftest import csrf_from
+    from tests.test_job_lists import Statements
+
+    post_form(employer_client, "/jobs/new", {**FORM, "action": "publish"})
+    with app.app_context():
+        posting_id = db.session.scalar(db.select(Posting.id))
+    edit_page = f"/jobs/{posting_id}/edit"
+    token = csrf_from(employer_client.get(edit_page).get_data(as_text=True))
+    with app.app_context(), Statements() as statements:
+        response = employer_client.post(edit_page, data={**FORM, **changes, "csrf_token": token})
+    assert response.status_code == 302 and response.location.endswith(edit_page)
+    return posting_id, statements.sql
+
+
+@pytest.mark.parametrize("app_config", [{"SEARCH_FOLLOW_AFTER_COMMIT": False}])  # the worker's part
+def test_an_edit_that_keeps_its_tags_reads_each_row_once_and_writes_two(app, employer_client):
+    """The signed-in user with the company, the posting, its three tag collections, the reference
+    version (the form's choices); then the posting's UPDATE and its change-log entry. No tag
+    look-up, no full specialty or credential list, nothing read back after the commit."""
+    posting_id, texts = _saved_edit(app, employer_client, {"title": "Remote Surgical Coder II"})
+    work = [t.split()[:2] if t.startswith("SELECT") else t.split()[:3] for t in texts
+            if t.split()[0] in ("SELECT", "INSERT", "UPDATE", "DELETE")]
+    assert [w[1].split(".")[0] for w in work[:6]] == [
+        "user_session", "posting", "specialty", "posting_credential", "cpt_code", "reference_version"], texts
+    assert work[6:] == [["UPDATE", "posting", "SET"], ["INSERT", "INTO", "search_log"]], texts
+    with app.app_context():
+        posting = db.session.get(Posting, posting_id)
+        assert posting.title == "Remote Surgical Coder II"
+        assert [s.slug for s in posting.specialties] == ["hemic-lymphatic"]
+        assert [c.code for c in posting.cpt_codes] == ["38792", "38900"]
+        assert [c.abbreviation for c in posting.credentials_required] == ["CPC"]
+
+
+@pytest.mark.parametrize("app_config", [{"SEARCH_FOLLOW_AFTER_COMMIT": False}])
+def test_an_edit_that_changes_its_tags_looks_up_only_the_new_ones(app, employer_client):
+    posting_id, texts = _saved_edit(app, employer_client, {
+        "specialties": ["hemic-lymphatic", "radiology"], "credentials_required": ["CCS"],
+        "credentials_preferred": ["CPC"], "cpt_codes": "38900"})
+    lookups = [t for t in texts if any(f"{column} IN" in t for column in (
+        "specialty.slug", "credential.abbreviation", "cpt_code.code"))]
+    assert len(lookups) == 2, texts  # radiology and CCS; CPC and the code kept are known already
+    with app.app_context():
+        posting = db.session.get(Posting, posting_id)
+        assert [s.slug for s in posting.specialties] == ["hemic-lymphatic", "radiology"]
+        assert [c.code for c in posting.cpt_codes] == ["38900"]
+        assert [c.abbreviation for c in posting.credentials_required] == ["CCS"]
+        assert [c.abbreviation for c in posting.credentials_preferred] == ["CPC"]  # its link kept, moved
+
+
+def test_the_form_offers_a_specialty_renamed_since_the_last_form(app, employer_client):
+    """The checkboxes are kept per reference data version: a rename shows on the next form."""
+    from jobboard.models.taxonomy import Specialty
+
+    assert "Radiology" in employer_client.get("/jobs/new").get_data(as_text=True)
+    with app.app_context():
+        db.session.scalar(db.select(Specialty).where(Specialty.slug == "radiology")).name = "Imaging Radiology"
+        db.session.commit()
+    assert "Imaging Radiology" in employer_client.get("/jobs/new").get_data(as_text=True)
+    response = post_form(employer_client, "/jobs/new", {**FORM, "specialties": ["radiology"], "action": "draft"})
+    assert response.status_code == 302

@@ -10,6 +10,7 @@ from jobboard.forms.profiles import STATE_CHOICES, CheckboxListField
 from jobboard.models.posting import MAX_SPECIALTIES
 from jobboard.models.taxonomy import ARRANGEMENTS, EMPLOYMENT_TYPES
 from jobboard.services.postings import PostingFields, parse_decimal, split_codes
+from jobboard.services.profiles import TagChoices
 from jobboard.tagging import CODE_SETS, ENCODERS, SETTINGS
 
 READ_FROM_TEXT = ("", "Read it from the description")
@@ -105,11 +106,10 @@ class PostingForm(OnceForm):
     expires_at = DateField("Closes on (optional)", validators=[Optional()],
                            description="Defaults to 30 days after publishing.")
 
-    def set_choices(self, specialties, credentials):
-        self.specialties.choices = [(s.slug, s.name) for s in specialties]
-        choices = [(c.abbreviation, f"{c.abbreviation} – {c.name}") for c in credentials]
-        self.credentials_required.choices = choices
-        self.credentials_preferred.choices = choices
+    def set_choices(self, choices: TagChoices):
+        self.specialties.choices = list(choices.specialties)
+        self.credentials_required.choices = list(choices.credentials)
+        self.credentials_preferred.choices = list(choices.credentials)
 
     def validate_salary_max(self, field):
         if field.data is not None and self.salary_min.data is not None and field.data < self.salary_min.data:

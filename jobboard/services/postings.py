@@ -106,6 +106,16 @@ class Taxonomy:
     def __init__(self) -> None:
         self._found: dict[Any, dict[str, Any]] = {Specialty: {}, Credential: {}, CptCode: {}}
 
+    @classmethod
+    def of(cls, posting: Posting) -> "Taxonomy":
+        """One that knows ``posting``'s tags already: an edit that keeps them looks nothing up."""
+        taxonomy = cls()
+        taxonomy._found[Specialty].update((s.slug, s) for s in posting.specialties)
+        taxonomy._found[Credential].update((link.credential.abbreviation, link.credential)
+                                           for link in posting.credential_links)
+        taxonomy._found[CptCode].update((c.code, c) for c in posting.cpt_codes)
+        return taxonomy
+
     def _named(self, model, column, names) -> dict[str, Any]:
         found = self._found[model]
         missing = [name for name in dict.fromkeys(names) if name not in found]
@@ -284,12 +294,23 @@ def _apply(posting: Posting, fields: PostingFields, tags: Tags | None = None,
     posting.productivity_per = fields.productivity_per if fields.productivity is not None else None
     posting.chart_type = (fields.chart_type or "").strip() if fields.productivity is not None else ""
     posting.accuracy_pct = fields.accuracy_pct
-    required = set(fields.credentials_required)
-    posting.credential_links = [
-        PostingCredential(credential=credentials[a], required=a in required)
-        for a in dict.fromkeys(fields.credentials_required + fields.credentials_preferred)
-    ]
+    posting.credential_links = _credential_links(posting, fields, credentials)
     return posting
+
+
+def _credential_links(posting: Posting, fields: PostingFields, credentials) -> list[PostingCredential]:
+    """The posting's credential rows as the fields name them; a link it has already is kept (and
+    left unwritten when its required flag stays)."""
+    required = set(fields.credentials_required)
+    kept = {link.credential_id: link for link in posting.credential_links}
+    links = []
+    for abbreviation in dict.fromkeys(fields.credentials_required + fields.credentials_preferred):
+        link = kept.get(credentials[abbreviation].id)
+        if link is None:
+            link = PostingCredential(credential=credentials[abbreviation])
+        link.required = abbreviation in required
+        links.append(link)
+    return links
 
 
 def require_pay_range(posting: Posting, now: datetime | None = None) -> None:
@@ -320,7 +341,7 @@ def create_posting(company: Company, author: User | None, fields: PostingFields,
 
 def update_posting(posting: Posting, fields: PostingFields) -> Posting:
     try:
-        _apply(posting, fields)
+        _apply(posting, fields, taxonomy=Taxonomy.of(posting))
         if posting.status == Posting.PUBLISHED:
             require_pay_range(posting)
     except PostingInvalid:

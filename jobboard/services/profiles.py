@@ -1,5 +1,6 @@
 """Seeker and company profiles."""
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -9,6 +10,7 @@ from jobboard.models.seeker import SeekerProfile
 from jobboard.models.taxonomy import Credential, Specialty
 from jobboard.models.user import User
 from jobboard.services import DomainError, NotFound
+from jobboard.services.data_cache import app_cache, reference_version
 
 
 def all_credentials() -> Sequence[Credential]:
@@ -17,6 +19,24 @@ def all_credentials() -> Sequence[Credential]:
 
 def all_specialties() -> Sequence[Specialty]:
     return db.session.scalars(select(Specialty).order_by(Specialty.position)).all()
+
+
+@dataclass(frozen=True)
+class TagChoices:
+    """The specialty and credential checkboxes of the posting and seeker profile forms."""
+
+    specialties: tuple[tuple[str, str], ...]  # (slug, name) in the taxonomy's order
+    credentials: tuple[tuple[str, str], ...]  # (abbreviation, "CPC – Certified ...")
+
+
+def tag_choices() -> TagChoices:
+    """Every specialty and credential as form choices, read once per reference data version: every
+    posting save validates against them, and they change only with the reference data."""
+    def read() -> TagChoices:
+        return TagChoices(tuple((s.slug, s.name) for s in all_specialties()),
+                          tuple((c.abbreviation, f"{c.abbreviation} – {c.name}") for c in all_credentials()))
+
+    return app_cache("tag_choices", 1).get("choices", reference_version(), read)
 
 
 def seeker_profile(user: User) -> SeekerProfile:

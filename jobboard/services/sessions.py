@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
 from ua_parser import parse as parse_user_agent
 
 from jobboard.extensions import db
@@ -56,7 +57,10 @@ def load_user(cookie_id: str) -> User | None:
     row_id = parse_int(raw_id)
     if row_id is None or row_id > MAX_ID or not _SECRET_RE.fullmatch(secret):
         return None
-    row = db.session.get(UserSession, row_id)
+    # The user and an employer's company come in the same statement: every signed-in request
+    # reads the user, and an employer's pages their company.
+    row = db.session.get(UserSession, row_id,
+                         options=[joinedload(UserSession.user).joinedload(User.company)])
     if row is None or not row.secret_matches(secret) or not row.user.active:
         return None
     _attach(row.user, row, secret)

@@ -40,7 +40,7 @@ from jobboard.services.postings import (
     update_posting,
     visible_posting,
 )
-from jobboard.services.profiles import all_credentials, all_specialties
+from jobboard.services.profiles import tag_choices
 from jobboard.services.resumes import MAX_RESUME_BYTES, current_resume, save_resume
 from jobboard.services.stats import record_apply_click, record_view, visitor_key
 from jobboard.services.submissions import AlreadySubmitted, claim, record_result
@@ -261,7 +261,7 @@ def report(posting_id):
 
 def _form_for(posting=None):
     form = PostingForm(obj=posting)
-    form.set_choices(all_specialties(), all_credentials())
+    form.set_choices(tag_choices())
     if posting is not None and request.method == "GET":
         form.fill_from(posting)
     return form
@@ -279,16 +279,23 @@ def _preview(form) -> dict:
 
 
 def _save(form, posting, action):
-    """Save as draft or publish; None when the service refused a field (its message is set)."""
+    """Save as draft or publish; None when the service refused a field (its message is set).
+
+    The answer is built from what was read before the commit (which expires the row), so a save
+    does not read the posting back; only a publish reads the status it ended in.
+    """
     try:
         if posting is None:
             claim(form.once.data)
             posting = create_posting(current_company(), current_user._get_current_object(),
                                      form.fields(), publish=action == "publish")
-            record_result(form.once.data, url_for("postings.edit", posting_id=posting.id))
+            edit_url = url_for("postings.edit", posting_id=posting.id)
+            record_result(form.once.data, edit_url)
         else:
+            edit_url = url_for("postings.edit", posting_id=posting.id)
+            draft = posting.status == Posting.DRAFT
             update_posting(posting, form.fields())
-            if action == "publish" and posting.status == Posting.DRAFT:
+            if action == "publish" and draft:
                 change_status(posting, "publish")
     except AlreadySubmitted as sent:
         flash(sent.message, "info")
@@ -298,9 +305,9 @@ def _save(form, posting, action):
         for name, message in error.errors.items():
             getattr(form, name).errors = list(getattr(form, name).errors or []) + [message]
         return None
-    flash("The posting is published." if posting.status == Posting.PUBLISHED and action == "publish"
+    flash("The posting is published." if action == "publish" and posting.status == Posting.PUBLISHED
           else "The posting is saved.", "success")
-    return redirect(url_for("postings.edit", posting_id=posting.id))
+    return redirect(edit_url)
 
 
 def _form_page(posting=None):

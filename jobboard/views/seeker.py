@@ -28,6 +28,7 @@ from jobboard.services.profiles import (
     all_credentials,
     all_specialties,
     seeker_profile,
+    tag_choices,
     update_seeker_profile,
 )
 from jobboard.services.resumes import (
@@ -94,8 +95,9 @@ def profile():
 def edit_profile():
     profile = seeker_profile(current_user)
     form = SeekerProfileForm(obj=profile)
-    form.credentials.choices = [(c.abbreviation, f"{c.abbreviation} – {c.name}") for c in all_credentials()]
-    form.specialties.choices = [(s.slug, s.name) for s in all_specialties()]
+    choices = tag_choices()
+    form.credentials.choices = list(choices.credentials)
+    form.specialties.choices = list(choices.specialties)
     if request.method == "GET":
         form.credentials.data = [c.abbreviation for c in profile.credentials]
         form.specialties.data = [s.slug for s in profile.specialties]

@@ -104,10 +104,11 @@ def _after_flush(session, flush_context):
     ids = changed | fresh
     if not ids:
         return
+    # A new posting that is not visible cannot be in the index: nothing to do. (Only new ones
+    # are looked up: an edit logs its posting without a query.)
     visible = set(connection.scalars(
-        select(Posting.id).where(Posting.id.in_(ids), Posting.visible_clause())))
-    # A new posting that is not visible cannot be in the index: nothing to do.
-    ids = changed | (fresh & visible)
+        select(Posting.id).where(Posting.id.in_(fresh), Posting.visible_clause()))) if fresh else set()
+    ids = changed | visible
     if not ids:
         return
     change_log.record(connection, ids)
