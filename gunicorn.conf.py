@@ -4,10 +4,10 @@ Put a buffering reverse proxy (nginx, see the README) in front: it absorbs slow 
 worker thread only ever talks to the proxy over a fast local connection. Every value can be
 overridden with the usual ``GUNICORN_CMD_ARGS`` or on the command line.
 
-Each worker loads the search index (live set, sort orders, facet term sets) and runs a search once
-before it takes traffic (``jobboard.search.warm_up_worker``), then renders the pages every visitor
-sees alike: home, specialty and curated code pages (``jobboard.views.warm_up``, a second or two),
-so no user pays the cold start of a new worker.
+Each worker renders the pages every visitor sees alike: home, specialty and curated code pages
+(``jobboard.views.warm_up``, a second or two), then loads the search index (live set, sort orders,
+facet term sets) and runs a search once (``jobboard.search.warm_up_worker``) before it takes
+traffic, so no user pays the cold start of a new worker.
 """
 import faulthandler
 import multiprocessing
@@ -63,12 +63,14 @@ wsgi.Response.default_headers = _headers_without_server_banner
 
 
 def post_worker_init(worker):
-    """Crash reports on, then warm up (index, then pages) before the first request."""
+    """Crash reports on, then warm up before the first request: the visitors' pages, then the index
+    and a search (``warm_up_worker`` ends by freezing all that start-up made, page caches included,
+    out of the garbage collector's full scans)."""
     from jobboard.search import warm_up_worker
     from jobboard.views.warm_up import warm_up_pages
 
     # A worker killed by a fatal signal (a crash in an extension) prints every thread's Python
     # stack to the error log, so the cause can be found instead of guessed.
     faulthandler.enable(all_threads=True)
-    warm_up_worker(worker.wsgi)
     warm_up_pages(worker.wsgi)
+    warm_up_worker(worker.wsgi)

@@ -37,3 +37,14 @@ def test_a_page_that_fails_to_pre_render_is_logged_and_skipped(app, monkeypatch,
         assert warm_up.warm_up_pages(app) == 1
     assert "Pre-rendering /codes/00000: HTTP 404" in caplog.text
     assert "Pre-rendered 1 of 3 pages" in caplog.text
+
+
+def test_a_worker_starts_on_a_database_without_tables(tmp_path, caplog):
+    """A worker started before ``flask db upgrade`` pre-renders nothing and still boots."""
+    from jobboard import create_app
+    from tests.conftest import base_config
+
+    app = create_app(base_config(f"sqlite:///{tmp_path}/empty.sqlite", tmp_path, 1025))
+    with caplog.at_level(logging.INFO, logger=warm_up.__name__):
+        assert warm_up.warm_up_pages(app) == 0
+    assert "Pre-rendering skipped" in caplog.text

@@ -29,11 +29,17 @@ def visitor_pages() -> list[str]:
 
 def warm_up_pages(app: Flask) -> int:
     """Request every page of ``visitor_pages`` once; returns how many answered 200. A page that
-    fails is logged and left for its first visitor: the worker starts all the same."""
+    fails (or a database that cannot list them) is logged and left for its first visitor: the
+    worker starts all the same."""
     started = time.perf_counter()
     with app.app_context():
-        paths = visitor_pages()
-        db.session.remove()
+        try:
+            paths = visitor_pages()
+        except Exception:  # e.g. a database not migrated yet: its first visitors get the error page
+            log.exception("Pre-rendering skipped: the pages to render could not be listed")
+            return 0
+        finally:
+            db.session.remove()
     client = app.test_client()
     served = 0
     for path in paths:
