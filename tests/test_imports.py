@@ -307,6 +307,42 @@ def test_reimport_with_one_changed_line_writes_only_that_posting_and_its_index_e
     assert search_ids(client, "pathology") == {f4}
 
 
+def test_reimport_parses_only_the_lines_no_posting_holds(app, codes, monkeypatch):
+    parsed = []
+    real = imports._parse
+    monkeypatch.setattr(imports, "_parse", lambda number, *args: parsed.append(number) or real(number, *args))
+    with app.app_context():
+        import_postings([json.dumps(r) for r in feed(6)])
+        parsed.clear()
+        changed = feed(6, changes={2: {"title": "Lead Coder"}})
+        report = import_postings([json.dumps(r) for r in changed] + ["{broken"], batch_size=4,
+                                 close_missing=True)
+    assert (report.updated, report.unchanged, [n for n, _ in report.failed]) == (1, 5, [7])
+    assert parsed == [3, 7]
+    assert postings(app)["F-2"] == ("Lead Coder", "published")
+
+
+def test_an_unchanged_line_after_a_changed_one_for_its_posting_still_wins(app, codes):
+    # Line 1 changes F-1; line 3 is F-1's original line, which the posting still holds when the
+    # batch is read: it is checked in its turn, so the later line wins as for any other line.
+    with app.app_context():
+        import_postings([json.dumps(r) for r in feed(2)])
+        original = json.dumps(feed(2)[1])
+        changed = json.dumps(feed(2, changes={1: {"title": "Lead Coder"}})[1])
+        report = import_postings([changed, json.dumps(feed(1)[0]), original])
+    assert (report.updated, report.unchanged, report.failed) == (2, 1, [])
+    assert postings(app)["F-1"] == ("Surgical Coder 1", "published")
+
+
+def test_close_missing_counts_unparsed_unchanged_lines_as_still_in_the_feed(app, codes):
+    with app.app_context():
+        import_postings([json.dumps(r) for r in feed(3)])
+        report = import_postings([json.dumps(r) for r in feed(2)], close_missing=True)
+    assert (report.unchanged, report.closed) == (2, 1)
+    assert postings(app) == {"F-0": ("Surgical Coder 0", "published"), "F-1": ("Surgical Coder 1", "published"),
+                             "F-2": ("Surgical Coder 2", "closed")}
+
+
 def test_lines_without_external_id_are_matched_by_their_content(app, codes):
     lines = [json.dumps({k: v for k, v in r.items() if k != "external_id"}) for r in feed(3)]
     with app.app_context():

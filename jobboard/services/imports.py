@@ -5,9 +5,9 @@ reason and never stops the others. Rows are written a batch at a time: one trans
 inserts for postings and their tags, and one hand-over of the batch to the search index (the
 outbox rows of ``reindex_postings``), instead of a commit and an index segment per posting.
 
-Every imported posting keeps a hash of its source line: a line whose posting already holds that
-hash is counted as unchanged and not written again, which makes re-importing a nightly feed
-cheap. Validation and tagging are the posting form's own (``_apply``, ``suggest_tags``); each
+Every imported posting keeps a hash of its source line: a line whose hash a posting already holds
+is counted as unchanged without even being parsed (the hashes of a batch of lines are looked up
+in one query), which makes re-importing a nightly feed cheap. Validation and tagging are the posting form's own (``_apply``, ``suggest_tags``); each
 line is tagged at most once, and a line that brings its own tags only gets the tagger's verdict.
 Tags are looked up by name once per transaction (``Taxonomy``): the names a batch's lines give are
 fetched together before the lines are checked, so a batch costs a few queries whatever its codes.
@@ -245,19 +245,25 @@ class _Line:
         return self.company.lower(), self.external_id or self.source_hash
 
 
-def _read(number: int, raw: bytes | str) -> _Line | None:
-    """Parse one line far enough to know which posting it is about (None for a blank line)."""
+def _decode(raw: bytes | str) -> str:
+    """A line as text without surrounding white space (and byte order mark)."""
     if isinstance(raw, bytes):
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError as error:
             raise LineRefused(f"not valid UTF-8 (byte {error.start + 1})") from None
-    raw = raw.strip().lstrip("\ufeff")
-    if not raw:
-        return None
-    source_hash = hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    return raw.strip().lstrip("\ufeff")
+
+
+def _hash(text: str) -> str:
+    """The source hash of a decoded line: a posting holding it was imported from this very line."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _parse(number: int, text: str, source_hash: str) -> _Line:
+    """Parse one decoded line far enough to know which posting it is about."""
     try:
-        record = json.loads(raw)
+        record = json.loads(text)
     except json.JSONDecodeError as error:
         raise LineRefused(f"not valid JSON ({error.msg} at column {error.colno})") from None
     except RecursionError:
@@ -268,6 +274,15 @@ def _read(number: int, raw: bytes | str) -> _Line | None:
         raise LineRefused("the line is not a JSON object")
     company = _text(record, "company", required=True, max_length=160).strip()
     return _Line(number, source_hash, record, company, _external_id(record))
+
+
+@dataclass(frozen=True)
+class _Held:
+    """A posting that holds a line's hash: it was imported from that very line."""
+
+    posting_id: int
+    company_id: int
+    external_id: str | None
 
 
 # --------------------------------------------------------------------------- a batch
@@ -296,6 +311,19 @@ class _Importer:
                 return None
             self.companies[key] = found
         return self.companies[key]
+
+    def held(self, hashes: list[str]) -> dict[str, _Held]:
+        """The postings holding any of ``hashes``, by hash (one query per batch of lines)."""
+        found = {}
+        if hashes:
+            for row in db.session.execute(select(Posting.id, Posting.company_id, Posting.external_id,
+                                                 Posting.source_hash).where(Posting.source_hash.in_(hashes))):
+                found[row.source_hash] = _Held(row.id, row.company_id, row.external_id)
+        return found
+
+    def unchanged(self, held: _Held) -> None:
+        self.report.unchanged += 1
+        self._saw([held.company_id], [held.posting_id])
 
     def _existing(self, lines: list[_Line]) -> dict[tuple, tuple[int, str | None, str, datetime | None]]:
         """(company id, external id or line hash) -> (posting id, source hash, status, expires_at)."""
@@ -530,30 +558,18 @@ def import_postings(lines: Iterable[bytes | str], progress=None, close_missing: 
     started = time.perf_counter()
     report = ImportReport()
     importer = _Importer(report, close_missing, batch_size)
+    pending: list[tuple[int, str, str]] = []   # (number, text, hash) of lines read, not looked up
     batch: list[_Line] = []
     keys: set = set()       # postings named by the lines read and not yet stored
     unknown_lines = read = 0
 
     def check_batch():
-        nonlocal read
         importer.check(batch)
-        if progress and read:
-            progress(read)
         batch.clear()
         keys.clear()
         keys.update(line.key for line in importer.ready)
-        read = 0
 
-    for number, raw in enumerate(lines, start=1):
-        read += 1
-        try:
-            line = _read(number, raw)
-        except LineRefused as error:
-            report.failed.append((number, str(error)))
-            unknown_lines += 1
-            continue
-        if line is None:
-            continue
+    def add(line: _Line):
         if line.key in keys:  # the same posting twice: store the earlier line, then read on
             check_batch()
             importer.store_ready()
@@ -562,6 +578,54 @@ def import_postings(lines: Iterable[bytes | str], progress=None, close_missing: 
         keys.add(line.key)
         if len(batch) >= batch_size:
             check_batch()
+
+    def look_up_pending():
+        """Count the lines a posting already holds unchanged, without parsing them; parse and
+        queue the others. A held line is parsed after all when a line still waiting to be stored
+        names the same external id: the earlier line must not win over it."""
+        nonlocal read
+        held = importer.held([source_hash for _, _, source_hash in pending])
+        parsed: dict[int, _Line | None] = {}
+        for number, text, source_hash in pending:
+            if source_hash not in held:
+                parsed[number] = parse_or_report(number, text, source_hash)
+        waiting = {line.external_id for line in (*parsed.values(), *batch, *importer.ready)
+                   if line is not None and line.external_id}
+        for number, text, source_hash in pending:
+            found = held.get(source_hash)
+            if found is not None and found.external_id not in waiting:
+                importer.unchanged(found)
+                continue
+            line = parsed[number] if number in parsed else parse_or_report(number, text, source_hash)
+            if line is not None:
+                add(line)
+        pending.clear()
+        if progress and read:
+            progress(read)
+        read = 0
+
+    def parse_or_report(number, text, source_hash):
+        nonlocal unknown_lines
+        try:
+            return _parse(number, text, source_hash)
+        except LineRefused as error:
+            report.failed.append((number, str(error)))
+            unknown_lines += 1
+            return None
+
+    for number, raw in enumerate(lines, start=1):
+        read += 1
+        try:
+            text = _decode(raw)
+        except LineRefused as error:
+            report.failed.append((number, str(error)))
+            unknown_lines += 1
+            continue
+        if text:
+            pending.append((number, text, _hash(text)))
+        if len(pending) >= batch_size:
+            look_up_pending()
+    look_up_pending()
     check_batch()
     importer.store_ready()
     if close_missing:
