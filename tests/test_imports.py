@@ -417,6 +417,30 @@ def test_import_feeds_the_index_one_batch_at_a_time(app, runner, client, codes, 
     assert len(search_ids(client, "lead coder")) == 2
 
 
+def test_a_feed_follows_the_log_once_at_its_end_and_rebuilds_after_a_large_one(app, runner, client, codes,
+                                                                              monkeypatch):
+    from jobboard.search.sync import log, maintenance
+
+    with app.app_context():
+        maintenance.rebuild()  # this host's index exists: following it is possible
+    calls = []
+    for module, name in ((log, "follow"), (maintenance, "follow"), (maintenance, "rebuild")):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, real=real, name=name, **k: calls.append(name) or real(*a, **k))
+    with app.app_context():
+        import_postings([json.dumps(r) for r in feed(12)], batch_size=5)
+    assert calls == ["follow"]  # one catch-up, not one follow per batch commit
+    assert len(search_ids(client, "surgical coder")) == 12
+
+    calls.clear()
+    monkeypatch.setattr(maintenance, "REBUILD_MIN_ENTRIES", 5)
+    with app.app_context():
+        report = import_postings([json.dumps(r) for r in feed(12, company="Lakeside Regional")], batch_size=5)
+    assert report.created == 12 and calls == ["rebuild", "follow"]  # the log names half the postings
+    assert_index_clean(runner)
+    assert len(search_ids(client, "surgical coder")) == 24
+
+
 def test_import_reports_progress_per_batch_and_a_timed_summary(app, runner, tmp_path, codes):
     done = []
     lines = [json.dumps(r) for r in feed(7)] + ["", "{broken"]
@@ -456,6 +480,40 @@ def test_demo_load_is_deterministic_and_idempotent(app, runner):
     assert_index_clean(runner)
     home = app.test_client().get("/").get_data(as_text=True)
     assert "Summit Health Revenue Partners" in home and "Hemic and Lymphatic" in home
+
+
+def test_demo_lines_state_the_job_fields_their_text_does():
+    from jobboard.demo import demo_postings
+    from jobboard.tagging import job_fields
+
+    for record in demo_postings(300, seed=5):
+        found = job_fields(f"{record['title']}\n{record['description']}", tuple(record["cpt_codes"]))
+        assert (record["apprentice"], record["work_setting"], set(record["code_sets"]), tuple(record["encoders"]),
+                record["productivity"], record["productivity_per"], record["chart_type"], record["accuracy_pct"]) == (
+            found.apprentice, found.setting, set(found.code_sets), found.encoders, found.productivity,
+            found.productivity_per, found.chart_type, found.accuracy), record["external_id"]
+
+
+def test_demo_load_only_classifies_its_tagged_lines_and_builds_the_index_once(app, runner, client, monkeypatch):
+    from jobboard.search.sync import maintenance
+    from jobboard.services import postings as posting_service
+
+    calls = []
+    for name in ("job_fields", "coding_verdict", "suggest_tags"):
+        real = getattr(posting_service, name)
+        monkeypatch.setattr(posting_service, name, lambda *a, real=real, name=name: calls.append(name) or real(*a))
+    rebuild = maintenance.rebuild
+    monkeypatch.setattr(maintenance, "REBUILD_MIN_ENTRIES", 10)
+    monkeypatch.setattr(maintenance, "rebuild", lambda: calls.append("rebuild") or rebuild())
+    result = runner.invoke(args=["demo", "load", "--jobs", "30"])
+    assert result.exit_code == 0, result.output
+    assert sorted(set(calls)) == ["coding_verdict", "rebuild"] and calls.count("coding_verdict") == 30
+    with app.app_context():
+        stored = db.session.scalars(db.select(Posting).order_by(Posting.external_id)).all()
+        assert all(p.specialties and p.code_sets and p.encoders and p.productivity for p in stored)
+        assert sum(p.apprentice for p in stored) == 5
+    assert_index_clean(runner)
+    assert len(search_ids(client, "coder")) == 30
 
 
 # --- fuzz ----------------------------------------------------------------------------------------

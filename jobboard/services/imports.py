@@ -31,7 +31,7 @@ from jobboard.models.base import utcnow
 from jobboard.models.company import Company
 from jobboard.models.posting import Posting, PostingCredential, posting_cpt_code, posting_specialty
 from jobboard.reference_data import normalize_code
-from jobboard.search.sync import reindex_postings
+from jobboard.search.sync import following_later, reindex_postings
 from jobboard.services.accounts import slugify, unique_company_slug
 from jobboard.services.postings import (
     PostingFields,
@@ -613,27 +613,28 @@ def import_postings(lines: Iterable[bytes | str], progress=None, close_missing: 
             unknown_lines += 1
             return None
 
-    for number, raw in enumerate(lines, start=1):
-        read += 1
-        try:
-            text = _decode(raw)
-        except LineRefused as error:
-            report.failed.append((number, str(error)))
-            unknown_lines += 1
-            continue
-        if text:
-            pending.append((number, text, _hash(text)))
-        if len(pending) >= batch_size:
-            look_up_pending()
-    look_up_pending()
-    check_batch()
-    importer.store_ready()
-    if close_missing:
-        if unknown_lines:
-            report.close_skipped = (f"Nothing closed: {unknown_lines} lines could not be read "
-                                    "far enough to know which posting they name.")
-        else:
-            importer.close_absent()
+    with following_later(db.session):
+        for number, raw in enumerate(lines, start=1):
+            read += 1
+            try:
+                text = _decode(raw)
+            except LineRefused as error:
+                report.failed.append((number, str(error)))
+                unknown_lines += 1
+                continue
+            if text:
+                pending.append((number, text, _hash(text)))
+            if len(pending) >= batch_size:
+                look_up_pending()
+        look_up_pending()
+        check_batch()
+        importer.store_ready()
+        if close_missing:
+            if unknown_lines:
+                report.close_skipped = (f"Nothing closed: {unknown_lines} lines could not be read "
+                                        "far enough to know which posting they name.")
+            else:
+                importer.close_absent()
     report.failed.sort()
     report.elapsed = time.perf_counter() - started
     return report

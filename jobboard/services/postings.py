@@ -209,7 +209,10 @@ def _job_field_errors(fields: PostingFields) -> dict[str, str]:
 
 
 def _with_inferred_fields(fields: PostingFields, text: str, codes) -> PostingFields:
-    """Coding job fields the employer left empty are read from the text."""
+    """Coding job fields the employer left empty are read from the text (not read when none is)."""
+    if not (fields.apprentice is None or fields.work_setting is None or not fields.code_sets
+            or not fields.encoders or fields.productivity is None or fields.accuracy_pct is None):
+        return fields
     found = job_fields(text, tuple(codes))
     changes: dict[str, Any] = {}
     if fields.apprentice is None:
