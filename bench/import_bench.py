@@ -114,8 +114,8 @@ def one_run(kind: str, size: int, seed: int, baseline: bool) -> None:
     from jobboard import create_app
     from jobboard.extensions import db
     from jobboard.search import sync
-    from jobboard.services.codes import load_curated_codes
     from jobboard.services import imports
+    from jobboard.services.codes import load_curated_codes
     from jobboard.services.imports import import_postings
 
     url, folder, drop = database_url(kind)

@@ -132,6 +132,51 @@ def test_each_line_is_tagged_once_and_a_tagged_line_only_classified(app, codes, 
     assert sorted(calls) == ["coding_verdict", "coding_verdict", "suggest_tags"]
 
 
+def _stored_by_external_id(company):
+    """Every column a line decides, and the tags, of a company's postings."""
+    skipped = {"id", "company_id", "created_at", "updated_at", "published_at", "expires_at", "source_hash"}
+    stored = {}
+    for posting in db.session.scalars(db.select(Posting).join(Company).where(Company.name == company)):
+        columns = {c.key: getattr(posting, c.key) for c in Posting.__table__.columns if c.key not in skipped}
+        stored[posting.external_id] = (columns, [s.slug for s in posting.specialties],
+                                       [c.code for c in posting.cpt_codes],
+                                       sorted((link.credential.abbreviation, link.required)
+                                              for link in posting.credential_links))
+    return stored
+
+
+def test_worker_processes_read_lines_as_the_importer_does(app, codes, monkeypatch):
+    from jobboard.demo import demo_postings
+    from jobboard.services import import_readings
+
+    untagged = [{k: v for k, v in r.items() if k not in imports.TAG_FIELDS}
+                for r in demo_postings(6, seed=2)]
+    lines = [*feed(3), *untagged, "{broken", {"company": "X", "title": 7, "description": "d"},
+             {**feed(1)[0], "external_id": "bad-state", "state": "Texas"},
+             {"title": "Backend Engineer", "company": "X", "external_id": "swe", "salary_min": 1, "salary_max": 2,
+              "description": "Build Python services for our payments platform."},
+             {**untagged[0], "external_id": "own-codes", "cpt_codes": ["99213"]},
+             {**untagged[1], "external_id": "some-fields", "work_setting": "inpatient", "encoders": ["epic"]}]
+    pooled = []
+    real = import_readings.Readers.readings
+    monkeypatch.setattr(import_readings.Readers, "readings",
+                        staticmethod(lambda futures, count: pooled.append(futures is not None) or real(futures, count)))
+
+    def run(company):
+        records = [{**r, "company": company} if isinstance(r, dict) else r for r in lines]
+        with app.app_context():
+            report = import_postings([r if isinstance(r, str) else json.dumps(r) for r in records], batch_size=5)
+            return report, _stored_by_external_id(company)
+
+    serial, serial_postings = run("Serial Health")
+    monkeypatch.setattr(import_readings, "POOL_MIN_LINES", 1)
+    pool, pool_postings = run("Pool Health")
+    assert pooled[-1] and not any(pooled[:len(pooled) // 2])  # the second feed was read by workers
+    assert (pool.created, pool.not_coding, pool.failed) == (serial.created, serial.not_coding, serial.failed)
+    assert [n for n, _ in pool.failed] == [10, 11, 12]
+    assert pool_postings == serial_postings and len(pool_postings) == 12
+
+
 def test_a_batch_looks_its_tags_up_a_few_times_not_per_line(app, codes):
     """Specialties, credentials and codes are looked up once per name and transaction."""
     from sqlalchemy import event
