@@ -160,7 +160,7 @@ def test_worker_processes_read_lines_as_the_importer_does(app, codes, monkeypatc
     pooled = []
     real = import_readings.Readers.readings
     monkeypatch.setattr(import_readings.Readers, "readings",
-                        staticmethod(lambda futures, count: pooled.append(futures is not None) or real(futures, count)))
+                        staticmethod(lambda job, count: pooled.append(job is not None) or real(job, count)))
 
     def run(company):
         records = [{**r, "company": company} if isinstance(r, dict) else r for r in lines]

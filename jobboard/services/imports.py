@@ -571,24 +571,24 @@ def import_postings(lines: Iterable[bytes | str], progress=None, close_missing: 
     keys: set = set()       # postings named by the lines read and not yet stored
     unknown_lines = read = 0
     readers = Readers()
-    in_flight: list = []    # [lines, futures]: a batch the readers have, not checked yet
+    in_flight: list = []    # [lines, job]: a batch the readers have, not checked yet
 
     def check_batch():
         """Hand the batch's texts to the readers, then check the batch handed over before it."""
         lines = list(batch)
         batch.clear()
-        futures = readers.submit([line.record for line in lines]) if lines else None
+        job = readers.submit([line.record for line in lines]) if lines else None
         check_in_flight()
         if lines:
-            in_flight[:] = [lines, futures]
+            in_flight[:] = [lines, job]
         keys.clear()
         keys.update(line.key for line in (*importer.ready, *lines))
 
     def check_in_flight():
         if in_flight:
-            lines, futures = in_flight
+            lines, job = in_flight
             in_flight.clear()
-            importer.check(lines, readers.readings(futures, len(lines)))
+            importer.check(lines, readers.readings(job, len(lines)))
 
     def add(line: _Line):
         if line.key in keys:  # the same posting twice: store the earlier line, then read on
