@@ -16,6 +16,7 @@ from jobboard.models.seeker import SeekerProfile
 from jobboard.models.taxonomy import Credential, Specialty
 from jobboard.models.user import User
 from jobboard.pay_transparency import covering_rule
+from jobboard.search.sync import catch_up
 from jobboard.services.imports import ImportReport, import_postings
 
 DEMO_PASSWORD = "coding-demo-2026"
@@ -61,7 +62,8 @@ def load_demo(jobs: int = 300, seed: int = 1, progress=None) -> tuple[dict[str, 
     """Create or refresh the demo companies, employers, seekers and ``jobs`` postings.
 
     The postings go through the feed importer, so loading again on the same day finds every
-    line unchanged. Returns the counts and the importer's report.
+    line unchanged; their lines carry their tags and job fields, so only the coding verdict is
+    read from each text. Returns the counts and the importer's report.
     """
     companies = {c.slug: c for c in db.session.scalars(select(Company))}
     for name, slug, city, state, about in COMPANIES:
@@ -93,6 +95,7 @@ def load_demo(jobs: int = 300, seed: int = 1, progress=None) -> tuple[dict[str, 
     db.session.commit()
     lines = (json.dumps(record) for record in demo_postings(jobs, seed))
     report = import_postings(lines, progress=progress)
+    catch_up()  # this host's index, rebuilt in one go after a large demo
     if report.failed:
         raise RuntimeError(f"demo postings failed to load: {report.failed[:3]}")
     counts = {"companies": len(COMPANIES), "employers": len(EMPLOYERS), "seekers": len(SEEKERS),
@@ -112,29 +115,33 @@ INTROS = [
     "Join {company}, where coders work with providers and auditors instead of around them.",
     "{company} is hiring a {title_lower} to keep charts moving and denials down.",
 ]
+ASSIGN_CODES = "Review documentation and assign CPT, HCPCS and ICD-10-CM codes with the right modifiers."
 DUTIES = [
-    "Review documentation and assign CPT, HCPCS and ICD-10-CM codes with the right modifiers.",
+    ASSIGN_CODES,
     "Query providers when documentation is unclear, and track the answers.",
     "Work coding edits and denials with the billing team.",
     "Keep up with coding guideline updates and payer policy changes.",
 ]
-# How each specialty's coding is done: setting phrase, code sets, productivity (low, high, step,
-# chart type, per). Apprentice postings pay less: new coders start lower.
+# How each specialty's coding is done: setting phrase and key, code sets (phrase and keys),
+# productivity (low, high, step, chart type, per). Apprentice postings pay less: new coders start lower.
 SETTING_WORK = {
-    "inpatient-facility": ("hospital inpatient coding", "ICD-10-CM, ICD-10-PCS and MS-DRGs",
-                           (2, 3, 0.5, "inpatient", "hour")),
-    "cdi": ("inpatient clinical documentation review", "ICD-10-CM, ICD-10-PCS and MS-DRGs", (16, 24, 2, "", "day")),
-    "outpatient-facility": ("hospital outpatient facility coding", "CPT, HCPCS, ICD-10-CM and APCs",
-                            (4, 8, 1, "outpatient", "hour")),
-    "emergency-department": ("hospital outpatient coding of ED facility visits", "CPT, HCPCS and ICD-10-CM",
-                             (5, 9, 1, "ED", "hour")),
-    "ambulatory-surgery": ("ambulatory surgery center coding", "CPT, HCPCS and ICD-10-CM", (25, 40, 5, "", "day")),
-    "risk-adjustment": ("health plan risk adjustment", "ICD-10-CM", (3, 5, 1, "", "hour")),
+    "inpatient-facility": ("hospital inpatient coding", "inpatient", "ICD-10-CM, ICD-10-PCS and MS-DRGs",
+                           ("icd10cm", "icd10pcs", "drg"), (2, 3, 0.5, "inpatient", "hour")),
+    "cdi": ("inpatient clinical documentation review", "inpatient", "ICD-10-CM, ICD-10-PCS and MS-DRGs",
+            ("icd10cm", "icd10pcs", "drg"), (16, 24, 2, "", "day")),
+    "outpatient-facility": ("hospital outpatient facility coding", "outpatient", "CPT, HCPCS, ICD-10-CM and APCs",
+                            ("cpt", "hcpcs", "icd10cm", "apc"), (4, 8, 1, "outpatient", "hour")),
+    "emergency-department": ("hospital outpatient coding of ED facility visits", "outpatient",
+                             "CPT, HCPCS and ICD-10-CM", ("cpt", "hcpcs", "icd10cm"), (5, 9, 1, "ED", "hour")),
+    "ambulatory-surgery": ("ambulatory surgery center coding", "asc", "CPT, HCPCS and ICD-10-CM",
+                           ("cpt", "hcpcs", "icd10cm"), (25, 40, 5, "", "day")),
+    "risk-adjustment": ("health plan risk adjustment", "payer", "ICD-10-CM", ("icd10cm",), (3, 5, 1, "", "hour")),
 }
-PROFEE_WORK = ("professional fee (pro-fee) coding for our physician groups", "CPT, HCPCS and ICD-10-CM",
-               (80, 160, 10, "", "day"))
-ENCODER_NAMES = ["3M 360 Encompass", "Optum EncoderPro", "Epic", "Cerner", "MEDITECH", "athenahealth",
-                 "eClinicalWorks", "TruCode"]
+PROFEE_WORK = ("professional fee (pro-fee) coding for our physician groups", "profee", "CPT, HCPCS and ICD-10-CM",
+               ("cpt", "hcpcs", "icd10cm"), (80, 160, 10, "", "day"))
+ENCODERS = {"3M 360 Encompass": "3m", "Optum EncoderPro": "optum", "Epic": "epic", "Cerner": "cerner",
+            "MEDITECH": "meditech", "athenahealth": "athenahealth", "eClinicalWorks": "eclinicalworks",
+            "TruCode": "trucode"}
 APPRENTICE_EVERY = 6
 PERKS = [
     "We pay for your CEUs and one AAPC or AHIMA membership.",
@@ -196,20 +203,25 @@ def demo_postings(count: int, seed: int = 1, now: datetime | None = None):
         synonyms = ", ".join(specialty.synonyms[:3])
         code_sentence = (f"You will report codes such as CPT {', '.join(tagged)} daily."
                          if tagged else "")
-        setting, code_sets, (p_low, p_high, p_step, chart, per) = SETTING_WORK.get(specialty.slug, PROFEE_WORK)
+        setting, setting_key, code_sets, code_set_keys, (p_low, p_high, p_step, chart, per) = SETTING_WORK.get(
+            specialty.slug, PROFEE_WORK)
         steps = int((p_high - p_low) / p_step)
         charts = p_low + p_step * rng.randint(0, steps)
         chart_words = f"{chart} charts" if chart else "charts"
         experience = ("- No coding experience required: CPC-A, COC-A and CCA holders and new graduates are "
                       "welcome, and a senior coder mentors you through your first year\n" if apprentice else
                       f"- {rng.randint(1, 5)}+ years of {specialty.name.lower()} coding\n")
+        intro = rng.choice(INTROS).format(company=company_name, title_lower=title.lower())
+        encoder = rng.choice(list(ENCODERS))   # drawn in the order the text uses them
+        accuracy = rng.choice([95, 95, 96, 97, 98])
+        duties = rng.sample(DUTIES, 3)
         paragraphs = [
-            rng.choice(INTROS).format(company=company_name, title_lower=title.lower()),
+            intro,
             f"This role focuses on {specialty.name.lower()} work ({synonyms}). {code_sentence}",
-            f"**How the work is done**\n\nThis is {setting} with {code_sets} in {rng.choice(ENCODER_NAMES)}. "
-            f"The standard is {charts:g} {chart_words} per {per} at {rng.choice([95, 95, 96, 97, 98])}% coding "
+            f"**How the work is done**\n\nThis is {setting} with {code_sets} in {encoder}. "
+            f"The standard is {charts:g} {chart_words} per {per} at {accuracy}% coding "
             "accuracy on quarterly audits.",
-            "**What you will do**\n\n" + "\n".join(f"- {d}" for d in rng.sample(DUTIES, 3)),
+            "**What you will do**\n\n" + "\n".join(f"- {d}" for d in duties),
             "**What you bring**\n\n"
             f"- {' or '.join(specialty.credentials[:2]) or 'A coding'} credential\n" + experience,
             rng.choice(PERKS),
@@ -226,7 +238,22 @@ def demo_postings(count: int, seed: int = 1, now: datetime | None = None):
             "specialties": [specialty.slug], "credentials_required": credentials,
             "credentials_preferred": preferred, "cpt_codes": tagged,
             "posted_at": (now - timedelta(days=rng.randint(0, 25), minutes=i)).isoformat(),
+            # The coding job fields the text states, as a partner feed sends them: only the
+            # tagger's verdict is left to read from the text.
+            "apprentice": apprentice, "work_setting": setting_key,
+            "code_sets": _code_sets(code_set_keys, bool(tagged) or "E/M" in title, ASSIGN_CODES in duties),
+            "encoders": [ENCODERS[encoder]], "productivity": charts, "productivity_per": per,
+            "chart_type": chart, "accuracy_pct": accuracy,
         }
+
+
+def _code_sets(stated: tuple[str, ...], cpt_named: bool, assigns_cpt_and_hcpcs: bool) -> list[str]:
+    """The code sets a demo description names: its setting's, CPT when it names codes or E/M work,
+    and CPT and HCPCS when a duty is assigning them."""
+    extra = {"cpt"} if cpt_named else set()
+    if assigns_cpt_and_hcpcs:
+        extra |= {"cpt", "hcpcs"}
+    return list(dict.fromkeys([*stated, *sorted(extra)]))
 
 
 def database_has_content() -> bool:

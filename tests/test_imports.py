@@ -132,6 +132,51 @@ def test_each_line_is_tagged_once_and_a_tagged_line_only_classified(app, codes, 
     assert sorted(calls) == ["coding_verdict", "coding_verdict", "suggest_tags"]
 
 
+def _stored_by_external_id(company):
+    """Every column a line decides, and the tags, of a company's postings."""
+    skipped = {"id", "company_id", "created_at", "updated_at", "published_at", "expires_at", "source_hash"}
+    stored = {}
+    for posting in db.session.scalars(db.select(Posting).join(Company).where(Company.name == company)):
+        columns = {c.key: getattr(posting, c.key) for c in Posting.__table__.columns if c.key not in skipped}
+        stored[posting.external_id] = (columns, [s.slug for s in posting.specialties],
+                                       [c.code for c in posting.cpt_codes],
+                                       sorted((link.credential.abbreviation, link.required)
+                                              for link in posting.credential_links))
+    return stored
+
+
+def test_worker_processes_read_lines_as_the_importer_does(app, codes, monkeypatch):
+    from jobboard.demo import demo_postings
+    from jobboard.services import import_readings
+
+    untagged = [{k: v for k, v in r.items() if k not in imports.TAG_FIELDS}
+                for r in demo_postings(6, seed=2)]
+    lines = [*feed(3), *untagged, "{broken", {"company": "X", "title": 7, "description": "d"},
+             {**feed(1)[0], "external_id": "bad-state", "state": "Texas"},
+             {"title": "Backend Engineer", "company": "X", "external_id": "swe", "salary_min": 1, "salary_max": 2,
+              "description": "Build Python services for our payments platform."},
+             {**untagged[0], "external_id": "own-codes", "cpt_codes": ["99213"]},
+             {**untagged[1], "external_id": "some-fields", "work_setting": "inpatient", "encoders": ["epic"]}]
+    pooled = []
+    real = import_readings.Readers.readings
+    monkeypatch.setattr(import_readings.Readers, "readings",
+                        staticmethod(lambda job, count: pooled.append(job is not None) or real(job, count)))
+
+    def run(company):
+        records = [{**r, "company": company} if isinstance(r, dict) else r for r in lines]
+        with app.app_context():
+            report = import_postings([r if isinstance(r, str) else json.dumps(r) for r in records], batch_size=5)
+            return report, _stored_by_external_id(company)
+
+    serial, serial_postings = run("Serial Health")
+    monkeypatch.setattr(import_readings, "POOL_MIN_LINES", 1)
+    pool, pool_postings = run("Pool Health")
+    assert pooled[-1] and not any(pooled[:len(pooled) // 2])  # the second feed was read by workers
+    assert (pool.created, pool.not_coding, pool.failed) == (serial.created, serial.not_coding, serial.failed)
+    assert [n for n, _ in pool.failed] == [10, 11, 12]
+    assert pool_postings == serial_postings and len(pool_postings) == 12
+
+
 def test_a_batch_looks_its_tags_up_a_few_times_not_per_line(app, codes):
     """Specialties, credentials and codes are looked up once per name and transaction."""
     from sqlalchemy import event
@@ -307,6 +352,42 @@ def test_reimport_with_one_changed_line_writes_only_that_posting_and_its_index_e
     assert search_ids(client, "pathology") == {f4}
 
 
+def test_reimport_parses_only_the_lines_no_posting_holds(app, codes, monkeypatch):
+    parsed = []
+    real = imports._parse
+    monkeypatch.setattr(imports, "_parse", lambda number, *args: parsed.append(number) or real(number, *args))
+    with app.app_context():
+        import_postings([json.dumps(r) for r in feed(6)])
+        parsed.clear()
+        changed = feed(6, changes={2: {"title": "Lead Coder"}})
+        report = import_postings([json.dumps(r) for r in changed] + ["{broken"], batch_size=4,
+                                 close_missing=True)
+    assert (report.updated, report.unchanged, [n for n, _ in report.failed]) == (1, 5, [7])
+    assert parsed == [3, 7]
+    assert postings(app)["F-2"] == ("Lead Coder", "published")
+
+
+def test_an_unchanged_line_after_a_changed_one_for_its_posting_still_wins(app, codes):
+    # Line 1 changes F-1; line 3 is F-1's original line, which the posting still holds when the
+    # batch is read: it is checked in its turn, so the later line wins as for any other line.
+    with app.app_context():
+        import_postings([json.dumps(r) for r in feed(2)])
+        original = json.dumps(feed(2)[1])
+        changed = json.dumps(feed(2, changes={1: {"title": "Lead Coder"}})[1])
+        report = import_postings([changed, json.dumps(feed(1)[0]), original])
+    assert (report.updated, report.unchanged, report.failed) == (2, 1, [])
+    assert postings(app)["F-1"] == ("Surgical Coder 1", "published")
+
+
+def test_close_missing_counts_unparsed_unchanged_lines_as_still_in_the_feed(app, codes):
+    with app.app_context():
+        import_postings([json.dumps(r) for r in feed(3)])
+        report = import_postings([json.dumps(r) for r in feed(2)], close_missing=True)
+    assert (report.unchanged, report.closed) == (2, 1)
+    assert postings(app) == {"F-0": ("Surgical Coder 0", "published"), "F-1": ("Surgical Coder 1", "published"),
+                             "F-2": ("Surgical Coder 2", "closed")}
+
+
 def test_lines_without_external_id_are_matched_by_their_content(app, codes):
     lines = [json.dumps({k: v for k, v in r.items() if k != "external_id"}) for r in feed(3)]
     with app.app_context():
@@ -381,6 +462,30 @@ def test_import_feeds_the_index_one_batch_at_a_time(app, runner, client, codes, 
     assert len(search_ids(client, "lead coder")) == 2
 
 
+def test_a_feed_follows_the_log_once_at_its_end_and_rebuilds_after_a_large_one(app, runner, client, codes,
+                                                                              monkeypatch):
+    from jobboard.search.sync import log, maintenance
+
+    with app.app_context():
+        maintenance.rebuild()  # this host's index exists: following it is possible
+    calls = []
+    for module, name in ((log, "follow"), (maintenance, "follow"), (maintenance, "rebuild")):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, real=real, name=name, **k: calls.append(name) or real(*a, **k))
+    with app.app_context():
+        import_postings([json.dumps(r) for r in feed(12)], batch_size=5)
+    assert calls == ["follow"]  # one catch-up, not one follow per batch commit
+    assert len(search_ids(client, "surgical coder")) == 12
+
+    calls.clear()
+    monkeypatch.setattr(maintenance, "REBUILD_MIN_ENTRIES", 5)
+    with app.app_context():
+        report = import_postings([json.dumps(r) for r in feed(12, company="Lakeside Regional")], batch_size=5)
+    assert report.created == 12 and calls == ["rebuild", "follow"]  # the log names half the postings
+    assert_index_clean(runner)
+    assert len(search_ids(client, "surgical coder")) == 24
+
+
 def test_import_reports_progress_per_batch_and_a_timed_summary(app, runner, tmp_path, codes):
     done = []
     lines = [json.dumps(r) for r in feed(7)] + ["", "{broken"]
@@ -420,6 +525,40 @@ def test_demo_load_is_deterministic_and_idempotent(app, runner):
     assert_index_clean(runner)
     home = app.test_client().get("/").get_data(as_text=True)
     assert "Summit Health Revenue Partners" in home and "Hemic and Lymphatic" in home
+
+
+def test_demo_lines_state_the_job_fields_their_text_does():
+    from jobboard.demo import demo_postings
+    from jobboard.tagging import job_fields
+
+    for record in demo_postings(300, seed=5):
+        found = job_fields(f"{record['title']}\n{record['description']}", tuple(record["cpt_codes"]))
+        assert (record["apprentice"], record["work_setting"], set(record["code_sets"]), tuple(record["encoders"]),
+                record["productivity"], record["productivity_per"], record["chart_type"], record["accuracy_pct"]) == (
+            found.apprentice, found.setting, set(found.code_sets), found.encoders, found.productivity,
+            found.productivity_per, found.chart_type, found.accuracy), record["external_id"]
+
+
+def test_demo_load_only_classifies_its_tagged_lines_and_builds_the_index_once(app, runner, client, monkeypatch):
+    from jobboard.search.sync import maintenance
+    from jobboard.services import postings as posting_service
+
+    calls = []
+    for name in ("job_fields", "coding_verdict", "suggest_tags"):
+        real = getattr(posting_service, name)
+        monkeypatch.setattr(posting_service, name, lambda *a, real=real, name=name: calls.append(name) or real(*a))
+    rebuild = maintenance.rebuild
+    monkeypatch.setattr(maintenance, "REBUILD_MIN_ENTRIES", 10)
+    monkeypatch.setattr(maintenance, "rebuild", lambda: calls.append("rebuild") or rebuild())
+    result = runner.invoke(args=["demo", "load", "--jobs", "30"])
+    assert result.exit_code == 0, result.output
+    assert sorted(set(calls)) == ["coding_verdict", "rebuild"] and calls.count("coding_verdict") == 30
+    with app.app_context():
+        stored = db.session.scalars(db.select(Posting).order_by(Posting.external_id)).all()
+        assert all(p.specialties and p.code_sets and p.encoders and p.productivity for p in stored)
+        assert sum(p.apprentice for p in stored) == 5
+    assert_index_clean(runner)
+    assert len(search_ids(client, "coder")) == 30
 
 
 # --- fuzz ----------------------------------------------------------------------------------------

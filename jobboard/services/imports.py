@@ -5,10 +5,11 @@ reason and never stops the others. Rows are written a batch at a time: one trans
 inserts for postings and their tags, and one hand-over of the batch to the search index (the
 outbox rows of ``reindex_postings``), instead of a commit and an index segment per posting.
 
-Every imported posting keeps a hash of its source line: a line whose posting already holds that
-hash is counted as unchanged and not written again, which makes re-importing a nightly feed
-cheap. Validation and tagging are the posting form's own (``_apply``, ``suggest_tags``); each
-line is tagged at most once, and a line that brings its own tags only gets the tagger's verdict.
+Every imported posting keeps a hash of its source line: a line whose hash a posting already holds
+is counted as unchanged without even being parsed (the hashes of a batch of lines are looked up
+in one query), which makes re-importing a nightly feed cheap. Validation and tagging are the
+posting form's own (``_apply``, ``suggest_tags``); each line is tagged at most once (in a worker
+process for a large feed), and a line that brings its own tags only gets the tagger's verdict.
 Tags are looked up by name once per transaction (``Taxonomy``): the names a batch's lines give are
 fetched together before the lines are checked, so a batch costs a few queries whatever its codes.
 """
@@ -18,6 +19,7 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -31,8 +33,9 @@ from jobboard.models.base import utcnow
 from jobboard.models.company import Company
 from jobboard.models.posting import Posting, PostingCredential, posting_cpt_code, posting_specialty
 from jobboard.reference_data import normalize_code
-from jobboard.search.sync import reindex_postings
+from jobboard.search.sync import following_later, reindex_postings
 from jobboard.services.accounts import slugify, unique_company_slug
+from jobboard.services.import_readings import TAG_FIELDS, Readers, Reading, missing_tags
 from jobboard.services.postings import (
     PostingFields,
     PostingInvalid,
@@ -57,7 +60,6 @@ IMPORT_FIELDS = {
     "apprentice", "work_setting", "code_sets", "encoders", "productivity", "productivity_per", "chart_type",
     "accuracy_pct",
 }
-TAG_FIELDS = ("specialties", "credentials_required", "credentials_preferred", "cpt_codes")
 # Columns an import never writes on an existing posting (its history and moderation).
 KEPT_ON_UPDATE = {"id", "company_id", "created_by_id", "created_at", "suspended_at"}
 
@@ -181,9 +183,11 @@ def _time(record: dict, name: str) -> datetime | None:
         raise LineRefused(f"{name} is not an ISO 8601 date: {value!r}") from None
 
 
-def _fields(record: dict, taxonomy: Taxonomy) -> tuple[PostingFields, datetime | None, Tags | None]:
+def _fields(record: dict, taxonomy: Taxonomy,
+            reading: Reading | None = None) -> tuple[PostingFields, datetime | None, Tags | None]:
     """The posting a line describes, with missing tags inferred from its text, and the tags the
-    tagger read there if it ran (``_apply`` classifies the posting with them: a line is tagged once)."""
+    tagger read there if it ran (``_apply`` classifies the posting with them: a line is tagged once).
+    ``reading``: the tagger's reading made in a worker process, if any."""
     unknown = sorted(set(record) - IMPORT_FIELDS)
     if unknown:
         raise LineRefused("unknown field: " + ", ".join(unknown)[:200])
@@ -207,11 +211,11 @@ def _fields(record: dict, taxonomy: Taxonomy) -> tuple[PostingFields, datetime |
     # A tag field the line leaves out (or sends as null or "") is inferred (the two credential
     # fields together); a list, even empty, is the feed's answer. A line that gives its own tags
     # only needs the tagger's verdict (in ``_apply``).
-    missing = {name for name in TAG_FIELDS if record.get(name) in (None, "")}
+    missing = missing_tags(record)
     credentials_missing = {"credentials_required", "credentials_preferred"} <= missing
     if not (missing & {"specialties", "cpt_codes"} or credentials_missing):
-        return fields, posted_at, None
-    suggested = suggest_tags(f"{title}\n{description}")
+        return fields, posted_at, reading.tags if reading else None
+    suggested = reading.tags if reading else suggest_tags(f"{title}\n{description}")
     inferred: dict[str, Any] = {}
     if "specialties" in missing:
         inferred["specialties"] = list(suggested.specialties)
@@ -232,6 +236,7 @@ class _Line:
     external_id: str | None
     company_id: int | None = None
     posting: Posting | None = None       # transient, filled by ``_apply``
+    reading: Reading | None = None       # the tagger's, when a worker process read the line
     existing_id: int | None = None
 
     @property
@@ -245,19 +250,25 @@ class _Line:
         return self.company.lower(), self.external_id or self.source_hash
 
 
-def _read(number: int, raw: bytes | str) -> _Line | None:
-    """Parse one line far enough to know which posting it is about (None for a blank line)."""
+def _decode(raw: bytes | str) -> str:
+    """A line as text without surrounding white space (and byte order mark)."""
     if isinstance(raw, bytes):
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError as error:
             raise LineRefused(f"not valid UTF-8 (byte {error.start + 1})") from None
-    raw = raw.strip().lstrip("\ufeff")
-    if not raw:
-        return None
-    source_hash = hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    return raw.strip().lstrip("\ufeff")
+
+
+def _hash(text: str) -> str:
+    """The source hash of a decoded line: a posting holding it was imported from this very line."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _parse(number: int, text: str, source_hash: str) -> _Line:
+    """Parse one decoded line far enough to know which posting it is about."""
     try:
-        record = json.loads(raw)
+        record = json.loads(text)
     except json.JSONDecodeError as error:
         raise LineRefused(f"not valid JSON ({error.msg} at column {error.colno})") from None
     except RecursionError:
@@ -268,6 +279,15 @@ def _read(number: int, raw: bytes | str) -> _Line | None:
         raise LineRefused("the line is not a JSON object")
     company = _text(record, "company", required=True, max_length=160).strip()
     return _Line(number, source_hash, record, company, _external_id(record))
+
+
+@dataclass(frozen=True)
+class _Held:
+    """A posting that holds a line's hash: it was imported from that very line."""
+
+    posting_id: int
+    company_id: int
+    external_id: str | None
 
 
 # --------------------------------------------------------------------------- a batch
@@ -297,6 +317,19 @@ class _Importer:
             self.companies[key] = found
         return self.companies[key]
 
+    def held(self, hashes: list[str]) -> dict[str, _Held]:
+        """The postings holding any of ``hashes``, by hash (one query per batch of lines)."""
+        found = {}
+        if hashes:
+            for row in db.session.execute(select(Posting.id, Posting.company_id, Posting.external_id,
+                                                 Posting.source_hash).where(Posting.source_hash.in_(hashes))):
+                found[row.source_hash] = _Held(row.id, row.company_id, row.external_id)
+        return found
+
+    def unchanged(self, held: _Held) -> None:
+        self.report.unchanged += 1
+        self._saw([held.company_id], [held.posting_id])
+
     def _existing(self, lines: list[_Line]) -> dict[tuple, tuple[int, str | None, str, datetime | None]]:
         """(company id, external id or line hash) -> (posting id, source hash, status, expires_at)."""
         keyed = [(line.company_id, line.external_id) for line in lines
@@ -315,10 +348,11 @@ class _Importer:
                 found[(row.company_id, row.source_hash)] = (row.id, row.source_hash, row.status, row.expires_at)
         return found
 
-    def check(self, lines: list[_Line]) -> None:
+    def check(self, lines: list[_Line], readings: list[Reading | None]) -> None:
         """Skip unchanged lines; check and tag the others and queue the good ones for storing."""
-        for line in lines:
+        for line, reading in zip(lines, readings, strict=True):
             line.company_id = self._company_id(line.company)
+            line.reading = reading
         existing = self._existing(lines)
         changed = []
         for line in lines:
@@ -387,15 +421,16 @@ class _Importer:
 
     def _posting(self, line: _Line, match) -> Posting:
         """A transient posting holding the line's validated fields and tags (never in the session)."""
-        fields, posted_at, tags = _fields(line.record, self.taxonomy)
+        fields, posted_at, tags = _fields(line.record, self.taxonomy, line.reading)
+        read_fields = line.reading.job_fields if line.reading else None
         if match is None:
-            posting = _apply(Posting(source_hash=line.source_hash), fields, tags, self.taxonomy)
+            posting = _apply(Posting(source_hash=line.source_hash), fields, tags, self.taxonomy, read_fields)
             require_pay_range(posting, self.now)
             posting.publish(now=posted_at or self.now)
         else:
             _id, _hash, status, expires_at = match
             posting = _apply(Posting(status=status, expires_at=expires_at, source_hash=line.source_hash), fields,
-                             tags, self.taxonomy)
+                             tags, self.taxonomy, read_fields)
             if status == Posting.PUBLISHED:
                 require_pay_range(posting, self.now)
             if posted_at:
@@ -454,7 +489,7 @@ class _Importer:
         for key, company_id in created_companies.items():
             self.companies[key] = company_id
         for line, company_id, posting_id in zip(lines, company_ids, posting_ids, strict=True):
-            line.company_id, line.existing_id, line.posting = company_id, posting_id, None
+            line.company_id, line.existing_id, line.posting, line.reading = company_id, posting_id, None, None
         self._saw(company_ids, posting_ids)
         self.report.created += len(new)
         self.report.updated += len(changed)
@@ -521,55 +556,108 @@ def import_postings(lines: Iterable[bytes | str], progress=None, close_missing: 
                     batch_size: int = BATCH_SIZE) -> ImportReport:
     """Import a JSON Lines feed, streaming it a batch at a time.
 
-    Lines are looked up and checked ``batch_size`` at a time; the changed ones are stored (and
-    handed to the index) ``batch_size`` at a time, so a re-import that changes a few lines
-    writes a few batches. ``progress(n)`` is called after each batch read. With
+    Lines are looked up and checked ``batch_size`` at a time (a large batch's texts are read by
+    worker processes while the batch before it is checked and written: ``import_readings``);
+    the changed ones are stored (and handed to the index) ``batch_size`` at a time, so a
+    re-import that changes a few lines writes a few batches. ``progress(n)`` is called after each batch read. With
     ``close_missing`` the published feed postings of the feed's companies that no line names
     any more are closed, unless a line failed before it could say which posting it was about.
     """
     started = time.perf_counter()
     report = ImportReport()
     importer = _Importer(report, close_missing, batch_size)
+    pending: list[tuple[int, str, str]] = []   # (number, text, hash) of lines read, not looked up
     batch: list[_Line] = []
     keys: set = set()       # postings named by the lines read and not yet stored
     unknown_lines = read = 0
+    readers = Readers()
+    in_flight: list = []    # [lines, job]: a batch the readers have, not checked yet
 
     def check_batch():
-        nonlocal read
-        importer.check(batch)
-        if progress and read:
-            progress(read)
+        """Hand the batch's texts to the readers, then check the batch handed over before it."""
+        lines = list(batch)
         batch.clear()
+        job = readers.submit([line.record for line in lines]) if lines else None
+        check_in_flight()
+        if lines:
+            in_flight[:] = [lines, job]
         keys.clear()
-        keys.update(line.key for line in importer.ready)
-        read = 0
+        keys.update(line.key for line in (*importer.ready, *lines))
 
-    for number, raw in enumerate(lines, start=1):
-        read += 1
-        try:
-            line = _read(number, raw)
-        except LineRefused as error:
-            report.failed.append((number, str(error)))
-            unknown_lines += 1
-            continue
-        if line is None:
-            continue
+    def check_in_flight():
+        if in_flight:
+            lines, job = in_flight
+            in_flight.clear()
+            importer.check(lines, readers.readings(job, len(lines)))
+
+    def add(line: _Line):
         if line.key in keys:  # the same posting twice: store the earlier line, then read on
             check_batch()
+            check_in_flight()
             importer.store_ready()
             keys.clear()
         batch.append(line)
         keys.add(line.key)
         if len(batch) >= batch_size:
             check_batch()
-    check_batch()
-    importer.store_ready()
-    if close_missing:
-        if unknown_lines:
-            report.close_skipped = (f"Nothing closed: {unknown_lines} lines could not be read "
-                                    "far enough to know which posting they name.")
-        else:
-            importer.close_absent()
+
+    def look_up_pending():
+        """Count the lines a posting already holds unchanged, without parsing them; parse and
+        queue the others. A held line is parsed after all when a line still waiting to be stored
+        names the same external id: the earlier line must not win over it."""
+        nonlocal read
+        held = importer.held([source_hash for _, _, source_hash in pending])
+        parsed: dict[int, _Line | None] = {}
+        for number, text, source_hash in pending:
+            if source_hash not in held:
+                parsed[number] = parse_or_report(number, text, source_hash)
+        unstored = (*parsed.values(), *batch, *(in_flight[0] if in_flight else ()), *importer.ready)
+        waiting = {line.external_id for line in unstored if line is not None and line.external_id}
+        for number, text, source_hash in pending:
+            found = held.get(source_hash)
+            if found is not None and found.external_id not in waiting:
+                importer.unchanged(found)
+                continue
+            line = parsed[number] if number in parsed else parse_or_report(number, text, source_hash)
+            if line is not None:
+                add(line)
+        pending.clear()
+        if progress and read:
+            progress(read)
+        read = 0
+
+    def parse_or_report(number, text, source_hash):
+        nonlocal unknown_lines
+        try:
+            return _parse(number, text, source_hash)
+        except LineRefused as error:
+            report.failed.append((number, str(error)))
+            unknown_lines += 1
+            return None
+
+    with following_later(db.session), closing(readers):
+        for number, raw in enumerate(lines, start=1):
+            read += 1
+            try:
+                text = _decode(raw)
+            except LineRefused as error:
+                report.failed.append((number, str(error)))
+                unknown_lines += 1
+                continue
+            if text:
+                pending.append((number, text, _hash(text)))
+            if len(pending) >= batch_size:
+                look_up_pending()
+        look_up_pending()
+        check_batch()
+        check_in_flight()
+        importer.store_ready()
+        if close_missing:
+            if unknown_lines:
+                report.close_skipped = (f"Nothing closed: {unknown_lines} lines could not be read "
+                                        "far enough to know which posting they name.")
+            else:
+                importer.close_absent()
     report.failed.sort()
     report.elapsed = time.perf_counter() - started
     return report

@@ -218,9 +218,12 @@ def _job_field_errors(fields: PostingFields) -> dict[str, str]:
     return errors
 
 
-def _with_inferred_fields(fields: PostingFields, text: str, codes) -> PostingFields:
-    """Coding job fields the employer left empty are read from the text."""
-    found = job_fields(text, tuple(codes))
+def _with_inferred_fields(fields: PostingFields, text: str, codes, read_fields=None) -> PostingFields:
+    """Coding job fields the employer left empty are read from the text (not read when none is)."""
+    if not (fields.apprentice is None or fields.work_setting is None or not fields.code_sets
+            or not fields.encoders or fields.productivity is None or fields.accuracy_pct is None):
+        return fields
+    found = (read_fields or job_fields)(text, tuple(codes))
     changes: dict[str, Any] = {}
     if fields.apprentice is None:
         changes["apprentice"] = found.apprentice
@@ -249,11 +252,12 @@ def _with_inferred_tags(fields: PostingFields, tags, taxonomy: Taxonomy) -> Post
 
 
 def _apply(posting: Posting, fields: PostingFields, tags: Tags | None = None,
-           taxonomy: Taxonomy | None = None) -> Posting:
+           taxonomy: Taxonomy | None = None, read_fields=None) -> Posting:
     """Validate and copy the fields onto the posting, classify it, and fill in missing tags.
 
     ``tags``: ``suggest_tags`` of the title and description when the caller has them already;
-    a tagged posting needs only the tagger's verdict.
+    a tagged posting needs only the tagger's verdict. ``read_fields``: ``job_fields`` or a
+    function giving what it would (the importer's readings made in worker processes).
     """
     text = f"{fields.title}\n{fields.description}"
     taxonomy = taxonomy or Taxonomy()
@@ -263,7 +267,8 @@ def _apply(posting: Posting, fields: PostingFields, tags: Tags | None = None,
         tags = tags or suggest_tags(text)
         verdict = tags.classification
         fields = _with_inferred_tags(fields, tags, taxonomy)
-    fields = _with_inferred_fields(fields, text, [normalize_code(c) for c in fields.cpt_codes if normalize_code(c)])
+    fields = _with_inferred_fields(fields, text, [normalize_code(c) for c in fields.cpt_codes if normalize_code(c)],
+                                   read_fields)
     specialties, credentials, codes = _resolve(fields, taxonomy)
     assert verdict is not None, "suggest_tags always classifies"
     if not verdict.coding_related and (specialties or credentials or codes):

@@ -8,12 +8,14 @@
    log (``log.record``) in the same transaction. A rollback takes the entries with it.
 3. Nothing waits for an index: each host's worker follows the log. With
    ``SEARCH_FOLLOW_AFTER_COMMIT`` (on under ``TESTING``), ``after_commit`` also follows it right
-   away in this process, so a test sees its change in the index when its commit returns.
+   away in this process, so a test sees its change in the index when its commit returns. A
+   bulk writer that commits a batch at a time defers that to its end (``following_later``).
 
 ORM bulk ``update()``/``delete()`` skip these events: callers use ``log.reindex_postings``.
 """
 import logging
 from collections import defaultdict
+from contextlib import contextmanager
 
 from flask import current_app, has_app_context
 from sqlalchemy import event, inspect, select
@@ -30,6 +32,7 @@ from jobboard.search.sync import log as change_log
 log = logging.getLogger(__name__)
 
 DOOMED = "search_doomed"      # session.info: posting ids a cascade is about to change
+LATER = "search_follow_later"  # session.info: commits leave following the log to the block's end
 TAG_COLLECTIONS = ("specialties", "cpt_codes", "credential_links")
 # Attributes of related rows that appear in posting documents.
 WATCHED: dict[type, tuple[str, ...]] = {Company: ("name",), User: ("active",), Specialty: ("slug",),
@@ -119,14 +122,34 @@ def _after_flush(session, flush_context):
 def _after_commit(session):
     if not session.info.pop(change_log.LOGGED, False) or not has_app_context():
         return
-    if not current_app.config.get("SEARCH_FOLLOW_AFTER_COMMIT"):
-        return
+    if current_app.config.get("SEARCH_FOLLOW_AFTER_COMMIT") and not session.info.get(LATER):
+        _follow_here(bulk=False)
+
+
+@contextmanager
+def following_later(session):
+    """Commits inside the block do not follow the log; with ``SEARCH_FOLLOW_AFTER_COMMIT`` it is
+    caught up once at the end (``maintenance.catch_up``: one rebuild after a large feed instead of
+    one index commit per batch)."""
+    session.info[LATER] = True
     try:
+        yield
+    finally:
+        session.info.pop(LATER, None)
+        if has_app_context() and current_app.config.get("SEARCH_FOLLOW_AFTER_COMMIT"):
+            _follow_here(bulk=True)
+
+
+def _follow_here(bulk: bool) -> None:
+    from jobboard.search.sync.maintenance import catch_up, rebuild
+
+    try:
+        if bulk:
+            catch_up()
+            return
         try:
             change_log.follow()
         except change_log.FellBehind:
-            from jobboard.search.sync.maintenance import rebuild
-
             rebuild()
     except IndexBusy as busy:
         log.info("Search index busy (%s); the worker applies the change.", busy)

@@ -10,7 +10,9 @@ from jobboard.models.base import utcnow
 from jobboard.models.posting import Posting, with_tags
 from jobboard.search import search_backend
 from jobboard.search.document import posting_document
-from jobboard.search.sync.log import Lag, follow, host_lock, lag, mark_rebuilt
+from jobboard.search.sync.log import FellBehind, Lag, follow, host_lock, lag, mark_rebuilt
+
+REBUILD_MIN_ENTRIES = 2_000   # fewer entries than this are always followed
 
 
 def _visible_postings(chunk: int = 1000):
@@ -44,6 +46,19 @@ def rebuild(progress=None) -> int:
         position.save()
     follow(timeout=timeout)
     return count
+
+
+def catch_up() -> int:
+    """Apply what the log holds after a bulk change (a large feed, the demo): a full rebuild when
+    the log names at least half as many postings as are visible, since writing every document
+    once in large segments is quicker than following them a batch at a time; else follow."""
+    behind = lag().entries
+    if behind >= REBUILD_MIN_ENTRIES and 2 * behind >= visible_count():
+        return rebuild()
+    try:
+        return follow()
+    except FellBehind:
+        return rebuild()
 
 
 @dataclass

@@ -1,0 +1,117 @@
+"""Reading feed lines' texts (coding verdict, tags, job fields) in worker processes.
+
+The tagger is the costliest pure work of a feed line and needs no database, so a large feed
+hands each batch's texts to a process pool (``Readers``) while the importer checks and writes
+the batch before it. A line's ``Reading`` is what the importer would otherwise compute itself
+(``suggest_tags`` or ``coding_verdict``, and ``job_fields``); the validation and the writing stay
+in the importer, so the pool changes where the work runs, never the outcome.
+"""
+import multiprocessing
+import os
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass
+
+from jobboard.reference_data import normalize_code
+from jobboard.tagging import JobFields, Tags, coding_verdict, job_fields, suggest_tags
+
+TAG_FIELDS = ("specialties", "credentials_required", "credentials_preferred", "cpt_codes")
+JOB_FIELDS = ("apprentice", "work_setting", "code_sets", "encoders", "productivity", "accuracy_pct")
+POOL_MIN_LINES = 200   # smaller batches are read in the importer's own process
+# Share of a batch the workers read; the importer reads the rest while it waits for them (it also
+# checks and writes rows: about 0.8 ms a line against 1.3 ms of reading, on one core each).
+WORKER_SHARE = 0.8
+
+
+def missing_tags(record: dict) -> set[str]:
+    """The tag fields a line leaves to the tagger (left out, null or "")."""
+    return {name for name in TAG_FIELDS if record.get(name) in (None, "")}
+
+
+def needs_tagger(record: dict) -> bool:
+    """Whether a line's tags are read from its text (else only the coding verdict is)."""
+    missing = missing_tags(record)
+    return bool(missing & {"specialties", "cpt_codes"}) or {"credentials_required", "credentials_preferred"} <= missing
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The tagger's reading of one line's title and description."""
+
+    tags: Tags                     # ``suggest_tags``, or only the verdict for a line with its tags
+    codes: tuple[str, ...]         # the codes ``fields`` was read with
+    fields: JobFields | None       # None: the line states every job field
+
+    def job_fields(self, text: str, codes: tuple[str, ...] = ()) -> JobFields:
+        """``tagging.job_fields``, from this reading when it was read with the same codes."""
+        if self.fields is not None and tuple(codes) == self.codes:
+            return self.fields
+        return job_fields(text, codes)
+
+
+def read(record: dict) -> Reading | None:
+    """A line's reading (None when its title or description is not text: the line fails anyway)."""
+    title, description = record.get("title"), record.get("description")
+    if not isinstance(title, str) or not isinstance(description, str):
+        return None
+    text = f"{title}\n{description}"
+    if needs_tagger(record):
+        tags = suggest_tags(text)
+        given = record.get("cpt_codes")
+        codes = tags.codes if given in (None, "") else _normalized(given)
+    else:
+        tags = Tags((), (), (), classification=coding_verdict(text))
+        codes = _normalized(record.get("cpt_codes"))
+    states_all = all(record.get(name) not in (None, "", []) for name in JOB_FIELDS)
+    return Reading(tags, codes, None if states_all else job_fields(text, codes))
+
+
+def _normalized(codes) -> tuple[str, ...]:
+    if not isinstance(codes, list):
+        return ()
+    return tuple(code for code in (normalize_code(c) for c in codes if isinstance(c, str)) if code)
+
+
+def _read_all(records: list[dict]) -> list[Reading | None]:
+    return [read(record) for record in records]
+
+
+@dataclass
+class Job:
+    """A batch handed to the readers: the workers' share, and the lines the importer reads."""
+
+    futures: list[Future]
+    own: list[dict]
+
+
+class Readers:
+    """Reads batches of lines in worker processes (one fewer than the cores), started on the
+    first batch large enough; ``submit`` returns the batch's job, or None for a batch read in
+    the importer itself (too small, or a single core)."""
+
+    def __init__(self) -> None:
+        self.workers = max(0, (os.cpu_count() or 1) - 1)
+        self._pool: Executor | None = None
+
+    def submit(self, records: list[dict]) -> Job | None:
+        if self.workers == 0 or len(records) < POOL_MIN_LINES:
+            return None
+        if self._pool is None:
+            # Forked workers start at once and touch no database: they only read texts.
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
+        shared = int(len(records) * WORKER_SHARE)
+        size = max(1, -(-shared // self.workers))
+        return Job([self._pool.submit(_read_all, records[start:min(start + size, shared)])
+                    for start in range(0, shared, size)], records[shared:])
+
+    @staticmethod
+    def readings(job: Job | None, count: int) -> list[Reading | None]:
+        """The readings of a batch in its order (all None for a batch the importer reads itself)."""
+        if job is None:
+            return [None] * count
+        own = _read_all(job.own)
+        return [reading for future in job.futures for reading in future.result()] + own
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
