@@ -1,6 +1,7 @@
 """Feeds: `jobs import` and `demo load` check each line on their own, write in batches, skip
 unchanged lines, close postings a feed dropped, and leave the search index in step."""
 import json
+import os
 from datetime import datetime
 
 import pytest
@@ -160,7 +161,7 @@ def test_worker_processes_read_lines_as_the_importer_does(app, codes, monkeypatc
     pooled = []
     real = import_readings.Readers.readings
     monkeypatch.setattr(import_readings.Readers, "readings",
-                        staticmethod(lambda job, count: pooled.append(job is not None) or real(job, count)))
+                        lambda self, job, count: pooled.append(job is not None) or real(self, job, count))
 
     def run(company):
         records = [{**r, "company": company} if isinstance(r, dict) else r for r in lines]
@@ -175,6 +176,36 @@ def test_worker_processes_read_lines_as_the_importer_does(app, codes, monkeypatc
     assert (pool.created, pool.not_coding, pool.failed) == (serial.created, serial.not_coding, serial.failed)
     assert [n for n, _ in pool.failed] == [10, 11, 12]
     assert pool_postings == serial_postings and len(pool_postings) == 12
+
+
+def test_a_feed_whose_reader_processes_die_is_read_by_the_importer_itself(monkeypatch):
+    """A worker killed mid-feed (out of memory, say) breaks the pool: the batch it held and the
+    rest of the feed are read in the importer's process, with the same readings."""
+    import signal
+
+    from jobboard.demo import demo_postings
+    from jobboard.services import import_readings
+
+    records = list(demo_postings(6, seed=3))
+    expected = [import_readings.read(record) for record in records]
+    importer, real_read = os.getpid(), import_readings.read
+
+    def read_or_die(record):  # forked workers inherit it: each dies on its first line
+        if os.getpid() != importer:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real_read(record)
+
+    monkeypatch.setattr(import_readings, "read", read_or_die)
+    monkeypatch.setattr(import_readings, "POOL_MIN_LINES", 1)
+    readers = import_readings.Readers()
+    readers.workers = 1
+    try:
+        job = readers.submit(records)
+        assert job is not None and job.futures
+        assert readers.readings(job, len(records)) == expected
+        assert readers.workers == 0 and readers.submit(records) is None  # the rest: read here
+    finally:
+        readers.close()
 
 
 def test_a_batch_looks_its_tags_up_a_few_times_not_per_line(app, codes):

@@ -6,9 +6,10 @@ the batch before it. A line's ``Reading`` is what the importer would otherwise c
 (``suggest_tags`` or ``coding_verdict``, and ``job_fields``); the validation and the writing stay
 in the importer, so the pool changes where the work runs, never the outcome.
 """
+import logging
 import multiprocessing
 import os
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
 from jobboard.reference_data import normalize_code
@@ -20,6 +21,8 @@ POOL_MIN_LINES = 200   # smaller batches are read in the importer's own process
 # Share of a batch the workers read; the importer reads the rest while it waits for them (it also
 # checks and writes rows: about 0.8 ms a line against 1.3 ms of reading, on one core each).
 WORKER_SHARE = 0.8
+
+log = logging.getLogger(__name__)
 
 
 def missing_tags(record: dict) -> set[str]:
@@ -80,13 +83,16 @@ class Job:
     """A batch handed to the readers: the workers' share, and the lines the importer reads."""
 
     futures: list[Future]
+    shared: list[dict]   # the workers' share, read here after all if the pool breaks
     own: list[dict]
 
 
 class Readers:
     """Reads batches of lines in worker processes (one fewer than the cores), started on the
     first batch large enough; ``submit`` returns the batch's job, or None for a batch read in
-    the importer itself (too small, or a single core)."""
+    the importer itself (too small, a single core, or a pool that broke: a worker killed by the
+    system, say, leaves the rest of the feed to the importer's own process, with the same
+    outcome)."""
 
     def __init__(self) -> None:
         self.workers = max(0, (os.cpu_count() or 1) - 1)
@@ -100,16 +106,30 @@ class Readers:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
         shared = int(len(records) * WORKER_SHARE)
         size = max(1, -(-shared // self.workers))
-        return Job([self._pool.submit(_read_all, records[start:min(start + size, shared)])
-                    for start in range(0, shared, size)], records[shared:])
+        try:
+            futures = [self._pool.submit(_read_all, records[start:min(start + size, shared)])
+                       for start in range(0, shared, size)]
+        except BrokenExecutor:
+            self._stop()
+            return None
+        return Job(futures, records[:shared], records[shared:])
 
-    @staticmethod
-    def readings(job: Job | None, count: int) -> list[Reading | None]:
+    def readings(self, job: Job | None, count: int) -> list[Reading | None]:
         """The readings of a batch in its order (all None for a batch the importer reads itself)."""
         if job is None:
             return [None] * count
         own = _read_all(job.own)
-        return [reading for future in job.futures for reading in future.result()] + own
+        try:
+            shared = [reading for future in job.futures for reading in future.result()]
+        except BrokenExecutor:
+            self._stop()
+            shared = _read_all(job.shared)
+        return shared + own
+
+    def _stop(self) -> None:
+        log.warning("The feed's reader processes stopped; the importer reads the rest of the feed itself")
+        self.close()
+        self.workers = 0
 
     def close(self) -> None:
         if self._pool is not None:
