@@ -357,14 +357,16 @@ def _saved_edit(app, employer_client, changes):
 @pytest.mark.parametrize("app_config", [{"SEARCH_FOLLOW_AFTER_COMMIT": False}])  # the worker's part
 def test_an_edit_that_keeps_its_tags_reads_each_row_once_and_writes_two(app, employer_client):
     """The signed-in user with the company, the posting, its three tag collections, the reference
-    version (the form's choices); then the posting's UPDATE and its change-log entry. No tag
-    look-up, no full specialty or credential list, nothing read back after the commit."""
+    version (the form's choices); then the posting's lock, its tags read again under it, the
+    posting's UPDATE and its change-log entry. No tag look-up, no full specialty or credential
+    list, nothing read back after the commit."""
     posting_id, texts = _saved_edit(app, employer_client, {"title": "Remote Surgical Coder II"})
     work = [t.split()[:2] if t.startswith("SELECT") else t.split()[:3] for t in texts
             if t.split()[0] in ("SELECT", "INSERT", "UPDATE", "DELETE")]
-    assert [w[1].split(".")[0] for w in work[:6]] == [
-        "user_session", "posting", "specialty", "posting_credential", "cpt_code", "reference_version"], texts
-    assert work[6:] == [["UPDATE", "posting", "SET"], ["INSERT", "INTO", "search_log"]], texts
+    tags = ["specialty", "posting_credential", "cpt_code"]
+    assert [w[1].split(".")[0] for w in work[:6]] == ["user_session", "posting", *tags, "reference_version"], texts
+    assert work[6] == ["UPDATE", "posting", "SET"] and [w[1].split(".")[0] for w in work[7:10]] == tags, texts
+    assert work[10:] == [["UPDATE", "posting", "SET"], ["INSERT", "INTO", "search_log"]], texts
     with app.app_context():
         posting = db.session.get(Posting, posting_id)
         assert posting.title == "Remote Surgical Coder II"

@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from jobboard.classification import classify
 from jobboard.extensions import db
@@ -344,8 +344,18 @@ def create_posting(company: Company, author: User | None, fields: PostingFields,
     return posting
 
 
+def _lock_for_edit(posting: Posting) -> None:
+    """Take the posting's row (PostgreSQL) or the database's write lock (SQLite) before its tags
+    are read, and read them again under it: two edits of one posting at the same moment then
+    follow each other, and neither removes tag links the other has already replaced."""
+    db.session.execute(update(Posting).where(Posting.id == posting.id).values(updated_at=utcnow())
+                       .execution_options(synchronize_session=False))
+    db.session.expire(posting, ["specialties", "cpt_codes", "credential_links"])
+
+
 def update_posting(posting: Posting, fields: PostingFields) -> Posting:
     try:
+        _lock_for_edit(posting)
         _apply(posting, fields, taxonomy=Taxonomy.of(posting))
         if posting.status == Posting.PUBLISHED:
             require_pay_range(posting)
