@@ -213,6 +213,13 @@ def test_a_dense_block_beyond_document_65535_starts_from_a_four_byte_id():
     assert storage._block_ids(sparse, 4).tolist() == [3, 303, 304, 305]
 
 
+def test_a_block_holding_fewer_ids_than_its_header_says_is_unpickled_not_overrun():
+    """A damaged block (its header counts more postings than it holds) is read by pickle, never
+    indexed past its end."""
+    short = pickle.dumps(((5, 1, 1, 1), None, None), 2)
+    assert storage._block_ids(short, 20).tolist() == [5, 6, 7, 8]
+
+
 def test_every_page_is_a_slice_of_the_whole_order(app):
     """A group small enough to sort in memory sorts only the members a page needs: each page of
     each order is the matching slice of the whole list."""

@@ -381,7 +381,7 @@ def _block_ids(data: bytes, count: int) -> np.ndarray:
     if width is not None:
         rest = np.frombuffer(data, dtype=np.uint8, offset=4 + width)
         end = 2 * (count - 1)
-        if rest[end] == _TUPLE and (rest[0:end:2] == _BININT1).all():
+        if len(rest) > end and rest[end] == _TUPLE and (rest[0:end:2] == _BININT1).all():
             deltas = np.empty(count, dtype=np.int64)
             deltas[0] = int.from_bytes(data[4:4 + width], "little")
             deltas[1:] = rest[1:end:2]
