@@ -20,6 +20,7 @@ Then how long after the last save of the row returned the worker had every save 
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -36,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from args import bench_parser  # noqa: E402
-from http_bench import free_port  # noqa: E402
+from http_bench import free_port, run_clients  # noqa: E402
 from import_bench import database_url  # noqa: E402
 from search_bench import figures, write_postings  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
@@ -208,14 +209,7 @@ def edit_round(port: int, sessions, forms) -> list[float]:
                 if response.status_code != 302:
                     errors.append(f"posting {posting_id}: HTTP {response.status_code}")
 
-    threads = [threading.Thread(target=client, args=(forms[n::len(sessions)],))
-               for n in range(len(sessions))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise AssertionError(errors[0])
+    run_clients([functools.partial(client, forms[n::len(sessions)]) for n in range(len(sessions))], errors)
     return times
 
 

@@ -147,14 +147,20 @@ def load(port: int, urls: list[str], connections: int, seconds: float) -> tuple[
                 latencies.append(took)
 
     started = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(connections)]
+    run_clients([client] * connections, errors)
+    return len(latencies) / (time.perf_counter() - started), latencies
+
+
+def run_clients(clients, errors: list[str]) -> None:
+    """Run each of ``clients`` (functions) in its own thread until all end; the first error the
+    clients reported in ``errors`` fails the run."""
+    threads = [threading.Thread(target=client) for client in clients]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     if errors:
         raise AssertionError(errors[0])
-    return len(latencies) / (time.perf_counter() - started), latencies
 
 
 def percentile(values: list[float], share: float) -> float:
