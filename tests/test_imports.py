@@ -201,11 +201,45 @@ def test_a_feed_whose_reader_processes_die_is_read_by_the_importer_itself(monkey
     readers.workers = 1
     try:
         job = readers.submit(records)
-        assert job is not None and job.futures
+        assert job is not None and job.chunks
         assert readers.readings(job, len(records)) == expected
         assert readers.workers == 0 and readers.submit(records) is None  # the rest: read here
     finally:
         readers.close()
+
+
+def test_the_importer_reads_the_chunks_no_worker_has_started(monkeypatch):
+    """A batch splits itself between the workers and the importer by their speed: with a slow
+    worker, the importer reads most chunks itself, and the readings keep the batch's order."""
+    import time
+
+    from jobboard.demo import demo_postings
+    from jobboard.services import import_readings
+
+    records = list(demo_postings(30, seed=4))
+    expected = [import_readings.read(record) for record in records]
+    importer, real_read = os.getpid(), import_readings.read
+    read_here = []
+
+    def read(record):
+        if os.getpid() == importer:
+            read_here.append(record)
+        else:  # forked workers inherit it: each line takes them a while
+            time.sleep(0.2)
+        return real_read(record)
+
+    monkeypatch.setattr(import_readings, "read", read)
+    monkeypatch.setattr(import_readings, "POOL_MIN_LINES", 1)
+    monkeypatch.setattr(import_readings, "CHUNK_LINES", 1)
+    readers = import_readings.Readers()
+    readers.workers = 1
+    try:
+        job = readers.submit(records)
+        assert job is not None and len(job.chunks) == 30
+        assert readers.readings(job, len(records)) == expected
+    finally:
+        readers.close()
+    assert 20 <= len(read_here) < 30
 
 
 def test_a_batch_looks_its_tags_up_a_few_times_not_per_line(app, codes):
@@ -248,6 +282,25 @@ def test_changed_lines_setting_different_columns_are_each_updated(app, codes):
     assert after["F-1"] == ("Risk Adjustment Coder", published["F-1"])
     assert after["F-2"][0] == "Pathology Coder" and after["F-2"][1].replace(tzinfo=None) == datetime(2026, 1, 5, 9)
     assert after["F-0"] == ("Surgical Coder 0", published["F-0"])
+
+
+def test_an_admins_coding_approval_stands_when_the_feed_changes_the_posting(app, codes):
+    """A feed posting the classifier doubted and an admin confirmed stays confirmed after the
+    feed changes it, as it does after an employer's edit."""
+    doubted = {"title": "Front Desk Receptionist", "description": "Greet patients and answer the phones.",
+               "company": "Bluebonnet Health", "external_id": "R-1", "state": "TX", "specialties": [],
+               "cpt_codes": [], "credentials_required": [], "credentials_preferred": []}
+    with app.app_context():
+        first = import_postings([json.dumps(doubted)])
+        posting = db.session.scalar(db.select(Posting).where(Posting.external_id == "R-1"))
+        assert (first.not_coding, posting.coding_related) == (1, False)
+        posting.approve_as_coding()
+        db.session.commit()
+        again = import_postings([json.dumps({**doubted, "title": "Front Desk and Scheduling"})])
+        db.session.refresh(posting)
+        assert (again.updated, again.not_coding) == (1, 0)
+        assert posting.title == "Front Desk and Scheduling"
+        assert posting.coding_related and posting.coding_reviewed_at is not None
 
 
 HOSTILE = [
@@ -308,9 +361,9 @@ def test_a_row_the_database_refuses_is_reported_and_its_batch_kept(app, runner, 
     """A batch the database refuses is stored line by line: only the refused line is lost."""
     real = imports._insert_row
 
-    def refuse_f2(posting, stamp):
-        row = real(posting, stamp)
-        if posting.external_id == "F-2":
+    def refuse_f2(values, stamp):
+        row = real(values, stamp)
+        if values["external_id"] == "F-2":
             row["status"] = "bogus"  # breaks the status check constraint
         return row
 

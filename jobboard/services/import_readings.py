@@ -2,9 +2,11 @@
 
 The tagger is the costliest pure work of a feed line and needs no database, so a large feed
 hands each batch's texts to a process pool (``Readers``) while the importer checks and writes
-the batch before it. A line's ``Reading`` is what the importer would otherwise compute itself
-(``suggest_tags`` or ``coding_verdict``, and ``job_fields``); the validation and the writing stay
-in the importer, so the pool changes where the work runs, never the outcome.
+the batch before it; then the importer reads the chunks of the batch no worker has started yet,
+so the work splits itself by how fast each side goes on this machine. A line's ``Reading`` is
+what the importer would otherwise compute itself (``suggest_tags`` or ``coding_verdict``, and
+``job_fields``); the validation and the writing stay in the importer, so the pool changes where
+the work runs, never the outcome.
 """
 import logging
 import multiprocessing
@@ -18,9 +20,7 @@ from jobboard.tagging import JobFields, Tags, coding_verdict, job_fields, sugges
 TAG_FIELDS = ("specialties", "credentials_required", "credentials_preferred", "cpt_codes")
 JOB_FIELDS = ("apprentice", "work_setting", "code_sets", "encoders", "productivity", "accuracy_pct")
 POOL_MIN_LINES = 200   # smaller batches are read in the importer's own process
-# Share of a batch the workers read; the importer reads the rest while it waits for them (it also
-# checks and writes rows: about 0.8 ms a line against 1.3 ms of reading, on one core each).
-WORKER_SHARE = 0.8
+CHUNK_LINES = 25       # lines per task: small enough to share a batch out evenly
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +80,9 @@ def _read_all(records: list[dict]) -> list[Reading | None]:
 
 @dataclass
 class Job:
-    """A batch handed to the readers: the workers' share, and the lines the importer reads."""
+    """A batch handed to the readers, in chunks: each chunk's task and its lines."""
 
-    futures: list[Future]
-    shared: list[dict]   # the workers' share, read here after all if the pool breaks
-    own: list[dict]
+    chunks: list[tuple[Future, list[dict]]]
 
 
 class Readers:
@@ -104,27 +102,36 @@ class Readers:
         if self._pool is None:
             # Forked workers start at once and touch no database: they only read texts.
             self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
-        shared = int(len(records) * WORKER_SHARE)
-        size = max(1, -(-shared // self.workers))
+        chunks = [records[start:start + CHUNK_LINES] for start in range(0, len(records), CHUNK_LINES)]
         try:
-            futures = [self._pool.submit(_read_all, records[start:min(start + size, shared)])
-                       for start in range(0, shared, size)]
+            return Job([(self._pool.submit(_read_all, chunk), chunk) for chunk in chunks])
         except BrokenExecutor:
             self._stop()
             return None
-        return Job(futures, records[:shared], records[shared:])
 
     def readings(self, job: Job | None, count: int) -> list[Reading | None]:
-        """The readings of a batch in its order (all None for a batch the importer reads itself)."""
+        """The readings of a batch in its order (all None for a batch the importer reads itself).
+
+        The workers take chunks from the front; the importer takes the ones they have not
+        started from the back, so neither side waits while the other has lines left."""
         if job is None:
             return [None] * count
-        own = _read_all(job.own)
-        try:
-            shared = [reading for future in job.futures for reading in future.result()]
-        except BrokenExecutor:
-            self._stop()
-            shared = _read_all(job.shared)
-        return shared + own
+        done: dict[int, list[Reading | None]] = {}
+        for index in reversed(range(len(job.chunks))):
+            future, chunk = job.chunks[index]
+            if future.cancel():
+                done[index] = _read_all(chunk)
+        readings: list[Reading | None] = []
+        for index, (future, chunk) in enumerate(job.chunks):
+            if index not in done:
+                try:
+                    done[index] = future.result()
+                except BrokenExecutor:
+                    if self.workers:
+                        self._stop()
+                    done[index] = _read_all(chunk)
+            readings += done[index]
+        return readings
 
     def _stop(self) -> None:
         log.warning("The feed's reader processes stopped; the importer reads the rest of the feed itself")

@@ -8,8 +8,10 @@ outbox rows of ``reindex_postings``), instead of a commit and an index segment p
 Every imported posting keeps a hash of its source line: a line whose hash a posting already holds
 is counted as unchanged without even being parsed (the hashes of a batch of lines are looked up
 in one query), which makes re-importing a nightly feed cheap. Validation and tagging are the
-posting form's own (``_apply``, ``suggest_tags``); each line is tagged at most once (in a worker
-process for a large feed), and a line that brings its own tags only gets the tagger's verdict.
+posting form's own (``check_posting``, ``suggest_tags``); each line is tagged at most once (in a
+worker process for a large feed), and a line that brings its own tags only gets the tagger's verdict.
+A line's rows are written from the checked values (no model objects are built for them), while its
+status still moves by the model's own transitions.
 Tags are looked up by name once per transaction (``Taxonomy``): the names a batch's lines give are
 fetched together before the lines are checked, so a batch costs a few queries whatever its codes.
 """
@@ -23,7 +25,7 @@ from contextlib import closing
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, delete, func, insert, inspect, select, tuple_, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -37,10 +39,11 @@ from jobboard.search.sync import following_later, reindex_postings
 from jobboard.services.accounts import slugify, unique_company_slug
 from jobboard.services.import_readings import TAG_FIELDS, Readers, Reading, missing_tags
 from jobboard.services.postings import (
+    CheckedPosting,
     PostingFields,
     PostingInvalid,
     Taxonomy,
-    _apply,
+    check_posting,
     known_codes,
     parse_decimal,
     require_pay_range,
@@ -61,7 +64,7 @@ IMPORT_FIELDS = {
     "accuracy_pct",
 }
 # Columns an import never writes on an existing posting (its history and moderation).
-KEPT_ON_UPDATE = {"id", "company_id", "created_by_id", "created_at", "suspended_at"}
+KEPT_ON_UPDATE = {"id", "company_id", "created_by_id", "created_at", "suspended_at", "coding_reviewed_at"}
 
 
 
@@ -149,7 +152,7 @@ def _string_list(record: dict, name: str) -> list[str]:
 
 
 def _job_field_values(record: dict) -> dict[str, Any]:
-    """The optional coding job fields of a line; absent ones are read from the text by ``_apply``."""
+    """The optional coding job fields of a line; absent ones are read from the text by ``check_posting``."""
     apprentice = record.get("apprentice")
     if apprentice is not None and not isinstance(apprentice, bool):
         raise LineRefused("apprentice must be true or false")
@@ -186,7 +189,7 @@ def _time(record: dict, name: str) -> datetime | None:
 def _fields(record: dict, taxonomy: Taxonomy,
             reading: Reading | None = None) -> tuple[PostingFields, datetime | None, Tags | None]:
     """The posting a line describes, with missing tags inferred from its text, and the tags the
-    tagger read there if it ran (``_apply`` classifies the posting with them: a line is tagged once).
+    tagger read there if it ran (``check_posting`` classifies the posting with them: a line is tagged once).
     ``reading``: the tagger's reading made in a worker process, if any."""
     unknown = sorted(set(record) - IMPORT_FIELDS)
     if unknown:
@@ -210,7 +213,7 @@ def _fields(record: dict, taxonomy: Taxonomy,
     )
     # A tag field the line leaves out (or sends as null or "") is inferred (the two credential
     # fields together); a list, even empty, is the feed's answer. A line that gives its own tags
-    # only needs the tagger's verdict (in ``_apply``).
+    # only needs the tagger's verdict (in ``check_posting``).
     missing = missing_tags(record)
     credentials_missing = {"credentials_required", "credentials_preferred"} <= missing
     if not (missing & {"specialties", "cpt_codes"} or credentials_missing):
@@ -235,15 +238,16 @@ class _Line:
     company: str
     external_id: str | None
     company_id: int | None = None
-    posting: Posting | None = None       # transient, filled by ``_apply``
+    checked: CheckedPosting | None = None   # the line's checked fields and tags
+    row: dict | None = None              # the posting's column values, once checked
     reading: Reading | None = None       # the tagger's, when a worker process read the line
     existing_id: int | None = None
 
     @property
-    def built(self) -> Posting:
-        """The posting ``_apply`` made from this line: every line that is stored has one."""
-        assert self.posting is not None, f"line {self.number} stored before it was built"
-        return self.posting
+    def built(self) -> tuple[dict, CheckedPosting]:
+        """The row and tags checked from this line: every line that is stored has them."""
+        assert self.row is not None and self.checked is not None, f"line {self.number} stored before it was checked"
+        return self.row, self.checked
 
     @property
     def key(self):
@@ -279,6 +283,16 @@ def _parse(number: int, text: str, source_hash: str) -> _Line:
         raise LineRefused("the line is not a JSON object")
     company = _text(record, "company", required=True, max_length=160).strip()
     return _Line(number, source_hash, record, company, _external_id(record))
+
+
+class _Existing(NamedTuple):
+    """What checking a line needs of the posting it updates."""
+
+    posting_id: int
+    source_hash: str | None
+    status: str
+    expires_at: datetime | None
+    coding_reviewed_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -330,22 +344,22 @@ class _Importer:
         self.report.unchanged += 1
         self._saw([held.company_id], [held.posting_id])
 
-    def _existing(self, lines: list[_Line]) -> dict[tuple, tuple[int, str | None, str, datetime | None]]:
-        """(company id, external id or line hash) -> (posting id, source hash, status, expires_at)."""
+    def _existing(self, lines: list[_Line]) -> dict[tuple, "_Existing"]:
+        """The postings the lines are about, by (company id, external id or line hash)."""
         keyed = [(line.company_id, line.external_id) for line in lines
                  if line.company_id is not None and line.external_id]
         hashed = [line.source_hash for line in lines if line.company_id is not None and not line.external_id]
         columns = (Posting.id, Posting.company_id, Posting.external_id, Posting.source_hash,
-                   Posting.status, Posting.expires_at)
+                   Posting.status, Posting.expires_at, Posting.coding_reviewed_at)
         found = {}
         if keyed:
             for row in db.session.execute(select(*columns).where(
                     tuple_(Posting.company_id, Posting.external_id).in_(keyed))):
-                found[(row.company_id, row.external_id)] = (row.id, row.source_hash, row.status, row.expires_at)
+                found[(row.company_id, row.external_id)] = _Existing(*row[:1], *row[3:])
         if hashed:
             for row in db.session.execute(select(*columns).where(
                     Posting.external_id.is_(None), Posting.source_hash.in_(hashed))):
-                found[(row.company_id, row.source_hash)] = (row.id, row.source_hash, row.status, row.expires_at)
+                found[(row.company_id, row.source_hash)] = _Existing(*row[:1], *row[3:])
         return found
 
     def check(self, lines: list[_Line], readings: list[Reading | None]) -> None:
@@ -358,9 +372,9 @@ class _Importer:
         for line in lines:
             match = existing.get((line.company_id, line.external_id or line.source_hash))
             if match is not None:
-                line.existing_id = match[0]
+                line.existing_id = match.posting_id
             self._saw([line.company_id], [line.existing_id])
-            if match is not None and match[1] == line.source_hash:
+            if match is not None and match.source_hash == line.source_hash:
                 self.report.unchanged += 1
             else:
                 changed.append((line, match))
@@ -371,7 +385,7 @@ class _Importer:
             self.taxonomy = Taxonomy()   # each line looks its own tags up and reports what fails
         for line, match in changed:
             try:
-                line.posting = self._posting(line, match)
+                line.checked, line.row = self._checked(line, match)
             except LineRefused as error:
                 self.report.failed.append((line.number, str(error)))
             except PostingInvalid as error:
@@ -419,26 +433,29 @@ class _Importer:
         finally:
             self.taxonomy = Taxonomy()   # the commit or rollback expired what it held
 
-    def _posting(self, line: _Line, match) -> Posting:
-        """A transient posting holding the line's validated fields and tags (never in the session)."""
+    def _checked(self, line: _Line, match: _Existing | None) -> tuple[CheckedPosting, dict]:
+        """The line's checked fields and tags, and the column values its posting is written with."""
         fields, posted_at, tags = _fields(line.record, self.taxonomy, line.reading)
-        read_fields = line.reading.job_fields if line.reading else None
+        checked = check_posting(fields, tags, self.taxonomy, line.reading.job_fields if line.reading else None)
+        columns = checked.columns
+        # A transient posting holding what the life cycle and the pay law read: its status moves
+        # by the model's own transitions, and the admin's approval of an update stands.
+        life = Posting(status=Posting.DRAFT if match is None else match.status,
+                       expires_at=columns.get("expires_at", match and match.expires_at),
+                       coding_reviewed_at=match and match.coding_reviewed_at, source_hash=line.source_hash,
+                       **{name: columns[name] for name in ("state", "city", "arrangement", "salary_min", "salary_max")})
+        life.classify(checked.coding_related, checked.coding_evidence)
         if match is None:
-            posting = _apply(Posting(source_hash=line.source_hash), fields, tags, self.taxonomy, read_fields)
-            require_pay_range(posting, self.now)
-            posting.publish(now=posted_at or self.now)
+            require_pay_range(life, self.now)
+            life.publish(now=posted_at or self.now)
         else:
-            _id, _hash, status, expires_at = match
-            posting = _apply(Posting(status=status, expires_at=expires_at, source_hash=line.source_hash), fields,
-                             tags, self.taxonomy, read_fields)
-            if status == Posting.PUBLISHED:
-                require_pay_range(posting, self.now)
+            if life.status == Posting.PUBLISHED:
+                require_pay_range(life, self.now)
             if posted_at:
-                posting.published_at = posted_at
-        expires_at = posting.expires_at
-        if posting.status == Posting.PUBLISHED and expires_at is not None and expires_at <= self.now:
-            posting.expire(self.now)
-        return posting
+                life.published_at = posted_at
+        if life.status == Posting.PUBLISHED and life.expires_at is not None and life.expires_at <= self.now:
+            life.expire(self.now)
+        return checked, {**columns, **_set_columns(life)}
 
     def _store(self, lines: list[_Line]) -> None:
         """Write the lines' postings and tags in one transaction and queue them for the index.
@@ -464,7 +481,7 @@ class _Importer:
         new = [i for i, line in enumerate(lines) if line.existing_id is None]
         posting_ids = [line.existing_id for line in lines]
         if new:
-            rows = [{**_insert_row(lines[i].built, stamp), "company_id": company_ids[i]} for i in new]
+            rows = [{**_insert_row(lines[i].built[0], stamp), "company_id": company_ids[i]} for i in new]
             inserted = db.session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True),
                                           rows).all()
             for i, posting_id in zip(new, inserted, strict=True):
@@ -477,19 +494,20 @@ class _Importer:
             # One executemany per set of columns the lines set (most lines set the same ones).
             updates: dict[tuple[str, ...], list[dict]] = defaultdict(list)
             for line in changed:
-                values = {k: v for k, v in _set_columns(line.built).items() if k not in KEPT_ON_UPDATE}
+                values = {k: v for k, v in line.built[0].items() if k not in KEPT_ON_UPDATE}
                 values.update(updated_at=stamp, existing_id=line.existing_id)
                 updates[tuple(sorted(values))].append(values)
             for rows in updates.values():
                 db.session.execute(update(table).where(table.c.id == bindparam("existing_id")), rows)
-        _insert_tags(zip(posting_ids, (line.built for line in lines), strict=True))
-        not_coding = sum(not line.built.coding_related for line in lines)
+        _insert_tags(zip(posting_ids, (line.built[1] for line in lines), strict=True))
+        not_coding = sum(not line.built[0]["coding_related"] for line in lines)
         reindex_postings(posting_ids)
         db.session.commit()
         for key, company_id in created_companies.items():
             self.companies[key] = company_id
         for line, company_id, posting_id in zip(lines, company_ids, posting_ids, strict=True):
-            line.company_id, line.existing_id, line.posting, line.reading = company_id, posting_id, None, None
+            line.company_id, line.existing_id = company_id, posting_id
+            line.checked = line.row = line.reading = None
         self._saw(company_ids, posting_ids)
         self.report.created += len(new)
         self.report.updated += len(changed)
@@ -522,27 +540,29 @@ def _reason(error: SQLAlchemyError) -> str:
 
 
 def _set_columns(posting: Posting) -> dict:
-    """The column values set on a transient posting (by ``_apply`` and the transitions)."""
+    """The column values set on a transient posting (by its constructor and transitions)."""
     state = inspect(posting)
     return {attr.key: state.dict[attr.key] for attr in state.mapper.column_attrs if attr.key in state.dict}
 
 
-def _insert_row(posting: Posting, stamp: datetime) -> dict:
+_COLUMNS = [attr.key for attr in inspect(Posting).column_attrs if attr.key != "id"]
+
+
+def _insert_row(values: dict, stamp: datetime) -> dict:
     """Every column of a new posting (a bulk insert needs the same keys on every row)."""
-    values = _set_columns(posting)
-    row = {attr.key: values.get(attr.key) for attr in inspect(Posting).column_attrs if attr.key != "id"}
+    row = {key: values.get(key) for key in _COLUMNS}
     row["created_at"] = row["updated_at"] = stamp
     return row
 
 
 def _insert_tags(postings) -> None:
-    """Bulk-insert the specialty, code and credential links of (posting id, transient posting)."""
+    """Bulk-insert the specialty, code and credential links of (posting id, checked posting)."""
     specialties, codes, credentials = [], [], []
-    for posting_id, posting in postings:
-        specialties += [{"posting_id": posting_id, "specialty_id": s.id} for s in posting.specialties]
-        codes += [{"posting_id": posting_id, "cpt_code_id": c.id} for c in posting.cpt_codes]
-        credentials += [{"posting_id": posting_id, "credential_id": link.credential.id, "required": link.required}
-                        for link in posting.credential_links]
+    for posting_id, checked in postings:
+        specialties += [{"posting_id": posting_id, "specialty_id": s.id} for s in checked.specialties]
+        codes += [{"posting_id": posting_id, "cpt_code_id": c.id} for c in checked.codes]
+        credentials += [{"posting_id": posting_id, "credential_id": credential.id, "required": required}
+                        for credential, required in checked.credentials]
     for table, rows in ((posting_specialty, specialties), (posting_cpt_code, codes),
                         (cast(Table, PostingCredential.__table__), credentials)):
         if rows:

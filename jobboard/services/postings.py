@@ -251,9 +251,22 @@ def _with_inferred_tags(fields: PostingFields, tags, taxonomy: Taxonomy) -> Post
                    credentials_preferred=list(tags.preferred), cpt_codes=known_codes(tags.codes, taxonomy))
 
 
-def _apply(posting: Posting, fields: PostingFields, tags: Tags | None = None,
-           taxonomy: Taxonomy | None = None, read_fields=None) -> Posting:
-    """Validate and copy the fields onto the posting, classify it, and fill in missing tags.
+@dataclass
+class CheckedPosting:
+    """A posting's fields once validated, classified and completed by the tagger: what ``_apply``
+    copies onto a posting, as plain values (the importer writes them as rows without one)."""
+
+    columns: dict[str, Any]     # column values; expires_at and external_id only when given
+    coding_related: bool
+    coding_evidence: str
+    specialties: list[Specialty]
+    codes: list[CptCode]
+    credentials: list[tuple[Credential, bool]]   # (credential, required) in the fields' order
+
+
+def check_posting(fields: PostingFields, tags: Tags | None = None, taxonomy: Taxonomy | None = None,
+                  read_fields=None) -> CheckedPosting:
+    """Validate the fields, classify the posting, and fill in missing tags and job fields.
 
     ``tags``: ``suggest_tags`` of the title and description when the caller has them already;
     a tagged posting needs only the tagger's verdict. ``read_fields``: ``job_fields`` or a
@@ -275,45 +288,50 @@ def _apply(posting: Posting, fields: PostingFields, tags: Tags | None = None,
         # The author's own coding tags are evidence too.
         verdict = classify(fields.title, text, list(credentials), [c.code for c in codes],
                            [s.name for s in specialties])
-    posting.classify(verdict.coding_related, verdict.summary())
-    posting.title = fields.title.strip()
-    posting.description = fields.description.strip()
-    posting.city = fields.city.strip()
-    posting.state = fields.state.strip().upper()
-    posting.arrangement = fields.arrangement
-    posting.employment_type = fields.employment_type
-    posting.salary_min, posting.salary_max = fields.salary_min, fields.salary_max
-    posting.salary_unit = fields.salary_unit
-    posting.apply_url = fields.apply_url.strip()
+    measured = fields.productivity is not None
+    columns: dict[str, Any] = dict(
+        title=fields.title.strip(), description=fields.description.strip(), city=fields.city.strip(),
+        state=fields.state.strip().upper(), arrangement=fields.arrangement, employment_type=fields.employment_type,
+        salary_min=fields.salary_min, salary_max=fields.salary_max, salary_unit=fields.salary_unit,
+        apply_url=fields.apply_url.strip(), apprentice=bool(fields.apprentice), work_setting=fields.work_setting,
+        code_sets=" ".join(c for c in CODE_SETS if c in (fields.code_sets or [])),
+        encoders=" ".join(dict.fromkeys(fields.encoders or [])),
+        productivity=fields.productivity, productivity_per=fields.productivity_per if measured else None,
+        chart_type=(fields.chart_type or "").strip() if measured else "", accuracy_pct=fields.accuracy_pct)
     if fields.expires_at is not None:
-        posting.expires_at = fields.expires_at
+        columns["expires_at"] = fields.expires_at
     if fields.external_id is not None:
-        posting.external_id = fields.external_id or None
-    posting.specialties = specialties
-    posting.cpt_codes = codes
-    posting.apprentice = bool(fields.apprentice)
-    posting.work_setting = fields.work_setting
-    posting.code_sets = " ".join(c for c in CODE_SETS if c in (fields.code_sets or []))
-    posting.encoders = " ".join(dict.fromkeys(fields.encoders or []))
-    posting.productivity = fields.productivity
-    posting.productivity_per = fields.productivity_per if fields.productivity is not None else None
-    posting.chart_type = (fields.chart_type or "").strip() if fields.productivity is not None else ""
-    posting.accuracy_pct = fields.accuracy_pct
-    posting.credential_links = _credential_links(posting, fields, credentials)
+        columns["external_id"] = fields.external_id or None
+    required = set(fields.credentials_required)
+    return CheckedPosting(
+        columns, verdict.coding_related, verdict.summary(), specialties, codes,
+        [(credentials[a], a in required)
+         for a in dict.fromkeys(fields.credentials_required + fields.credentials_preferred)])
+
+
+def _apply(posting: Posting, fields: PostingFields, tags: Tags | None = None,
+           taxonomy: Taxonomy | None = None, read_fields=None) -> Posting:
+    """Check the fields (``check_posting``) and copy them onto the posting."""
+    checked = check_posting(fields, tags, taxonomy, read_fields)
+    posting.classify(checked.coding_related, checked.coding_evidence)
+    for name, value in checked.columns.items():
+        setattr(posting, name, value)
+    posting.specialties = checked.specialties
+    posting.cpt_codes = checked.codes
+    posting.credential_links = _credential_links(posting, checked.credentials)
     return posting
 
 
-def _credential_links(posting: Posting, fields: PostingFields, credentials) -> list[PostingCredential]:
-    """The posting's credential rows as the fields name them; a link it has already is kept (and
-    left unwritten when its required flag stays)."""
-    required = set(fields.credentials_required)
+def _credential_links(posting: Posting, credentials: list[tuple[Credential, bool]]) -> list[PostingCredential]:
+    """The posting's credential rows as listed; a link it has already is kept (and left
+    unwritten when its required flag stays)."""
     kept = {link.credential_id: link for link in posting.credential_links}
     links = []
-    for abbreviation in dict.fromkeys(fields.credentials_required + fields.credentials_preferred):
-        link = kept.get(credentials[abbreviation].id)
+    for credential, required in credentials:
+        link = kept.get(credential.id)
         if link is None:
-            link = PostingCredential(credential=credentials[abbreviation])
-        link.required = abbreviation in required
+            link = PostingCredential(credential=credential)
+        link.required = required
         links.append(link)
     return links
 
