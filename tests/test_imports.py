@@ -3,6 +3,7 @@ unchanged lines, close postings a feed dropped, and leave the search index in st
 import json
 import os
 from datetime import datetime
+from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -355,6 +356,24 @@ def test_a_bad_line_inside_a_batch_keeps_the_batch_good_lines(app, codes):
         report = import_postings(lines, batch_size=3)
     assert (report.created, [n for n, _ in report.failed]) == (5, [3, 5])
     assert set(postings(app)) == {"F-0", "F-1", "F-3", "F-5", "F-6"}
+
+
+def test_text_that_bulk_writes_could_mangle_is_stored_as_written(app, codes):
+    """Rows are streamed in bulk (COPY on PostgreSQL): tabs, backslashes, a literal \\N, quotes,
+    new lines and any script come back exactly as the feed gave them."""
+    tricky = ("Tab\there, back\\slash, \\N and \\. on their own,\n"
+              "'quotes' \"too\", commas, pipes | and émojis 🩺 — 医療コーディング")
+    lines = feed(2, changes={0: {"description": tricky, "city": "\\N"},
+                             1: {"title": "Coder \\ Lead", "external_id": "F\\1"}})
+    with app.app_context():
+        report = import_postings([json.dumps(r) for r in lines])
+        stored = {p.external_id: p for p in db.session.scalars(db.select(Posting))}
+        assert report.created == 2 and not report.failed
+        assert (stored["F-0"].description, stored["F-0"].city) == (tricky, "\\N")
+        assert stored["F\\1"].title == "Coder \\ Lead"
+        assert stored["F-0"].salary_min == Decimal("52000.00") and stored["F-0"].closed_at is None
+        # The ids came from the table's own sequence: a posting made on the site takes the next one.
+        assert make_posting(title="Made on the site").id > max(p.id for p in stored.values())
 
 
 def test_a_row_the_database_refuses_is_reported_and_its_batch_kept(app, runner, codes, monkeypatch):

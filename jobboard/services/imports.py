@@ -28,7 +28,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, delete, func, insert, inspect, select, tuple_, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from jobboard.extensions import db
 from jobboard.models.base import utcnow
@@ -482,10 +482,8 @@ class _Importer:
         posting_ids = [line.existing_id for line in lines]
         if new:
             rows = [{**_insert_row(lines[i].built[0], stamp), "company_id": company_ids[i]} for i in new]
-            inserted = db.session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                                          rows).all()
-            for i, posting_id in zip(new, inserted, strict=True):
-                posting_ids[i] = posting_id
+            for i, new_id in zip(new, _insert_postings(table, rows), strict=True):
+                posting_ids[i] = new_id
         changed = [line for line in lines if line.existing_id is not None]
         if changed:
             old = [line.existing_id for line in changed]
@@ -565,8 +563,44 @@ def _insert_tags(postings) -> None:
                         for credential, required in checked.credentials]
     for table, rows in ((posting_specialty, specialties), (posting_cpt_code, codes),
                         (cast(Table, PostingCredential.__table__), credentials)):
-        if rows:
-            db.session.execute(insert(table), rows)
+        _bulk_insert(table, rows)
+
+
+def _on_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _insert_postings(table: Table, rows: list[dict]) -> list[int]:
+    """Insert new postings' rows; their ids in the rows' order. PostgreSQL draws the ids from
+    the table's sequence first and copies the rows in; elsewhere one INSERT ... RETURNING."""
+    if not _on_postgresql():
+        return list(db.session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
+    ids = list(db.session.scalars(select(func.nextval(func.pg_get_serial_sequence(table.name, "id")))
+                                  .select_from(func.generate_series(1, len(rows)))))
+    _bulk_insert(table, [{"id": posting_id, **row} for posting_id, row in zip(ids, rows, strict=True)])
+    return ids
+
+
+def _bulk_insert(table: Table, rows: list[dict]) -> None:
+    """Insert rows that all have the same keys: PostgreSQL's COPY (one stream of values and no
+    statement holding thousands of parameters to parse), elsewhere one executemany."""
+    if not rows:
+        return
+    if not _on_postgresql():
+        db.session.execute(insert(table), rows)
+        return
+    dialect = db.session.get_bind().dialect
+    columns = list(rows[0])
+    quote = dialect.identifier_preparer.quote
+    statement = f"COPY {quote(table.name)} ({', '.join(map(quote, columns))}) FROM STDIN"
+    driver = db.session.connection().connection.driver_connection
+    assert driver is not None, "a session connection is open"
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([row[column] for column in columns])
+    except dialect.loaded_dbapi.Error as error:  # raised as SQLAlchemy would (refused rows are reported)
+        raise DBAPIError.instance(statement, None, error, dialect.loaded_dbapi.Error) from error
 
 
 # --------------------------------------------------------------------------- the feed
