@@ -18,9 +18,11 @@ job" queue. Standard library only, like :mod:`jobboard.tagging`, which calls it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from re import _constants as sre_constants  # type: ignore[attr-defined]  # re's own parser, for ``Scan``
+from re import _parser as sre_parser  # type: ignore[attr-defined]
 
 __all__ = ["Classification", "classify"]
 
@@ -87,30 +89,6 @@ _EVIDENCE = [
 # Upper-case acronyms stay case-sensitive ("him", "cdi" in running text are other words).
 _CASE_SENSITIVE = {"CPT codes", "HCPCS", "DRG", "health information management",
                    "clinical documentation integrity", "coding body"}
-# Words (lower case) one of which every match of each evidence pattern holds: a text holding none
-# of them is not scanned for it (see ``may_hold``).
-_EVIDENCE_WORDS = {
-    "medical coding": ("medical cod",), "ICD-10": ("icd",), "CPT codes": ("cpt",), "HCPCS": ("hcpcs",),
-    "DRG": ("drg",), "E/M levels": ("e/m", "e&m", "evaluation and management"),
-    "code assignment": ("assign", "select", "abstract"), "coding from records": ("cod",),
-    "modifiers": ("modifier",), "chart review or audit": ("review", "audit"),
-    "clinical documentation integrity": ("clinical documentation", "cdi"), "physician queries": ("quer",),
-    "medical billing": ("medical bill",), "revenue cycle": ("revenue cycle",),
-    "claims and denials": ("denial", "eob", "claim", "ub-04", "cms-1500", "resubmit"),
-    "payer enrollment": ("enroll", "credentialing"),
-    "health information management": ("health information", "him"),
-    "release of information": ("release of information", "records"),
-    "risk adjustment coding": ("hcc", "risk adjustment"),
-    "coding body": ("aapc", "ahima", "acdis"),
-}
-_EVIDENCE_RES = [
-    (label, re.compile(pattern, 0 if label in _CASE_SENSITIVE else re.IGNORECASE), _EVIDENCE_WORDS[label])
-    for label, pattern in _EVIDENCE
-]
-# CPT also means curricular practical training for students on F-1 visas.
-_VISA_CONTEXT = re.compile(r"\bOPT\b|\bF-?1\b|\bvisas?\b|curricular|work authori[sz]ation|international students",
-                           re.IGNORECASE)
-_VISA_RADIUS = 120
 
 _TITLE_EVIDENCE_NEEDED = 1
 _UNTITLED_EVIDENCE_NEEDED = 2
@@ -122,27 +100,163 @@ _MIXED_TITLE_EVIDENCE_NEEDED = 3   # "Coding Bootcamp Instructor", "Junior Coder
 FOLDS_TO_ASCII = frozenset("\u0130\u0131\u017f\u212a")
 
 
-@lru_cache(maxsize=8)   # the classifier and the tagger's specialties, setting and encoders read it
+@lru_cache(maxsize=32)   # every scan of a text reads it, and of the windows cut from it
 def lowered_for_screening(text: str) -> str:
     """The text in lower case for substring screening, or "" (scan everything) when it holds a
     character some case-insensitive pattern matches with an ASCII letter."""
-    return "" if FOLDS_TO_ASCII.intersection(text) else text.lower()
+    return "" if not text.isascii() and FOLDS_TO_ASCII.intersection(text) else text.lower()
 
 
-def may_hold(lowered: str, words: tuple[str, ...]) -> bool:
-    """Whether a pattern each of whose matches holds one of ``words`` (lower case) can match the
-    text ``lowered_for_screening`` gave: a cheap test that spares most regex scans."""
-    return not lowered or any(word in lowered for word in words)
+_ZERO_WIDTH = (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT)
+_REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT)
+_SHORTEST_OPENING = 2   # a single letter stands at too many places to be worth looking for
+_MOST_OPENINGS = 64     # beyond this many ways to go on after a word, the word alone is looked for
+
+
+def _openings(items: list) -> frozenset[str] | None:
+    """The lower-case texts one of which starts every match of a parsed pattern (``items``, as
+    ``re._parser`` gives them), or None when the pattern does not say (a digit class, say)."""
+    for index, (op, av) in enumerate(items):
+        if op in _ZERO_WIDTH:   # \b, lookbehinds and lookaheads consume nothing
+            continue
+        if op is sre_constants.LITERAL:
+            run = ""
+            for next_op, next_av in items[index:]:
+                if next_op is not sre_constants.LITERAL or not chr(next_av).isascii():
+                    break
+                run += chr(next_av).lower()
+            if not run:
+                return None
+            # "c(?:hart|oding)": what follows a common first letter makes the openings longer.
+            after = _openings(items[index + len(run):])
+            if after is None or len(after) > _MOST_OPENINGS:
+                return frozenset({run})
+            return frozenset(run + opening for opening in after)
+        if op is sre_constants.IN:
+            chars = set()
+            for kind, value in av:
+                if kind is sre_constants.LITERAL and chr(value).isascii():
+                    chars.add(chr(value))
+                elif kind is sre_constants.RANGE and value[1] - value[0] < 10 and chr(value[1]).isascii():
+                    chars.update(map(chr, range(value[0], value[1] + 1)))
+                elif kind is sre_constants.CATEGORY and value is sre_constants.CATEGORY_DIGIT:
+                    chars.update("0123456789")   # in an ASCII text (see ``Scan``)
+                else:
+                    return None
+            return frozenset(c.lower() for c in chars)
+        if op is sre_constants.BRANCH:
+            found: set[str] = set()
+            for alternative in av[1]:
+                opening = _openings(alternative.data) if alternative.getwidth()[0] else None
+                if opening is None:
+                    return None
+                found |= opening
+            return frozenset(found)
+        if op in (sre_constants.SUBPATTERN, sre_constants.ATOMIC_GROUP):
+            group = av[-1] if op is sre_constants.SUBPATTERN else av
+            return _openings(group.data) if group.getwidth()[0] else None
+        if op in _REPEATS:
+            least, _most, item = av
+            opening = _openings(item.data) if item.getwidth()[0] else None
+            if least or opening is None:
+                return opening
+            after = _openings(items[index + 1:])   # the item may be left out
+            return None if after is None else opening | after
+        return None
+    return None
+
+
+class Scan:
+    """A compiled pattern that is tried only where one of its openings (the lower-case texts one
+    of which starts every match, read from the pattern itself) stands in the lower-cased text.
+
+    A regex scan tries a pattern at every position of the text, and a pattern opening with a word
+    boundary or ignoring case keeps the engine from skipping ahead; finding the openings with
+    ``str.find`` and trying the pattern only there gives the same matches several times sooner.
+    A text ``lowered_for_screening`` cannot lower is scanned in full.
+    """
+
+    __slots__ = ("pattern", "openings", "ascii_only")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern = re.compile(pattern, flags)
+        # \d also matches other scripts' digits: its openings 0-9 hold only in an ASCII text.
+        self.ascii_only = r"\d" in pattern
+        openings = _openings(sre_parser.parse(pattern, flags).data)
+        if not openings or any(len(o) < _SHORTEST_OPENING and o.isalpha() for o in openings):
+            self.openings: tuple[str, ...] = ()
+        else:   # "inpatient coder", "inpatient coding"... are all found by looking for "inpatient "
+            shared = {_common_start(o for o in openings if o[:4] == opening[:4]) for opening in openings}
+            # An opening that starts with another one is found with it.
+            self.openings = tuple(sorted(o for o in shared if not any(o != p and o.startswith(p) for p in shared)))
+
+    def _lowered(self, text: str) -> str:
+        """The text to look for the openings in, or "" to scan it in full."""
+        if not self.openings or (self.ascii_only and not text.isascii()):
+            return ""
+        return lowered_for_screening(text)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """``pattern.finditer(text)``: the same matches, in the same order."""
+        lowered = self._lowered(text)
+        if not lowered:
+            yield from self.pattern.finditer(text)
+            return
+        pos = 0
+        for start in _starts(lowered, self.openings):
+            if start < pos:
+                continue
+            m = self.pattern.match(text, start)
+            if m is not None:   # never empty: it holds an opening
+                yield m
+                pos = m.end()
+
+    def search(self, text: str) -> re.Match[str] | None:
+        """``pattern.search(text)``."""
+        lowered = self._lowered(text)
+        if not lowered:
+            return self.pattern.search(text)
+        for start in _starts(lowered, self.openings):
+            m = self.pattern.match(text, start)
+            if m is not None:
+                return m
+        return None
+
+
+def _common_start(texts: Iterable[str]) -> str:
+    """The longest text all of ``texts`` start with."""
+    texts = list(texts)
+    shortest = min(texts, key=len)
+    for length in range(len(shortest), 0, -1):
+        if all(t.startswith(shortest[:length]) for t in texts):
+            return shortest[:length]
+    return ""
+
+
+def _starts(lowered: str, openings: tuple[str, ...]) -> list[int]:
+    """Every position where one of ``openings`` stands, in order."""
+    found = []
+    for opening in openings:
+        at = lowered.find(opening)
+        while at >= 0:
+            found.append(at)
+            at = lowered.find(opening, at + 1)
+    return sorted(set(found)) if len(found) > 1 else found
+
+
+_EVIDENCE_SCANS = [(label, Scan(pattern, 0 if label in _CASE_SENSITIVE else re.IGNORECASE))
+                  for label, pattern in _EVIDENCE]
+# CPT also means curricular practical training for students on F-1 visas.
+_VISA_CONTEXT = Scan(r"\bOPT\b|\bF-?1\b|\bvisas?\b|curricular|work authori[sz]ation|international students",
+                     re.IGNORECASE)
+_VISA_RADIUS = 120
 
 
 @lru_cache(maxsize=8)   # the tagger and the job fields classify the same text more than once
 def _evidence(text: str) -> tuple[str, ...]:
     found = []
-    lowered = lowered_for_screening(text)
-    for label, rx, words in _EVIDENCE_RES:
-        if not may_hold(lowered, words):
-            continue
-        for m in rx.finditer(text):
+    for label, scan in _EVIDENCE_SCANS:
+        for m in scan.finditer(text):
             if label == "CPT codes":
                 window = text[max(0, m.start() - _VISA_RADIUS):m.end() + _VISA_RADIUS]
                 if _VISA_CONTEXT.search(window):

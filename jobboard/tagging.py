@@ -64,9 +64,9 @@ from jobboard.classification import (
     _CODING_TITLE,
     _OTHER_TITLE,
     Classification,
+    Scan,
     classify,
     lowered_for_screening,
-    may_hold,
 )
 
 __all__ = [
@@ -111,6 +111,7 @@ _ABBREVIATIONS = frozenset(
     "u.s a.m p.m n s e w ft sq".split()
 )
 _BULLET = re.compile(r"[-*•·–—]|\d{4}[\dFTUftu]\b|\d+[.)]\s")
+_LAST_WORD = re.compile(r"([A-Za-z.]+)$")
 
 
 @lru_cache(maxsize=8)   # one text is split by the codes, the credentials and their roles
@@ -127,7 +128,7 @@ def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
         else:
             if following[:1].isdigit():
                 continue
-            word = re.search(r"([A-Za-z.]+)$", text[max(0, m.start() - 12):m.start()])
+            word = _LAST_WORD.search(text[max(0, m.start() - 12):m.start()])
             if word and word.group(1).lower().strip(".") in _ABBREVIATIONS:
                 continue
         spans.append((start, m.start()))
@@ -142,14 +143,14 @@ def _sentence_index(spans: tuple[tuple[int, int], ...], pos: int) -> int:
 
 # Medical / coding vocabulary that tells a coding posting from a marketing or software ad. One
 # strong term, a credential, or two different weak terms are enough.
-_MEDICAL_STRONG = re.compile(
+_MEDICAL_STRONG = Scan(
     r"\b(?:CPT|HCPCS|ICD-?10(?:-CM|-PCS)?|ICD|MS-DRG|DRG|E/M|E&M|AAPC|AHIMA|Medicare|Medicaid|"
     r"NCCI|UB-04|CMS-1500|RVUs?|HCC|medical necessity|"
     r"medical (?:coding|coder|coders|billing|biller|records?)|revenue cycle|HIM|"
     r"health information|chart reviews?|operative (?:notes|reports)|clinical documentation)\b",
     re.IGNORECASE,
 )
-_MEDICAL_WEAK = re.compile(
+_MEDICAL_WEAK = Scan(
     r"\b(?:medical|clinical|clinics?|patients?|physicians?|providers?|hospitals?|health(?:care)?|"
     r"surgery|surgical|surgeons?|diagnos[ie]s|payers?|nurses?|RN|EHR|documentation|"
     r"procedures?|claims?|charts?|encounters?|radiology|oncology|pathology|cardiology|"
@@ -178,7 +179,7 @@ def has_medical_context(text: str) -> bool:
 
 # =========================================================================== codes
 
-_CANDIDATE = re.compile(rf"(?<![{_WORD}])(\d{{4}}[FTUftu]|\d{{5}})(?![{_WORD}])")
+_CANDIDATE = Scan(rf"(?<![{_WORD}])(\d{{4}}[FTUftu]|\d{{5}})(?![{_WORD}])")
 
 _STATES = (
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
@@ -198,7 +199,7 @@ _ZIP_BEFORE = re.compile(
     rf"[A-Za-z][A-Za-z.'-]*,?\s+(?:{'|'.join(_STATES)}|{_STATE_NAMES})\.?,?\s*$"
 )
 # Identifiers, extensions, addresses: "Job ID 58231", "Req #40112", "ext. 43239", "Suite 20000".
-_ID_BEFORE = re.compile(
+_ID_BEFORE = Scan(
     r"(?:\b(?:job|req|requisition|ref|reference|posting|position|vacancy|ext|extension|suite|ste|"
     r"unit|box|zip|zip\s*code|postal\s*code|apt|apartment|room|rm|floor|building|bldg|hwy|"
     r"highway|route|rte|invoice|ticket|license|licence|npi|tin|ein|fax|phone|tel|telephone|"
@@ -206,7 +207,7 @@ _ID_BEFORE = re.compile(
     re.IGNORECASE,
 )
 # Quantities: "more than 45000", "serves 45000", "~12000".
-_QUANTITY_BEFORE = re.compile(
+_QUANTITY_BEFORE = Scan(
     r"(?:\b(?:more than|over|nearly|almost|about|approximately|approx\.?|around|roughly|up to|"
     r"at least|in excess of|exceeding|serves|serving|served|employs|employing|processes|"
     r"processed|processing|handles|handled|handling|sees|saw|top)\s*|~\s*)$",
@@ -227,7 +228,7 @@ _ROUND_COUNT_AFTER = re.compile(
     r"specimens|procedures|studies|tests)\b",
     re.IGNORECASE,
 )
-_MONEY_BEFORE = re.compile(
+_MONEY_BEFORE = Scan(
     r"\b(?:salary|salaries|pay|pays|paid|compensation|wages?|income|earnings?|bonus|budget|"
     r"stipend|raise|rate)\b[^.\n]{0,22}$",
     re.IGNORECASE,
@@ -266,15 +267,19 @@ class _Candidate:
     range_start: _Candidate | None = None
 
 
+# Part of a longer number: 1,23456 / 12345.67 / 55000,00 / ZIP+4 12345-6789 / phone groups.
+_NUMBER_BEFORE = re.compile(r"\d[.,]$")
+_NUMBER_AFTER = re.compile(r"[.,]\d|-\d{4}(?![\dFTUftu])|-\d{1,3}-")
+_DASHED_NUMBER_BEFORE = re.compile(r"\d-$")
+_RANGE_START_BEFORE = re.compile(r"\d{4}[FTUftu0-9]\s*-$")
+
+
 def _hard_excluded(text: str, start: int, end: int) -> bool:
     before = text[max(0, start - 60):start]
     after = text[end:end + 60]
-    # Part of a longer number: 1,23456 / 12345.67 / 55000,00 / ZIP+4 12345-6789 / phone groups.
-    if re.search(r"\d[.,]$", before) or re.match(r"[.,]\d", after):
+    if _NUMBER_BEFORE.search(before) or _NUMBER_AFTER.match(after):
         return True
-    if re.match(r"-\d{4}(?![\dFTUftu])", after) or re.match(r"-\d{1,3}-", after):
-        return True
-    if re.search(r"\d-$", before) and not re.search(r"\d{4}[FTUftu0-9]\s*-$", before):
+    if _DASHED_NUMBER_BEFORE.search(before) and not _RANGE_START_BEFORE.search(before):
         return True  # "555-12345" style, but not the end of a range such as 99202-99215
     if _ZIP_BEFORE.search(before) or _ID_BEFORE.search(before) or \
             _QUANTITY_BEFORE.search(before) or _MONEY_BEFORE.search(before):
@@ -423,7 +428,7 @@ def _codes(text: str) -> list[str]:
 # =========================================================================== credentials
 
 # Context that gives an abbreviation another meaning, looked for around each mention.
-_AD_CONTEXT = re.compile(
+_AD_CONTEXT = Scan(
     r"cost[\s-]+per[\s-]+click|pay[\s-]+per[\s-]+click|\bPPC\b|\bSEM\b|\bSEO\b|Google Ads|"
     r"Microsoft Ads|Bing Ads|AdWords|Facebook Ads|Meta Ads|\bcampaigns?\b|\bbids?\b|\bbidding\b|"
     r"\bCPM\b|\bCPA\b|\bCTR\b|\bROAS\b|\bROI\b|impressions|click[\s-]*through|conversion rates?|"
@@ -432,8 +437,8 @@ _AD_CONTEXT = re.compile(
 )
 _AMBIGUOUS = {
     "CPC": (_AD_CONTEXT, 160),
-    "CRC": (re.compile(r"colorectal|colon\b|colonoscop\w*|cancer|screening", re.IGNORECASE), 60),
-    "RCC": (re.compile(r"renal|kidney|carcinoma|tumou?r|cancer", re.IGNORECASE), 60),
+    "CRC": (Scan(r"colorectal|colon\b|colonoscop\w*|cancer|screening", re.IGNORECASE), 60),
+    "RCC": (Scan(r"renal|kidney|carcinoma|tumou?r|cancer", re.IGNORECASE), 60),
 }
 
 
@@ -505,7 +510,7 @@ _COMPANY_AFTER = re.compile(
     r"['’]s\b|\s+(?:offers|provides|builds|ships|serves|employs|sells|makes)\b)"
 )
 # IT and other certificate programmes that reuse coding abbreviations ("Citrix CCA").
-_IT_CONTEXT = re.compile(
+_IT_CONTEXT = Scan(
     r"\b(?:Citrix|Cloudera|Cisco|CCNA|CCNP|CompTIA|Security\+|VMware|VCP|AWS|Azure|Microsoft|Oracle|"
     r"Salesforce|Kubernetes|Linux|firewalls?|switches|servers?)\b"
 )
@@ -682,10 +687,10 @@ _CODE_NEEDS_WORDS = frozenset({"family-internal-medicine", "ambulatory-surgery"}
 _SHORT_WORDS = frozenset({"lab"})
 
 
-def _phrase_pattern(phrase: str) -> re.Pattern[str]:
+def _phrase_pattern(phrase: str) -> Scan:
     phrase = phrase.strip()
     if len(phrase) <= 3 and phrase.replace("&", "").isalpha() and phrase not in _SHORT_WORDS:
-        return re.compile(rf"(?<![{_WORD}]){re.escape(phrase.upper())}(?:s)?(?![{_WORD}])")
+        return Scan(rf"(?<![{_WORD}]){re.escape(phrase.upper())}(?:s)?(?![{_WORD}])")
     words = phrase.split()
     parts = []
     for i, word in enumerate(words):
@@ -698,7 +703,7 @@ def _phrase_pattern(phrase: str) -> re.Pattern[str]:
                 w += r"(?:s|es)?"
         parts.append(w)
     body = r"[\s-]+".join(parts)
-    return re.compile(rf"(?<![{_WORD}]){body}(?![{_WORD}])", re.IGNORECASE)
+    return Scan(rf"(?<![{_WORD}]){body}(?![{_WORD}])", re.IGNORECASE)
 
 
 def _phrase_literal(phrase: str) -> tuple[str, bool]:
@@ -724,7 +729,7 @@ def _vocabulary_literals() -> list[tuple[str, bool]]:
 
 
 @lru_cache(maxsize=1)
-def _vocabulary() -> list[tuple[str, str, bool, re.Pattern[str]]]:
+def _vocabulary() -> list[tuple[str, str, bool, Scan]]:
     """(slug, phrase, weak, pattern) for every specialty name and synonym the tagger uses."""
     vocab = []
     for spec in rd.load_specialties():
@@ -789,12 +794,20 @@ def _title_end(text: str) -> int:
 
 # "two years of ASC or hospital outpatient coding": experience asked for names neighbouring
 # fields as often as the job's own, so phrases inside such a clause count half.
-_EXPERIENCE_CLAUSE = re.compile(
+_EXPERIENCE_CLAUSE = Scan(
     r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s*\+?\s*(?:-\s*\d+\s*)?"
     r"(?:years?|yrs?)\b[^.;\n]*",
     re.IGNORECASE,
 )
 _EXPERIENCE_FACTOR = 0.5
+
+
+@lru_cache(maxsize=8)   # the specialties and the job fields' setting read the same text
+def _experience_clauses(text: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) of each experience requirement in the text."""
+    return tuple((m.start(), m.end()) for m in _EXPERIENCE_CLAUSE.finditer(text))
+
+
 # "ophthalmology, pain management, podiatry and endoscopy cases": a list of three or more short
 # items names a case mix; a specialty named only inside such a list counts half as well.
 _ITEM = r"[A-Za-z][\w/&'-]*(?:[ \t]+[A-Za-z][\w/&'-]*){0,2}"
@@ -829,7 +842,7 @@ def _vocabulary_scores(text: str) -> dict[str, float]:
         hits[(slug, phrase, is_weak)].append(start)
 
     title_end = _title_end(text)
-    experience = [(m.start(), m.end()) for m in _EXPERIENCE_CLAUSE.finditer(text)]
+    experience = _experience_clauses(text)
     enumerations = [(m.start(), m.end()) for run in _ENUMERATION_RUN.finditer(text)
                     if "," in run.group() and ("and" in run.group() or "or" in run.group())
                     for m in _ENUMERATION.finditer(text, run.start(), run.end())]
@@ -954,8 +967,7 @@ class JobFields:
 # Setting cues with their weights: a phrase that names the setting outright counts 1.5, a hint 1,
 # a faint hint (a practice-management system, used mostly by physician practices) 0.5. A hit in
 # the title counts double, one inside an experience requirement half. Cues ignore case except
-# the acronyms, written inside ``(?-i:...)``. Each cue lists, in lower case, the words one of which
-# every match of it holds (see ``classification.may_hold``).
+# the acronyms, written inside ``(?-i:...)``.
 _STRONG, _HINT, _FAINT = 1.5, 1.0, 0.5
 # A hospital named anywhere leans a little toward its inpatient and outpatient facility settings
 # ("outpatient clinic visits at our community hospital"); hospitalists and hospital medicine are
@@ -967,70 +979,62 @@ _PRACTICE_SPECIALTY = (
     r"|neurology|(?-i:OB/?GYN)|(?-i:ENT)|ophthalmology|pulmonary|rheumatology|podiatry|surgical|surgeon|"
     r"multi-?specialty|primary care|internal medicine)")
 _SETTING_CUES = {
-    "inpatient": ((r"\binpatient (?:facility|hospital|coding|coders?|records|stays|charts|reviews)\b", _STRONG,
-                   ("inpatient",)),
-                  (r"\binpatient\b", _HINT, ("inpatient",)), (r"\bacute care\b", _HINT, ("acute care",)),
-                  (r"(?-i:\b(?:MS-|APR-)?DRGs?\b)", _HINT, ("drg",)), (r"\bICD-?10-?(?-i:PCS)\b", _HINT, ("pcs",)),
-                  (r"(?-i:\bIP) coder\b", _STRONG, ("ip coder",)), (_HOSPITAL, _FAINT, ("hospital",))),
-    "outpatient": ((r"\b(?:hospital outpatient|outpatient (?:facility|department|hospital))\b", _STRONG,
-                    ("outpatient",)),
-                   (r"\boutpatient\b", _HINT, ("outpatient",)), (r"\bobservation\b", _HINT, ("observation",)),
-                   (r"(?-i:\bED) facility\b|\bemergency department facility\b", _STRONG, ("facility",)),
-                   (r"(?-i:\bAPCs?\b|\bOPPS\b)", _HINT, ("apc", "opps")), (r"\bancillary\b", _HINT, ("ancillary",)),
-                   (_HOSPITAL, _FAINT, ("hospital",))),
+    "inpatient": ((r"\binpatient (?:facility|hospital|coding|coders?|records|stays|charts|reviews)\b", _STRONG),
+                  (r"\binpatient\b", _HINT), (r"\bacute care\b", _HINT),
+                  (r"(?-i:\b(?:MS-|APR-)?DRGs?\b)", _HINT), (r"\bICD-?10-?(?-i:PCS)\b", _HINT),
+                  (r"(?-i:\bIP) coder\b", _STRONG), (_HOSPITAL, _FAINT)),
+    "outpatient": ((r"\b(?:hospital outpatient|outpatient (?:facility|department|hospital))\b", _STRONG),
+                   (r"\boutpatient\b", _HINT), (r"\bobservation\b", _HINT),
+                   (r"(?-i:\bED) facility\b|\bemergency department facility\b", _STRONG),
+                   (r"(?-i:\bAPCs?\b|\bOPPS\b)", _HINT), (r"\bancillary\b", _HINT),
+                   (_HOSPITAL, _FAINT)),
     "profee": ((r"\bpro[- ]?fee\b|\bprofessional fee\b|\bprofessional (?:services|billing|coding|components?)\b",
-                _STRONG, ("fee", "professional")),
-               (r"\bphysician(?:s'?)? (?:[a-z]+ )?(?:practices?|groups?)\b", _STRONG, ("physician",)),
-               (r"\bphysician(?:s'?)? (?:offices?|services|visits|emergency|coding|billing)\b", _HINT, ("physician",)),
-               (r"\bmedical group\b|\bmultispecialty (?:group|physician practice)\b", _HINT,
-                ("medical group", "multispecialty")),
-               (rf"\b{_PRACTICE_SPECIALTY} (?:practices?|clinics?|groups?)\b|\bprovider(?:s'?)? office\b", _HINT,
-                ("practice", "clinic", "group", "office")),
-               (r"\boffice (?:visits|E/M|procedures)\b|\bprovider (?:visits|services|encounters)\b", _HINT,
-                ("office", "provider")),
+                _STRONG),
+               (r"\bphysician(?:s'?)? (?:[a-z]+ )?(?:practices?|groups?)\b", _STRONG),
+               (r"\bphysician(?:s'?)? (?:offices?|services|visits|emergency|coding|billing)\b", _HINT),
+               (r"\bmedical group\b|\bmultispecialty (?:group|physician practice)\b", _HINT),
+               (rf"\b{_PRACTICE_SPECIALTY} (?:practices?|clinics?|groups?)\b|\bprovider(?:s'?)? office\b", _HINT),
+               (r"\boffice (?:visits|E/M|procedures)\b|\bprovider (?:visits|services|encounters)\b", _HINT),
                (r"\b(?:primary|urgent) care\b|\b(?:internal|family) medicine (?:visits|providers|clinics?)\b",
-                _HINT, ("care", "medicine")),
-               (r"\beClinicalWorks\b|(?-i:\beCW\b)|\bathena(?:health|One)?\b|(?-i:\bNextGen\b)", _FAINT,
-                ("eclinicalworks", "ecw", "athena", "nextgen"))),
-    "payer": ((r"\brisk adjustment\b", _STRONG, ("risk adjustment",)), (r"(?-i:\bHCCs?\b)", _HINT, ("hcc",)),
-              (r"\bhealth plans?\b|\bpayer[- ]side\b", _STRONG, ("health plan", "payer")),
-              (r"\bMedicare Advantage\b", _HINT, ("medicare advantage",)), (r"(?-i:\bRAF\b)", _HINT, ("raf",))),
+                _HINT),
+               (r"\beClinicalWorks\b|(?-i:\beCW\b)|\bathena(?:health|One)?\b|(?-i:\bNextGen\b)", _FAINT)),
+    "payer": ((r"\brisk adjustment\b", _STRONG), (r"(?-i:\bHCCs?\b)", _HINT),
+              (r"\bhealth plans?\b|\bpayer[- ]side\b", _STRONG),
+              (r"\bMedicare Advantage\b", _HINT), (r"(?-i:\bRAF\b)", _HINT)),
     "asc": ((r"\bambulatory surgery cent(?:er|re)s?\b|\bsurgery cent(?:er|re)s?\b|\bsurgical cent(?:er|re)s?\b",
-             _STRONG, ("surgery cent", "surgical cent")), (r"(?-i:\bASCs?\b)", _STRONG, ("asc",))),
+             _STRONG), (r"(?-i:\bASCs?\b)", _STRONG)),
 }
-_SETTING_PATTERNS = {
-    setting: [(re.compile(p, re.IGNORECASE), weight, literals) for p, weight, literals in cues]
-    for setting, cues in _SETTING_CUES.items()
+_SETTING_SCANS = {
+    setting: [(Scan(p, re.IGNORECASE), weight) for p, weight in cues] for setting, cues in _SETTING_CUES.items()
 }
 _SETTING_FLOOR = 1.5   # one passing cue ("multispecialty group") is not enough; two are, or one in the title
 
-_CODE_SET_PATTERNS = {
-    "icd10cm": re.compile(r"\bICD-?10(?:-?CM\b|(?![-/ ]?(?:PCS|CM)\b)\b)|\bICD-?10-?CM/PCS\b", re.IGNORECASE),
-    "icd10pcs": re.compile(r"\bICD-?10-?(?:CM/)?PCS\b|\bPCS\b"),
-    "cpt": re.compile(r"\bCPT\b|\bE/M\b"),
-    "hcpcs": re.compile(r"\bHCPCS\b"),
-    "drg": re.compile(r"\b(?:MS-|APR-)?DRGs?\b"),
-    "apc": re.compile(r"\bAPCs?\b|\bOPPS\b"),
+_CODE_SET_SCANS = {
+    "icd10cm": Scan(r"\bICD-?10(?:-?CM\b|(?![-/ ]?(?:PCS|CM)\b)\b)|\bICD-?10-?CM/PCS\b", re.IGNORECASE),
+    "icd10pcs": Scan(r"\bICD-?10-?(?:CM/)?PCS\b|\bPCS\b"),
+    "cpt": Scan(r"\bCPT\b|\bE/M\b"),
+    "hcpcs": Scan(r"\bHCPCS\b"),
+    "drg": Scan(r"\b(?:MS-|APR-)?DRGs?\b"),
+    "apc": Scan(r"\bAPCs?\b|\bOPPS\b"),
 }
-# Each encoder's pattern, with the words (lower case) one of which every match holds.
-_ENCODER_PATTERNS = {
-    "3m": (re.compile(r"(?<![\w$])3M\b|\b360 Encompass\b|\bCodeFinder\b"), ("3m", "360 encompass", "codefinder")),
-    "optum": (re.compile(r"\bOptum(?:360)?\b|\bEncoderPro\b"), ("optum", "encoderpro")),
-    "trucode": (re.compile(r"\bTruCode\b", re.IGNORECASE), ("trucode",)),
-    "epic": (re.compile(r"(?<![\w-])Epic(?![\w-])(?! Games)"), ("epic",)),
-    "cerner": (re.compile(r"\bCerner\b|\bOracle Health\b"), ("cerner", "oracle health")),
-    "meditech": (re.compile(r"\bMEDITECH\b|\bMeditech\b"), ("meditech",)),
-    "athenahealth": (re.compile(r"\bathena(?:health|One|Collector|Clinicals)?\b", re.IGNORECASE), ("athena",)),
-    "eclinicalworks": (re.compile(r"\beClinicalWorks\b|\beCW\b", re.IGNORECASE), ("eclinicalworks", "ecw")),
-    "nextgen": (re.compile(r"\bNextGen\b"), ("nextgen",)),
-    "allscripts": (re.compile(r"\bAllscripts\b|\bVeradigm\b"), ("allscripts", "veradigm")),
+_ENCODER_SCANS = {
+    "3m": Scan(r"(?<![\w$])3M\b|\b360 Encompass\b|\bCodeFinder\b"),
+    "optum": Scan(r"\bOptum(?:360)?\b|\bEncoderPro\b"),
+    "trucode": Scan(r"\bTruCode\b", re.IGNORECASE),
+    "epic": Scan(r"(?<![\w-])Epic(?![\w-])(?! Games)"),
+    "cerner": Scan(r"\bCerner\b|\bOracle Health\b"),
+    "meditech": Scan(r"\bMEDITECH\b|\bMeditech\b"),
+    "athenahealth": Scan(r"\bathena(?:health|One|Collector|Clinicals)?\b", re.IGNORECASE),
+    "eclinicalworks": Scan(r"\beClinicalWorks\b|\beCW\b", re.IGNORECASE),
+    "nextgen": Scan(r"\bNextGen\b"),
+    "allscripts": Scan(r"\bAllscripts\b|\bVeradigm\b"),
 }
 
 _NUMBER = r"(\d{1,3}(?:\.\d{1,2})?)"
 # "3 charts per hour", "18-22 ED records/day", "25 charts daily"; per week or pay period is not a
 # period a posting holds, so it is not read.
 _UNITS = r"(?:charts?|encounters?|records?|reports|cases|accounts|reviews|claims|visits|episodes|studies)"
-_PRODUCTIVITY = re.compile(
+_PRODUCTIVITY = Scan(
     rf"(?<![\w$.,]){_NUMBER}(?:\s*(?:-|–|to)\s*{_NUMBER})?\+?\s+"
     r"((?:[A-Za-z/&-]+\s+){0,2}?)"
     rf"{_UNITS}\s*"
@@ -1051,7 +1055,7 @@ _TEAM_AFTER = re.compile(
     re.IGNORECASE,
 )
 # "Charts per hour: 3", "reviews per day: 18 to 22"
-_PRODUCTIVITY_AFTER = re.compile(
+_PRODUCTIVITY_AFTER = Scan(
     rf"\b{_UNITS}\s+(?:per|an|a|/|each)\s*"
     rf"(hour|hr|day|shift)\b\s*(?:is|of|:|=|-)?\s*(?:about |approximately |at least )?{_NUMBER}(?![\d%])",
     re.IGNORECASE,
@@ -1062,7 +1066,7 @@ _CHART_TYPE_AFTER = re.compile(
 _NOT_CHART_TYPE = frozenset({"new", "more", "total", "coded", "completed", "of", "the", "or", "and", "about",
                              "approximately"})
 
-_ACCURACY = re.compile(
+_ACCURACY = Scan(
     r"(?<![\d.])(\d{2}(?:\.\d)?)\s*(?:%|percent)\s*(?:or (?:higher|better|above|greater)\s+)?"
     r"(?:(?:coding|audit|on-?going|overall|minimum)\s+)?(?:accuracy|accurate|quality|audit score)"
     r"|\b(?:accuracy|quality|(?:audit|QA) score)\b[^.;\n%]{0,60}?(?<![\d.])(\d{2}(?:\.\d)?)\s*(?:%|percent)",
@@ -1071,7 +1075,7 @@ _ACCURACY = re.compile(
 _ACCURACY_RANGE = (50.0, 100.0)
 # A posting that names no code set and no coding work (a billing team's "120 claims per day, 98%
 # accuracy, new grads welcome") gets no coding job fields.
-_CODING_WORK = re.compile(
+_CODING_WORK = Scan(
     r"\bcod(?:e|es|ed|ing|ers?)\b|(?-i:\bCDI\b|\bHCCs?\b)|\bdocumentation integrity\b|\babstract", re.IGNORECASE)
 
 # Apprentice pathway: who may apply. A refusal anywhere wins; then an explicit welcome for CPC-A,
@@ -1080,31 +1084,28 @@ _CODING_WORK = re.compile(
 # senior: a firm experience requirement or a senior title ("we fund an apprenticeship path for
 # new coders elsewhere; this lead role requires 6 years").
 _APPRENTICE_CREDENTIAL = r"(?:CPC-A|COC-A|CCA|apprentices?|apprentice coders?)"
-# Each way of welcoming them, with the words (lower case) one of which every match holds.
-_APPRENTICE_WORDS = ("cpc-a", "coc-a", "cca", "apprentice")
-_APPRENTICE_WELCOME = [(re.compile(pattern, re.IGNORECASE), literals) for pattern, literals in (
+# Each way of welcoming them.
+_APPRENTICE_WELCOME = [Scan(pattern, re.IGNORECASE) for pattern in (
     (rf"{_APPRENTICE_CREDENTIAL}[^.;\n]{{0,40}}?\b(?:welcome[sd]?|considered|accepted|encouraged|eligible|"
      r"okay|ok|fine|acceptable|may apply|can apply)\b"
      rf"|\b(?:welcome|accept|consider|encourage)s?\b[^.;\n]{{0,20}}?\b{_APPRENTICE_CREDENTIAL}"
      rf"|{_APPRENTICE_CREDENTIAL}\b[^.;\n]*?\b(?:are|is) (?:welcome|encouraged|eligible|invited)\b"
      r"|\b(?:CPC|COC|CIC)\s+or\s+(?:CPC-A|COC-A)\b|\b(?:CPC-A|COC-A|CCA)\s+or\s+(?:CPC|COC|CCS)\b"
-     r"|\bCPC-A candidates\b|\b(?:hold|holding) the (?:CCA|CPC-A)\b", _APPRENTICE_WORDS),
-    (r"\brecently certified\b|\bnewly certified\b", ("certified",)),
-    (r"\bnew (?:coders|grads?|graduates)\b[^.;\n]{0,20}?\b(?:welcome[sd]?|encouraged|considered|may apply)\b",
-     ("new coders", "new grad")),
-    (r"\brecent (?:graduates?|grads?)\b|\bgraduates of an? [^.;\n]{0,40}program\b|\bfor new graduates\b", ("grad",)),
-    (r"\bno (?:prior |coding |previous )?experience (?:required|necessary|needed)\b|\bno (?:coding )?experience\?",
-     ("experience required", "experience necessary", "experience needed", "experience?")),
-    (r"\b(?:the -?A|-A|apprentice (?:status|designation))\s+(?:\w+\s+){0,3}?removed within\b", ("removed within",)),
+     r"|\bCPC-A candidates\b|\b(?:hold|holding) the (?:CCA|CPC-A)\b"),
+    r"\brecently certified\b|\bnewly certified\b",
+    r"\bnew (?:coders|grads?|graduates)\b[^.;\n]{0,20}?\b(?:welcome[sd]?|encouraged|considered|may apply)\b",
+    r"\brecent (?:graduates?|grads?)\b|\bgraduates of an? [^.;\n]{0,40}program\b|\bfor new graduates\b",
+    r"\bno (?:prior |coding |previous )?experience (?:required|necessary|needed)\b|\bno (?:coding )?experience\?",
+    r"\b(?:the -?A|-A|apprentice (?:status|designation))\s+(?:\w+\s+){0,3}?removed within\b",
 )]
-_APPRENTICE_VAGUE = re.compile(
+_APPRENTICE_VAGUE = Scan(
     # an apprenticeship counts when its sentence is about coding, not another trade's
     r"\bentry[- ]level\b|\bapprenticeship\b(?=[^.;\n]*\bcod)|\bcod[^.;\n]*\bapprenticeship\b"
     r"|\btrainee\b|\bwill train\b|\bwe train\b"
     r"|\bnew (?:coders|grads?|graduates)\b(?![^.;\n]{0,30}\bnot\b)",
     re.IGNORECASE,
 )
-_APPRENTICE_REFUSED = re.compile(
+_APPRENTICE_REFUSED = Scan(
     rf"\bno {_APPRENTICE_CREDENTIAL}\b|\b{_APPRENTICE_CREDENTIAL}[^.;\n]{{0,30}}\b(?:not|never)\b"
     r"|\b(?:new grads?|new graduates|apprentices?)\b[^.;\n]{0,25}\b(?:are|is) not\b"
     r"|\bnot (?:an )?entry[- ]level\b|\bnot open to (?:new|apprentice)"
@@ -1112,7 +1113,7 @@ _APPRENTICE_REFUSED = re.compile(
     r"|\bwithout (?:the )?(?:-A|apprentice)\b|\bnon-apprentice\b|\bno new (?:grads?|graduates|coders)\b",
     re.IGNORECASE,
 )
-_YEARS_REQUIRED = re.compile(
+_YEARS_REQUIRED = Scan(
     r"\b([2-9]|two|three|four|five|six|seven|eight|nine|ten)\s*\+?\s*(?:years?|yrs?)\b[^.;\n]{0,60}?"
     r"\b(?:required|requires|must|minimum)\b"
     r"|\b(?:minimum|at least)\s+(?:of\s+)?([2-9]|two|three|four|five)\s*\+?\s*(?:years?|yrs?)\b"
@@ -1126,24 +1127,21 @@ _SENIOR_TITLE = re.compile(r"\b(?:senior|sr\.?|lead|supervisor|manager|director|
 def _apprentice(text: str) -> bool:
     if _APPRENTICE_REFUSED.search(text):
         return False
-    lowered = lowered_for_screening(text)
-    if any(may_hold(lowered, literals) and pattern.search(text) for pattern, literals in _APPRENTICE_WELCOME):
+    if any(scan.search(text) for scan in _APPRENTICE_WELCOME):
         return True
-    senior = _YEARS_REQUIRED.search(text) or _SENIOR_TITLE.search(text[:_title_end(text)])
-    return bool(_APPRENTICE_VAGUE.search(text)) and not senior
+    if not _APPRENTICE_VAGUE.search(text):
+        return False
+    return not (_YEARS_REQUIRED.search(text) or _SENIOR_TITLE.search(text[:_title_end(text)]))
 
 
 def _setting(text: str) -> str | None:
     title_end = _title_end(text)
-    experience = [(m.start(), m.end()) for m in _EXPERIENCE_CLAUSE.finditer(text)]
+    experience = _experience_clauses(text)
     scores: dict[str, float] = defaultdict(float)
-    lowered = lowered_for_screening(text)
-    for setting, patterns in _SETTING_PATTERNS.items():
+    for setting, scans in _SETTING_SCANS.items():
         taken: list[tuple[int, int]] = []   # "hospital outpatient" and "outpatient" count once
-        for pattern, cue_weight, literals in patterns:
-            if not may_hold(lowered, literals):
-                continue
-            for m in pattern.finditer(text):
+        for scan, cue_weight in scans:
+            for m in scan.finditer(text):
                 if any(a < m.end() and m.start() < b for a, b in taken):
                     continue
                 taken.append((m.start(), m.end()))
@@ -1209,12 +1207,10 @@ def job_fields(text: str, codes: tuple[str, ...] = ()) -> JobFields:
             _CODING_TITLE.search(title) and not _OTHER_TITLE.search(title) and _setting(text)):
         # A title naming coding work with a coding setting in the text is evidence enough here.
         return JobFields()
-    code_sets = tuple(k for k, p in _CODE_SET_PATTERNS.items() if p.search(text) or (k == "cpt" and codes))
+    code_sets = tuple(k for k, scan in _CODE_SET_SCANS.items() if scan.search(text) or (k == "cpt" and codes))
     if not code_sets and not _CODING_WORK.search(text):
         return JobFields()
-    lowered = lowered_for_screening(text)
-    found = sorted((m.start(), k) for k, (p, literals) in _ENCODER_PATTERNS.items()
-                   if may_hold(lowered, literals) and (m := p.search(text)))
+    found = sorted((m.start(), k) for k, scan in _ENCODER_SCANS.items() if (m := scan.search(text)))
     figures = _spelled_figures_as_digits(text)
     count, per, chart_type = _productivity(figures)
     return JobFields(

@@ -196,16 +196,31 @@ def test_pay_hours_and_shares_are_not_productivity_accuracy_or_encoders(text):
     assert (found.productivity, found.accuracy, found.encoders) == (None, None, ())
 
 
-# --- the substring screen must not change a result ----------------------------------------------
+# --- looking for the openings must not change a result --------------------------------------------
 
-def _screened_patterns():
+def _scans():
+    """Every ``Scan`` the classifier and the tagger use."""
     from jobboard import classification, tagging
 
-    yield from ((pattern, words) for _label, pattern, words in classification._EVIDENCE_RES)
-    for patterns in tagging._SETTING_PATTERNS.values():
-        yield from ((pattern, literals) for pattern, _weight, literals in patterns)
-    yield from tagging._APPRENTICE_WELCOME
-    yield from tagging._ENCODER_PATTERNS.values()
+    tagging._credential_regex()
+    found, seen = [], set()
+
+    def walk(value):
+        if isinstance(value, classification.Scan):
+            if id(value) not in seen:
+                seen.add(id(value))
+                found.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item)
+
+    for module in (classification, tagging):
+        walk(list(vars(module).values()))
+    walk(tagging._vocabulary())
+    return found
 
 
 def _screen_texts():
@@ -215,26 +230,54 @@ def _screen_texts():
     return texts + [f"{r['title']}\n{r['description']}" for r in demo_postings(300, 3)]
 
 
-def test_every_match_of_a_screened_pattern_holds_one_of_its_words():
-    """A pattern whose listed words are all absent is not scanned: the words must be in every match."""
+# Texts where looking for the openings could go wrong: characters that match an ASCII letter
+# ignoring case, other scripts' digits, openings cut by the text's end, matches in a row.
+TRICKY_TEXTS = [
+    "", "\x00", "CPT", "cpt 99213", "Coder: CPT 99213, 99214 Kelvin ſurgery ICD-10",
+    "İnpatient coder, 3M, ١٢٣٤٥ charts per day", "5 years required; 5 years; 5 years",
+    "inpatient inpatient inpatient outpatient", "Epic Epic-scale EpicGames 3M3M", "ICD-10-CM/PCS ICD10 PCS",
+    "CPC-A or CPC; new grads welcome; no CPC-A", "95% accuracy 97.5 percent quality", "co", "in", "99",
+]
+
+
+def test_every_match_of_a_scan_starts_with_one_of_its_openings():
+    """A scan tries its pattern only where an opening stands: the openings must start every match."""
+    from jobboard.classification import lowered_for_screening
+
     matched = 0
-    for text in _screen_texts():
-        for pattern, literals in _screened_patterns():
-            for m in pattern.finditer(text):
+    for text in _screen_texts() + TRICKY_TEXTS:
+        lowered = lowered_for_screening(text)
+        for scan in _scans():
+            if not scan.openings or not lowered or (scan.ascii_only and not text.isascii()):
+                continue
+            for m in scan.pattern.finditer(text):
                 matched += 1
-                assert any(word in m.group(0).lower() for word in literals), (pattern.pattern, m.group(0))
-    assert matched > 100
+                assert lowered.startswith(scan.openings, m.start()), (scan.pattern.pattern, m.group(0))
+    assert matched > 1000
 
 
-def test_job_fields_and_verdicts_are_the_same_without_the_screen(monkeypatch):
+def test_scans_find_what_the_pattern_finds():
+    scans = _scans()
+    assert len(scans) > 300 and sum(bool(s.openings) for s in scans) > 300
+    for text in _screen_texts()[::5] + TRICKY_TEXTS:
+        for scan in scans:
+            full = [m.span() for m in scan.pattern.finditer(text)]
+            assert [m.span() for m in scan.finditer(text)] == full, (scan.pattern.pattern, text[:80])
+            first = scan.pattern.search(text)
+            found = scan.search(text)
+            assert (found and found.span()) == (first and first.span()), scan.pattern.pattern
+
+
+def test_job_fields_and_verdicts_are_the_same_scanning_every_position(monkeypatch):
     from jobboard import classification, tagging
 
-    texts = _screen_texts() + ["Inpatient coder (ACUTE CARE), new coders welcome, Epic and 3M",
-                               "Outpatient coder: ambulatory \u017furgery center, apprenti\u017fe\u017f welcome"]
-    screened = [(job_fields(text), tagging.coding_verdict(text)) for text in texts]
-    for module in (classification, tagging):
-        monkeypatch.setattr(module, "may_hold", lambda lowered, words: True)
-    classification._evidence.cache_clear()
-    assert [(job_fields(text), tagging.coding_verdict(text)) for text in texts] == screened
-    screened = [fields for fields, _verdict in screened]
+    texts = _screen_texts() + TRICKY_TEXTS + [
+        "Inpatient coder (ACUTE CARE), new coders welcome, Epic and 3M",
+        "Outpatient coder: ambulatory \u017furgery center, apprenti\u017fe\u017f welcome"]
+    screened = [(job_fields(text), tagging.suggest_tags(text)) for text in texts]
+    monkeypatch.setattr(classification, "lowered_for_screening", lambda text: "")
+    for cached in (classification._evidence, tagging._experience_clauses, tagging._credential_hits):
+        cached.cache_clear()
+    assert [(job_fields(text), tagging.suggest_tags(text)) for text in texts] == screened
+    screened = [fields for fields, _tags in screened]
     assert sum(f.setting is not None for f in screened) > 50 and any(f.apprentice for f in screened)
