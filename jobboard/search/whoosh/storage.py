@@ -6,7 +6,8 @@ reaches past it, and only this module:
 - ``LeanCodec`` drops per-posting field-length statistics (only BM25 uses them) and remembers
   which columns exist; ``TermPool`` keeps a segment's postings as one array of document numbers
   per term instead of millions of tuples.
-- ``write_segments`` writes a rebuild's segments (in worker processes for large rebuilds) and
+- ``write_segments`` builds and writes a rebuild's documents (in worker processes for large
+  rebuilds) and
   ``swap_in`` makes them the whole index with one table-of-contents write under the lock
   (``SegmentWriter._finalize_segment``, ``_close_segment``, ``_commit_toc``, ``_finish``).
 - ``open_generation`` reads the latest table of contents and opens readers only for segments
@@ -189,19 +190,20 @@ def fields(document: dict) -> dict:
     return {k: v for k, v in document.items() if v is not None and v != [] and v != ""}
 
 
-def _build_worker(path, jobs, results):
-    """Rebuild worker process: index the batches it is given into segments of SEGMENT_DOCS."""
+def _build_worker(path, document, jobs, results):
+    """Rebuild worker process: index the documents of the batches of postings it is given into
+    segments of SEGMENT_DOCS."""
     ix = whoosh_index.open_dir(path, indexname=INDEX_NAME)
     segments, writer, count = [], None, 0
     while (job := jobs.get()) is not None:
         with open(job, "rb") as fh:
-            documents = pickle.load(fh)
+            postings = pickle.load(fh)
         os.remove(job)
         if writer is None:
             writer, count = Writer(ix, _lk=False), 0
-        for document in documents:
-            writer.add_document(**fields(document))
-        count += len(documents)
+        for posting in postings:
+            writer.add_document(**fields(document(posting)))
+        count += len(postings)
         if count >= SEGMENT_DOCS:
             segments.append(writer._finalize_segment())
             writer = None
@@ -218,15 +220,19 @@ def open_writer(ix, timeout: float, **kwargs) -> Writer:
         raise IndexBusy(f"the search index stayed locked for {timeout} s") from None
 
 
-def write_segments(ix, path: str, documents, progress=None, total=None) -> tuple[int, list]:
-    """Write ``documents`` into new segments that no table of contents lists yet.
+def write_segments(ix, path: str, postings, document, progress=None,
+                   total=None) -> tuple[int, list]:
+    """Write the documents of ``postings`` (``document(posting)`` each) into new segments that no
+    table of contents lists yet.
 
-    The caller holds the index lock and passes the result to ``swap_in``.
+    A large rebuild builds its documents in the worker processes that write them: the process
+    reading the postings would otherwise keep both workers waiting. The caller holds the index
+    lock and passes the result to ``swap_in``.
     """
     procs = min(2, os.cpu_count() or 1)
     if procs > 1 and (total or 0) >= PARALLEL_MIN_DOCS:
-        return _build_parallel(path, documents, progress, procs)
-    return _build_here(ix, documents, progress)
+        return _build_parallel(path, postings, document, progress, procs)
+    return _build_here(ix, postings, document, progress)
 
 
 def swap_in(parent: Writer, segments) -> None:
@@ -236,12 +242,12 @@ def swap_in(parent: Writer, segments) -> None:
     parent._finish()
 
 
-def _build_here(ix, documents, progress):
+def _build_here(ix, postings, document, progress):
     segments, writer, count, in_segment = [], None, 0, 0
-    for document in documents:
+    for posting in postings:
         if writer is None:
             writer, in_segment = Writer(ix, _lk=False), 0
-        writer.add_document(**fields(document))
+        writer.add_document(**fields(document(posting)))
         count += 1
         in_segment += 1
         if progress:
@@ -253,12 +259,12 @@ def _build_here(ix, documents, progress):
         segments.append(writer._finalize_segment())
     return count, segments
 
-def _build_parallel(path, documents, progress, procs):
+def _build_parallel(path, postings, document, progress, procs):
     # Forked workers start at once and need nothing re-imported; they touch no database.
     context = (multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods()
                else multiprocessing.get_context("spawn"))
     jobs, results = context.Queue(procs * 4), context.Queue()
-    workers = [context.Process(target=_build_worker, args=(path, jobs, results),
+    workers = [context.Process(target=_build_worker, args=(path, document, jobs, results),
                                daemon=True) for _ in range(procs)]
     for worker in workers:
         worker.start()
@@ -271,8 +277,8 @@ def _build_parallel(path, documents, progress, procs):
                 pickle.dump(batch, fh, protocol=pickle.HIGHEST_PROTOCOL)
             jobs.put(job)
 
-        for document in documents:
-            batch.append(document)
+        for posting in postings:
+            batch.append(posting)
             count += 1
             if len(batch) >= BATCH_DOCS:
                 hand_over()
