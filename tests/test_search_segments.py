@@ -5,6 +5,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 import pytest
+from whoosh.writing import SegmentWriter
 
 from jobboard.extensions import db
 from jobboard.models.base import utcnow
@@ -191,6 +192,24 @@ def test_term_lists_of_many_blocks_read_as_whoosh_reads_them(tmp_path, monkeypat
             assert bits.to_ids(storage.read_postings(reader, "body", word)).tolist() == expected, word
     finally:
         reader.close()
+
+
+def test_term_lists_are_written_byte_for_byte_as_whoosh_writes_them(tmp_path, monkeypatch):
+    """The block-wise flush of a segment's postings writes the files Whoosh's per-posting
+    ``add_postings`` writes: full blocks, a last block of one, terms of one posting, many fields."""
+    monkeypatch.setattr(storage, "CODEC", storage.LeanCodec(blocklimit=8))
+    words = {"every": lambda n: True, "sixteen": lambda n: n < 16, "seventeen": lambda n: n < 17,
+             "one": lambda n: n == 40, "third": lambda n: n % 3 == 0}
+
+    def segment_files(folder):
+        write_index(folder, 100, words)
+        files = sorted(folder.iterdir())
+        return {f.suffix: f.read_bytes() for f in files if f.suffix not in (".toc", "")}
+
+    ours = segment_files(tmp_path / "blocks")
+    monkeypatch.setattr(storage.Writer, "_flush_segment", SegmentWriter._flush_segment)
+    whooshs = segment_files(tmp_path / "whoosh")
+    assert {".pst", ".trm"} <= set(ours) and ours == whooshs
 
 
 def test_a_term_list_is_written_in_blocks_of_1024_postings(tmp_path, monkeypatch):
