@@ -40,7 +40,7 @@ from whoosh.writing import SegmentWriter
 
 from jobboard.search.backend import IndexBusy
 from jobboard.search.whoosh import bits
-from jobboard.search.whoosh.schema import SCHEMA
+from jobboard.search.whoosh.schema import SCHEMA, Terms
 
 INDEX_NAME = "postings"
 SEGMENT_DOCS = 50_000        # documents per segment written by a rebuild
@@ -123,6 +123,19 @@ class TermPool:
         docs.append(docnum)
         if weight != 1.0 or value:
             self._extra[(fieldname, term, docnum)] = (weight, value)
+
+    def add_terms(self, fieldname, terms, docnum):
+        """``add`` of each term of one field of a document, with weight 1 and no value."""
+        postings = self._postings
+        for term in terms:
+            key = (fieldname, term.encode("utf-8"))
+            docs = postings.get(key)
+            if docs is None:
+                docs = postings[key] = array("I")
+                self.fieldnames.add(fieldname)
+            elif docs[-1] > docnum:
+                self._unsorted.add(key)
+            docs.append(docnum)
 
     def iter_postings(self):
         extra = self._extra
@@ -211,6 +224,33 @@ class Writer(SegmentWriter):
         super().__init__(ix, codec=CODEC, compound=False, **kwargs)
         self.pool = TermPool()
         self.merge_limit = merge_limit
+        self._presence_only = all(isinstance(field, Terms) or not (field.indexed or field.stored)
+                                  for _, field in self.schema.items())
+
+    def add_document(self, **fields):
+        """Whoosh's ``add_document`` for a schema of presence-only ``Terms`` and columns, with
+        nothing stored and no boosts: a field's terms go to the pool in one call instead of a
+        tuple per term through a generator (a document has about 200 terms)."""
+        if not self._presence_only or any(name.startswith("_") for name in fields):
+            return super().add_document(**fields)
+        self._check_state()
+        perdocwriter, schema, docnum = self.perdocwriter, self.schema, self.docnum
+        names = sorted(fields)
+        self._check_fields(schema, names)
+        perdocwriter.start_doc(docnum)
+        for name in names:
+            value = fields[name]
+            if value is None:
+                continue
+            field = schema[name]
+            if field.indexed:
+                self.pool.add_terms(name, field.terms(value), docnum)
+            perdocwriter.add_field(name, field, None, 0)
+            if field.column_type:
+                perdocwriter.add_column_value(name, field.column_type, field.to_column_value(value))
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
 
     def _flush_segment(self):
         if self.pool._extra or self.codec.length_stats:
