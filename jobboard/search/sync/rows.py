@@ -25,6 +25,7 @@ CredentialLinkRow = namedtuple("CredentialLinkRow", ["credential", "required"])
 
 
 class _PostingColumns(NamedTuple):
+    """The posting's columns ``posting_document`` reads (``COLUMNS``), its company and tags."""
 
     id: int
     company_id: int
@@ -62,7 +63,7 @@ class PostingRow(_PostingColumns):
     annual_salary_max = Posting.annual_salary_max
 
 
-COLUMNS = PostingRow._fields[:PostingRow._fields.index("company")]  # the posting table's
+COLUMNS = PostingRow._fields[:PostingRow._fields.index("company")]
 
 
 def _tag_statements():
