@@ -5,6 +5,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 import pytest
+from whoosh.writing import SegmentWriter
 
 from jobboard.extensions import db
 from jobboard.models.base import utcnow
@@ -191,6 +192,32 @@ def test_term_lists_of_many_blocks_read_as_whoosh_reads_them(tmp_path, monkeypat
             assert bits.to_ids(storage.read_postings(reader, "body", word)).tolist() == expected, word
     finally:
         reader.close()
+
+
+def test_segments_are_written_byte_for_byte_as_whoosh_writes_them(tmp_path, monkeypatch):
+    """The writer's own document adding and block-wise flush write the files Whoosh's
+    ``add_document`` and per-posting ``add_postings`` write: full blocks, a last block of one,
+    terms of one posting, several fields, terms given as a string, numeric and byte columns."""
+    monkeypatch.setattr(storage, "CODEC", storage.LeanCodec(blocklimit=8))
+    words = {"every": lambda n: True, "sixteen": lambda n: n < 16, "seventeen": lambda n: n < 17,
+             "one": lambda n: n == 40, "third": lambda n: n % 3 == 0}
+
+    def segment_files(folder):
+        writer = storage.Writer(storage.create_index(str(folder)))
+        for n in range(100):
+            body = [word for word, held in words.items() if held(n)]
+            writer.add_document(id=str(n), body=body, title="one two" if n % 2 else ["two"],
+                                pid=n * 7, posted=1_700_000_000 + n, fp=n.to_bytes(8, "big"))
+        writer.commit()
+        return {f.name.split(".", 1)[1]: f.read_bytes() for f in folder.iterdir()
+                if f.suffix not in (".toc", "")}  # by what follows the segment's name
+
+    ours = segment_files(tmp_path / "ours")
+    monkeypatch.setattr(storage.Writer, "add_document", SegmentWriter.add_document)
+    monkeypatch.setattr(storage.Writer, "_flush_segment", SegmentWriter._flush_segment)
+    whooshs = segment_files(tmp_path / "whoosh")
+    assert set(ours) == {"pst", "trm", "_stored.col", "pid.col", "posted.col", "fp.col"}
+    assert ours == whooshs
 
 
 def test_a_term_list_is_written_in_blocks_of_1024_postings(tmp_path, monkeypatch):

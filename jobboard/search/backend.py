@@ -8,7 +8,7 @@ full-text backend would implement the same protocol.
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from jobboard.search.query import ParsedQuery
 
@@ -87,9 +87,11 @@ class SearchBackend(Protocol):
         IndexOutdated if the index holds documents of an older shape.
         """
 
-    def rebuild(self, documents: Iterable[dict], progress: Callable[[int], None] | None = None,
+    def rebuild(self, postings: Iterable, document: Callable[[Any], dict],
+                progress: Callable[[int], None] | None = None,
                 total: int | None = None, timeout: float = 60.0) -> int:
-        """Replace the whole index with ``documents`` (about ``total`` of them); returns the count.
+        """Replace the whole index with the documents of ``postings`` (about ``total`` of them;
+        ``document(posting)`` each, which may run in other processes); returns the count.
 
         Readers see the old index until the new one is complete. Raises IndexBusy if the writer
         stays locked for ``timeout`` seconds.

@@ -49,7 +49,8 @@ def domain_level(posting: Posting, description: str) -> int:
 
 
 def posting_document(posting: Posting) -> dict:
-    """The index document of a visible posting (the only place a document is built)."""
+    """The index document of a visible posting (the only place a document is built); a rebuild
+    passes a ``sync.rows.PostingRow``, which reads the same."""
     description = index_text(posting.description)
     meta_text = " ".join(t for t in (posting.company.name, posting.city, posting.state,
                                      US_STATES.get(posting.state, "")) if t)

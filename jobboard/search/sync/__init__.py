@@ -2,7 +2,7 @@
 
 ``collect`` (session hooks: which postings a transaction changed), ``log`` (the append-only
 change log written in the same transaction, and following it into the index), ``maintenance``
-(rebuild, drift check).
+(rebuild, drift check), ``rows`` (every visible posting as plain rows, for both).
 """
 from jobboard.search.sync import collect  # noqa: F401  (registers the session listeners)
 from jobboard.search.sync.collect import following_later

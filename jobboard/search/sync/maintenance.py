@@ -7,26 +7,13 @@ from sqlalchemy.orm import Session
 
 from jobboard.extensions import db
 from jobboard.models.base import utcnow
-from jobboard.models.posting import Posting, with_tags
+from jobboard.models.posting import Posting
 from jobboard.search import search_backend
 from jobboard.search.document import posting_document
 from jobboard.search.sync.log import FellBehind, Lag, follow, host_lock, lag, mark_rebuilt
+from jobboard.search.sync.rows import visible_rows
 
 REBUILD_MIN_ENTRIES = 2_000   # fewer entries than this are always followed
-
-
-def _visible_postings(chunk: int = 1000):
-    """Every visible posting, in id order, a chunk at a time with its relationships loaded."""
-    with Session(db.engine) as session:
-        last = 0
-        while True:
-            postings = session.scalars(with_tags(Posting.visible().where(Posting.id > last)
-                                                 .order_by(Posting.id).limit(chunk))).all()
-            if not postings:
-                return
-            yield from postings
-            last = postings[-1].id
-            session.expunge_all()
 
 
 def visible_count() -> int:
@@ -41,8 +28,8 @@ def rebuild(progress=None) -> int:
     with host_lock(timeout):
         with Session(db.engine) as session:
             position = mark_rebuilt(session)
-        count = search_backend().rebuild((posting_document(p) for p in _visible_postings()),
-                                         progress=progress, total=visible_count(), timeout=timeout)
+        count = search_backend().rebuild(visible_rows(), posting_document, progress=progress,
+                                         total=visible_count(), timeout=timeout)
         position.save()
     follow(timeout=timeout)
     return count
@@ -80,7 +67,7 @@ def check(now=None) -> Drift:
     held, duplicates = search_backend().check()
     drift = Drift(duplicates=sorted(set(duplicates)), lag=lag(now))
     seen = set()
-    for posting in _visible_postings():
+    for posting in visible_rows():
         seen.add(posting.id)
         indexed = held.get(posting.id)
         if indexed is None:

@@ -94,7 +94,7 @@ class WhooshBackend:
                 writer.cancel()
             raise
 
-    def rebuild(self, documents, progress=None, total: int | None = None,
+    def rebuild(self, postings, document, progress=None, total: int | None = None,
                 timeout: float = 60.0) -> int:
         """Write every document into new segments, then make them the whole index at once.
 
@@ -106,7 +106,8 @@ class WhooshBackend:
                 self._ix, self._view = create_index(self.path), None
         parent = open_writer(self.ix, timeout)
         try:
-            count, segments = write_segments(self.ix, self.path, documents, progress, total)
+            count, segments = write_segments(self.ix, self.path, postings, document, progress,
+                                             total)
             swap_in(parent, segments)
         except BaseException:
             if not parent.is_closed:

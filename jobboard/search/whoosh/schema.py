@@ -15,10 +15,12 @@ class Terms(FieldType):
     def __init__(self, unique=False):
         super().__init__(formats.Existence(), None, unique=unique)
 
+    @staticmethod
+    def terms(value) -> set[str]:
+        return set(value.split() if isinstance(value, str) else value)
+
     def index(self, value, **kwargs):
-        if isinstance(value, str):
-            value = value.split()
-        return ((term.encode("utf-8"), 1, 1.0, b"") for term in set(value))
+        return ((term.encode("utf-8"), 1, 1.0, b"") for term in self.terms(value))
 
 
 def _column():

@@ -6,7 +6,8 @@ reaches past it, and only this module:
 - ``LeanCodec`` drops per-posting field-length statistics (only BM25 uses them) and remembers
   which columns exist; ``TermPool`` keeps a segment's postings as one array of document numbers
   per term instead of millions of tuples.
-- ``write_segments`` writes a rebuild's segments (in worker processes for large rebuilds) and
+- ``write_segments`` builds and writes a rebuild's documents (in worker processes for large
+  rebuilds) and
   ``swap_in`` makes them the whole index with one table-of-contents write under the lock
   (``SegmentWriter._finalize_segment``, ``_close_segment``, ``_commit_toc``, ``_finish``).
 - ``open_generation`` reads the latest table of contents and opens readers only for segments
@@ -39,7 +40,7 @@ from whoosh.writing import SegmentWriter
 
 from jobboard.search.backend import IndexBusy
 from jobboard.search.whoosh import bits
-from jobboard.search.whoosh.schema import SCHEMA
+from jobboard.search.whoosh.schema import SCHEMA, Terms
 
 INDEX_NAME = "postings"
 SEGMENT_DOCS = 50_000        # documents per segment written by a rebuild
@@ -123,6 +124,19 @@ class TermPool:
         if weight != 1.0 or value:
             self._extra[(fieldname, term, docnum)] = (weight, value)
 
+    def add_terms(self, fieldname, terms, docnum):
+        """``add`` of each term of one field of a document, with weight 1 and no value."""
+        postings = self._postings
+        for term in terms:
+            key = (fieldname, term.encode("utf-8"))
+            docs = postings.get(key)
+            if docs is None:
+                docs = postings[key] = array("I")
+                self.fieldnames.add(fieldname)
+            elif docs[-1] > docnum:
+                self._unsorted.add(key)
+            docs.append(docnum)
+
     def iter_postings(self):
         extra = self._extra
         for key in sorted(self._postings):
@@ -132,6 +146,34 @@ class TermPool:
                 weight, value = extra.get((fieldname, term, docnum), (1.0, b"")) if extra \
                     else (1.0, b"")
                 yield fieldname, term, docnum, weight, value
+
+    def write_blocks(self, fieldwriter, schema) -> None:
+        """Write every term's list a block at a time: what ``iter_postings`` through Whoosh's
+        ``add_postings`` writes, byte for byte, without a call per posting (most of a segment's
+        writing time). Only for presence-only postings (no weights, values or lengths)."""
+        field = None
+        for key in sorted(self._postings):
+            fieldname, term = key
+            if fieldname != field:
+                if field is not None:
+                    fieldwriter.finish_field()
+                fieldwriter.start_field(fieldname, schema[fieldname])
+                field = fieldname
+            docs = self._postings[key]
+            if key in self._unsorted:
+                docs = array("I", sorted(docs))
+            fieldwriter.start_term(term)
+            postings = fieldwriter._postwriter
+            limit = postings._blocklimit
+            for start in range(0, len(docs), limit):
+                if start:  # a full block is written once another posting follows
+                    postings._write_block()
+                block = docs[start:start + limit]
+                postings._ids, postings._maxweight = block, 1.0
+                postings._weights = array("f", [1.0]) * len(block)
+            fieldwriter.finish_term()  # writes the last block
+        if field is not None:
+            fieldwriter.finish_field()
 
     def cleanup(self):
         self._postings.clear()
@@ -182,6 +224,40 @@ class Writer(SegmentWriter):
         super().__init__(ix, codec=CODEC, compound=False, **kwargs)
         self.pool = TermPool()
         self.merge_limit = merge_limit
+        self._presence_only = all(isinstance(field, Terms) or not (field.indexed or field.stored)
+                                  for _, field in self.schema.items())
+
+    def add_document(self, **fields):
+        """Whoosh's ``add_document`` for a schema of presence-only ``Terms`` and columns, with
+        nothing stored and no boosts: a field's terms go to the pool in one call instead of a
+        tuple per term through a generator (a document has about 200 terms)."""
+        if not self._presence_only or any(name.startswith("_") for name in fields):
+            return super().add_document(**fields)
+        self._check_state()
+        perdocwriter, schema, docnum = self.perdocwriter, self.schema, self.docnum
+        names = sorted(fields)
+        self._check_fields(schema, names)
+        perdocwriter.start_doc(docnum)
+        for name in names:
+            value = fields[name]
+            if value is None:
+                continue
+            field = schema[name]
+            if field.indexed:
+                self.pool.add_terms(name, field.terms(value), docnum)
+            perdocwriter.add_field(name, field, None, 0)
+            if field.column_type:
+                perdocwriter.add_column_value(name, field.column_type, field.to_column_value(value))
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _flush_segment(self):
+        if self.pool._extra or self.codec.length_stats:
+            return super()._flush_segment()
+        self.perdocwriter.close()
+        self.pool.write_blocks(self.fieldwriter, self.schema)
+        self.fieldwriter.close()
 
 
 def fields(document: dict) -> dict:
@@ -189,19 +265,20 @@ def fields(document: dict) -> dict:
     return {k: v for k, v in document.items() if v is not None and v != [] and v != ""}
 
 
-def _build_worker(path, jobs, results):
-    """Rebuild worker process: index the batches it is given into segments of SEGMENT_DOCS."""
+def _build_worker(path, document, jobs, results):
+    """Rebuild worker process: index the documents of the batches of postings it is given into
+    segments of SEGMENT_DOCS."""
     ix = whoosh_index.open_dir(path, indexname=INDEX_NAME)
     segments, writer, count = [], None, 0
     while (job := jobs.get()) is not None:
         with open(job, "rb") as fh:
-            documents = pickle.load(fh)
+            postings = pickle.load(fh)
         os.remove(job)
         if writer is None:
             writer, count = Writer(ix, _lk=False), 0
-        for document in documents:
-            writer.add_document(**fields(document))
-        count += len(documents)
+        for posting in postings:
+            writer.add_document(**fields(document(posting)))
+        count += len(postings)
         if count >= SEGMENT_DOCS:
             segments.append(writer._finalize_segment())
             writer = None
@@ -218,15 +295,19 @@ def open_writer(ix, timeout: float, **kwargs) -> Writer:
         raise IndexBusy(f"the search index stayed locked for {timeout} s") from None
 
 
-def write_segments(ix, path: str, documents, progress=None, total=None) -> tuple[int, list]:
-    """Write ``documents`` into new segments that no table of contents lists yet.
+def write_segments(ix, path: str, postings, document, progress=None,
+                   total=None) -> tuple[int, list]:
+    """Write the documents of ``postings`` (``document(posting)`` each) into new segments that no
+    table of contents lists yet.
 
-    The caller holds the index lock and passes the result to ``swap_in``.
+    A large rebuild builds its documents in the worker processes that write them: the process
+    reading the postings would otherwise keep both workers waiting. The caller holds the index
+    lock and passes the result to ``swap_in``.
     """
     procs = min(2, os.cpu_count() or 1)
     if procs > 1 and (total or 0) >= PARALLEL_MIN_DOCS:
-        return _build_parallel(path, documents, progress, procs)
-    return _build_here(ix, documents, progress)
+        return _build_parallel(path, postings, document, progress, procs)
+    return _build_here(ix, postings, document, progress)
 
 
 def swap_in(parent: Writer, segments) -> None:
@@ -236,12 +317,12 @@ def swap_in(parent: Writer, segments) -> None:
     parent._finish()
 
 
-def _build_here(ix, documents, progress):
+def _build_here(ix, postings, document, progress):
     segments, writer, count, in_segment = [], None, 0, 0
-    for document in documents:
+    for posting in postings:
         if writer is None:
             writer, in_segment = Writer(ix, _lk=False), 0
-        writer.add_document(**fields(document))
+        writer.add_document(**fields(document(posting)))
         count += 1
         in_segment += 1
         if progress:
@@ -253,12 +334,12 @@ def _build_here(ix, documents, progress):
         segments.append(writer._finalize_segment())
     return count, segments
 
-def _build_parallel(path, documents, progress, procs):
+def _build_parallel(path, postings, document, progress, procs):
     # Forked workers start at once and need nothing re-imported; they touch no database.
     context = (multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods()
                else multiprocessing.get_context("spawn"))
     jobs, results = context.Queue(procs * 4), context.Queue()
-    workers = [context.Process(target=_build_worker, args=(path, jobs, results),
+    workers = [context.Process(target=_build_worker, args=(path, document, jobs, results),
                                daemon=True) for _ in range(procs)]
     for worker in workers:
         worker.start()
@@ -271,8 +352,8 @@ def _build_parallel(path, documents, progress, procs):
                 pickle.dump(batch, fh, protocol=pickle.HIGHEST_PROTOCOL)
             jobs.put(job)
 
-        for document in documents:
-            batch.append(document)
+        for posting in postings:
+            batch.append(posting)
             count += 1
             if len(batch) >= BATCH_DOCS:
                 hand_over()
