@@ -376,6 +376,28 @@ def test_text_that_bulk_writes_could_mangle_is_stored_as_written(app, codes):
         assert make_posting(title="Made on the site").id > max(p.id for p in stored.values())
 
 
+def test_a_feed_refreshes_postgresql_statistics_once_half_the_postings_are_new(app, codes, monkeypatch):
+    """A feed's look-ups are planned from the table statistics: a feed that doubles the posting
+    table refreshes them (autovacuum may be off, or minutes away), else the plan made for a small
+    table reads every row of the large one on each batch's look-up."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("SQLite keeps no statistics unless asked; the refresh is PostgreSQL's")
+    from sqlalchemy import text
+
+    monkeypatch.setattr(imports, "ANALYZE_MIN_ROWS", 20)
+
+    def rows_planned_for():
+        return db.session.scalar(text("SELECT reltuples FROM pg_class WHERE oid = 'posting'::regclass"))
+
+    with app.app_context():
+        assert import_postings([json.dumps(r) for r in feed(40)]).created == 40
+        db.session.execute(text("SELECT pg_stat_force_next_flush()"))  # counted at once, not within a second
+        db.session.commit()
+        assert rows_planned_for() != 40
+        assert import_postings([json.dumps(r) for r in feed(40)]).unchanged == 40
+        assert rows_planned_for() == 40
+
+
 def test_a_row_the_database_refuses_is_reported_and_its_batch_kept(app, runner, codes, monkeypatch):
     """A batch the database refuses is stored line by line: only the refused line is lost."""
     real = imports._insert_row
