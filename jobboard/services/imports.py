@@ -239,16 +239,15 @@ class _Line:
     company: str
     external_id: str | None
     company_id: int | None = None
-    checked: CheckedPosting | None = None   # the line's checked fields and tags
-    row: dict | None = None              # the posting's column values, once checked
+    checked: "_Checked | None" = None     # what the line's posting is written with, once checked
     reading: Reading | None = None       # the tagger's, when a worker process read the line
     existing_id: int | None = None
 
     @property
-    def built(self) -> tuple[dict, CheckedPosting]:
-        """The row and tags checked from this line: every line that is stored has them."""
-        assert self.row is not None and self.checked is not None, f"line {self.number} stored before it was checked"
-        return self.row, self.checked
+    def built(self) -> "_Checked":
+        """What checking this line gave: every line that is stored has it."""
+        assert self.checked is not None, f"line {self.number} stored before it was checked"
+        return self.checked
 
     @property
     def key(self):
@@ -286,14 +285,23 @@ def _parse(number: int, text: str, source_hash: str) -> _Line:
     return _Line(number, source_hash, record, company, _external_id(record))
 
 
+class _Checked(NamedTuple):
+    """A checked line: its posting's column values, and its tags (``check_posting``)."""
+
+    row: dict
+    posting: CheckedPosting
+
+
 class _Existing(NamedTuple):
-    """What checking a line needs of the posting it updates."""
+    """The posting a line updates, as checking the line needs it."""
 
     posting_id: int
     source_hash: str | None
     status: str
     expires_at: datetime | None
     coding_reviewed_at: datetime | None
+    company_id: int
+    external_id: str | None
 
 
 @dataclass(frozen=True)
@@ -334,7 +342,6 @@ class _Importer:
 
     def held(self, hashes: list[str]) -> dict[str, _Held]:
         """The postings holding any of ``hashes``, by hash (one query per batch of lines)."""
-        _fresh_statistics()
         found = {}
         if hashes:
             for row in db.session.execute(select(Posting.id, Posting.company_id, Posting.external_id,
@@ -351,17 +358,17 @@ class _Importer:
         keyed = [(line.company_id, line.external_id) for line in lines
                  if line.company_id is not None and line.external_id]
         hashed = [line.source_hash for line in lines if line.company_id is not None and not line.external_id]
-        columns = (Posting.id, Posting.company_id, Posting.external_id, Posting.source_hash,
-                   Posting.status, Posting.expires_at, Posting.coding_reviewed_at)
+        columns = (Posting.id.label("posting_id"), Posting.source_hash, Posting.status, Posting.expires_at,
+                   Posting.coding_reviewed_at, Posting.company_id, Posting.external_id)
         found = {}
         if keyed:
             for row in db.session.execute(select(*columns).where(
                     tuple_(Posting.company_id, Posting.external_id).in_(keyed))):
-                found[(row.company_id, row.external_id)] = _Existing(*row[:1], *row[3:])
+                found[(row.company_id, row.external_id)] = _Existing(**row._mapping)
         if hashed:
             for row in db.session.execute(select(*columns).where(
                     Posting.external_id.is_(None), Posting.source_hash.in_(hashed))):
-                found[(row.company_id, row.source_hash)] = _Existing(*row[:1], *row[3:])
+                found[(row.company_id, row.source_hash)] = _Existing(**row._mapping)
         return found
 
     def check(self, lines: list[_Line], readings: list[Reading | None]) -> None:
@@ -387,7 +394,7 @@ class _Importer:
             self.taxonomy = Taxonomy()   # each line looks its own tags up and reports what fails
         for line, match in changed:
             try:
-                line.checked, line.row = self._checked(line, match)
+                line.checked = self._checked(line, match)
             except LineRefused as error:
                 self.report.failed.append((line.number, str(error)))
             except PostingInvalid as error:
@@ -435,7 +442,7 @@ class _Importer:
         finally:
             self.taxonomy = Taxonomy()   # the commit or rollback expired what it held
 
-    def _checked(self, line: _Line, match: _Existing | None) -> tuple[CheckedPosting, dict]:
+    def _checked(self, line: _Line, match: _Existing | None) -> _Checked:
         """The line's checked fields and tags, and the column values its posting is written with."""
         fields, posted_at, tags = _fields(line.record, self.taxonomy, line.reading)
         checked = check_posting(fields, tags, self.taxonomy, line.reading.job_fields if line.reading else None)
@@ -457,7 +464,7 @@ class _Importer:
                 life.published_at = posted_at
         if life.status == Posting.PUBLISHED and life.expires_at is not None and life.expires_at <= self.now:
             life.expire(self.now)
-        return checked, {**columns, **_set_columns(life)}
+        return _Checked({**columns, **_set_columns(life)}, checked)
 
     def _store(self, lines: list[_Line]) -> None:
         """Write the lines' postings and tags in one transaction and queue them for the index.
@@ -483,7 +490,7 @@ class _Importer:
         new = [i for i, line in enumerate(lines) if line.existing_id is None]
         posting_ids = [line.existing_id for line in lines]
         if new:
-            rows = [{**_insert_row(lines[i].built[0], stamp), "company_id": company_ids[i]} for i in new]
+            rows = [{**_insert_row(lines[i].built.row, stamp), "company_id": company_ids[i]} for i in new]
             for i, new_id in zip(new, _insert_postings(table, rows), strict=True):
                 posting_ids[i] = new_id
         changed = [line for line in lines if line.existing_id is not None]
@@ -494,20 +501,20 @@ class _Importer:
             # One executemany per set of columns the lines set (most lines set the same ones).
             updates: dict[tuple[str, ...], list[dict]] = defaultdict(list)
             for line in changed:
-                values = {k: v for k, v in line.built[0].items() if k not in KEPT_ON_UPDATE}
+                values = {k: v for k, v in line.built.row.items() if k not in KEPT_ON_UPDATE}
                 values.update(updated_at=stamp, existing_id=line.existing_id)
                 updates[tuple(sorted(values))].append(values)
             for rows in updates.values():
                 db.session.execute(update(table).where(table.c.id == bindparam("existing_id")), rows)
-        _insert_tags(zip(posting_ids, (line.built[1] for line in lines), strict=True))
-        not_coding = sum(not line.built[0]["coding_related"] for line in lines)
+        _insert_tags(zip(posting_ids, (line.built.posting for line in lines), strict=True))
+        not_coding = sum(not line.built.row["coding_related"] for line in lines)
         reindex_postings(posting_ids)
         db.session.commit()
         for key, company_id in created_companies.items():
             self.companies[key] = company_id
         for line, company_id, posting_id in zip(lines, company_ids, posting_ids, strict=True):
             line.company_id, line.existing_id = company_id, posting_id
-            line.checked = line.row = line.reading = None
+            line.checked = line.reading = None
         self._saw(company_ids, posting_ids)
         self.report.created += len(new)
         self.report.updated += len(changed)
@@ -582,14 +589,15 @@ def _fresh_statistics() -> None:
     """
     if not _on_postgresql():
         return
-    row = db.session.execute(text("SELECT n_live_tup, n_mod_since_analyze FROM pg_stat_user_tables "
-                                  "WHERE relid = CAST(:name AS regclass)"),
-                             {"name": Posting.__tablename__}).one_or_none()
-    if row is not None and row.n_mod_since_analyze >= max(ANALYZE_MIN_ROWS, row.n_live_tup // 2):
-        for name in (Posting.__tablename__, posting_specialty.name, posting_cpt_code.name,
-                     PostingCredential.__tablename__):
-            db.session.execute(DDL(f"ANALYZE {name}"))
-        db.session.commit()
+    # On a connection of its own: the feed's transaction, and the tags it holds, stay as they are.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        row = connection.execute(text("SELECT n_live_tup, n_mod_since_analyze FROM pg_stat_user_tables "
+                                      "WHERE relid = CAST(:name AS regclass)"),
+                                 {"name": Posting.__tablename__}).one_or_none()
+        if row is not None and row.n_mod_since_analyze >= max(ANALYZE_MIN_ROWS, row.n_live_tup // 2):
+            for name in (Posting.__tablename__, posting_specialty.name, posting_cpt_code.name,
+                         PostingCredential.__tablename__):
+                connection.execute(DDL(f"ANALYZE {name}"))
 
 
 def _insert_postings(table: Table, rows: list[dict]) -> list[int]:
@@ -682,6 +690,7 @@ def import_postings(lines: Iterable[bytes | str], progress=None, close_missing: 
         queue the others. A held line is parsed after all when a line still waiting to be stored
         names the same external id: the earlier line must not win over it."""
         nonlocal read
+        _fresh_statistics()
         held = importer.held([source_hash for _, _, source_hash in pending])
         parsed: dict[int, _Line | None] = {}
         for number, text, source_hash in pending:
