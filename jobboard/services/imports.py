@@ -37,7 +37,7 @@ from jobboard.models.posting import Posting, PostingCredential, posting_cpt_code
 from jobboard.reference_data import normalize_code
 from jobboard.search.sync import following_later, reindex_postings
 from jobboard.services.accounts import slugify, unique_company_slug
-from jobboard.services.import_readings import TAG_FIELDS, Readers, Reading, missing_tags
+from jobboard.services.import_readings import TAG_FIELDS, Readers, Reading, missing_tags, needs_tagger
 from jobboard.services.postings import (
     CheckedPosting,
     PostingFields,
@@ -215,17 +215,16 @@ def _fields(record: dict, taxonomy: Taxonomy,
     # A tag field the line leaves out (or sends as null or "") is inferred (the two credential
     # fields together); a list, even empty, is the feed's answer. A line that gives its own tags
     # only needs the tagger's verdict (in ``check_posting``).
-    missing = missing_tags(record)
-    credentials_missing = {"credentials_required", "credentials_preferred"} <= missing
-    if not (missing & {"specialties", "cpt_codes"} or credentials_missing):
+    if not needs_tagger(record):
         return fields, posted_at, reading.tags if reading else None
     suggested = reading.tags if reading else suggest_tags(f"{title}\n{description}")
+    missing = missing_tags(record)
     inferred: dict[str, Any] = {}
     if "specialties" in missing:
         inferred["specialties"] = list(suggested.specialties)
     if "cpt_codes" in missing:
         inferred["cpt_codes"] = known_codes(suggested.codes, taxonomy)
-    if credentials_missing:
+    if {"credentials_required", "credentials_preferred"} <= missing:
         inferred.update(credentials_required=list(suggested.required),
                         credentials_preferred=list(suggested.preferred))
     return replace(fields, **inferred), posted_at, suggested

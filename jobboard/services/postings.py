@@ -309,10 +309,9 @@ def check_posting(fields: PostingFields, tags: Tags | None = None, taxonomy: Tax
          for a in dict.fromkeys(fields.credentials_required + fields.credentials_preferred)])
 
 
-def _apply(posting: Posting, fields: PostingFields, tags: Tags | None = None,
-           taxonomy: Taxonomy | None = None, read_fields=None) -> Posting:
+def _apply(posting: Posting, fields: PostingFields, taxonomy: Taxonomy | None = None) -> Posting:
     """Check the fields (``check_posting``) and copy them onto the posting."""
-    checked = check_posting(fields, tags, taxonomy, read_fields)
+    checked = check_posting(fields, taxonomy=taxonomy)
     posting.classify(checked.coding_related, checked.coding_evidence)
     for name, value in checked.columns.items():
         setattr(posting, name, value)
