@@ -143,6 +143,7 @@ ENCODERS = {"3M 360 Encompass": "3m", "Optum EncoderPro": "optum", "Epic": "epic
             "MEDITECH": "meditech", "athenahealth": "athenahealth", "eClinicalWorks": "eclinicalworks",
             "TruCode": "trucode"}
 APPRENTICE_EVERY = 6
+MINUTES_A_DAY = 24 * 60
 PERKS = [
     "We pay for your CEUs and one AAPC or AHIMA membership.",
     "Four weeks of paid time off, a 401(k) match and health coverage from day one.",
@@ -237,7 +238,8 @@ def demo_postings(count: int, seed: int = 1, now: datetime | None = None):
             "salary_unit": "hour" if hourly else "year",
             "specialties": [specialty.slug], "credentials_required": credentials,
             "credentials_preferred": preferred, "cpt_codes": tagged,
-            "posted_at": (now - timedelta(days=rng.randint(0, 25), minutes=i)).isoformat(),
+            # Within the last 25 days whatever the count: a large demo is open, not mostly expired.
+            "posted_at": (now - timedelta(days=rng.randint(0, 25), minutes=i % MINUTES_A_DAY)).isoformat(),
             # The coding job fields the text states, as a partner feed sends them: only the
             # tagger's verdict is left to read from the text.
             "apprentice": apprentice, "work_setting": setting_key,

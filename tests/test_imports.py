@@ -652,6 +652,18 @@ def test_demo_load_is_deterministic_and_idempotent(app, runner):
     assert "Summit Health Revenue Partners" in home and "Hemic and Lymphatic" in home
 
 
+def test_a_large_demo_is_open_not_mostly_expired():
+    """However many postings a demo asks for, they were posted within the last 25 days, so all
+    of them are open (postings run 30 days): a 100,000-posting demo shows 100,000 jobs."""
+    from datetime import UTC, timedelta
+
+    from jobboard.demo import demo_postings
+
+    now = datetime.now(UTC)
+    oldest = min(datetime.fromisoformat(r["posted_at"]) for r in demo_postings(40_000, seed=1, now=now))
+    assert timedelta(days=24) < now - oldest <= timedelta(days=26)
+
+
 def test_demo_lines_state_the_job_fields_their_text_does():
     from jobboard.demo import demo_postings
     from jobboard.tagging import job_fields
